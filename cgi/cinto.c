@@ -1,0 +1,156 @@
+/* cinto.fcgi: the FastCGI/CGI entry point and nothing else.
+ *
+ * Under a FastCGI spawner (lighttpd, mod_fcgid, spawn-fcgi) it loops over
+ * requests; started as plain CGI it serves the one request in its
+ * environment. FCGX_Accept_r does not fall back to CGI by itself (deploy
+ * notes §3), so the mode is chosen with FCGX_IsCGI. Everything else is in
+ * libcinto, behind the transport interface. */
+#include <fcgiapp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/app.h"
+
+static volatile sig_atomic_t stopping, in_request;
+
+/* Between requests a worker just leaves (libfcgi would otherwise retry its
+ * interrupted accept); during one it finishes the answer first. */
+static void on_term(int sig)
+{
+    (void)sig;
+    if (!in_request)
+        _exit(0);
+    stopping = 1;
+}
+
+/* ---- FastCGI transport ---- */
+
+static const char *fcgi_param(void *ctx, const char *name)
+{
+    return FCGX_GetParam(name, ((FCGX_Request *)ctx)->envp);
+}
+
+static long fcgi_read(void *ctx, char *buf, size_t n)
+{
+    int chunk = n > INT_MAX ? INT_MAX : (int)n;
+    return FCGX_GetStr(buf, chunk, ((FCGX_Request *)ctx)->in);
+}
+
+static int fcgi_write(void *ctx, const char *buf, size_t n)
+{
+    FCGX_Stream *out = ((FCGX_Request *)ctx)->out;
+    while (n > 0) {
+        int chunk = n > INT_MAX ? INT_MAX : (int)n;
+        if (FCGX_PutStr(buf, chunk, out) != chunk)
+            return -1;
+        buf += chunk;
+        n -= (size_t)chunk;
+    }
+    return 0;
+}
+
+/* ---- CGI transport ---- */
+
+static const char *cgi_param(void *ctx, const char *name)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static long cgi_read(void *ctx, char *buf, size_t n)
+{
+    (void)ctx;
+    size_t got = fread(buf, 1, n, stdin);
+    return got == 0 && ferror(stdin) ? -1 : (long)got;
+}
+
+static int cgi_write(void *ctx, const char *buf, size_t n)
+{
+    (void)ctx;
+    return fwrite(buf, 1, n, stdout) == n ? 0 : -1;
+}
+
+static char *binary_dir(const char *argv0)
+{
+    char path[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+    if (n <= 0) {
+        snprintf(path, sizeof path, "%s", argv0);
+        n = (ssize_t)strlen(path);
+    }
+    path[n] = '\0';
+    char *slash = strrchr(path, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        snprintf(path, sizeof path, ".");
+    /* libtool runs the real binary from .libs/: the ini sits one level up. */
+    size_t len = strlen(path);
+    if (len >= 6 && strcmp(path + len - 6, "/.libs") == 0)
+        path[len - 6] = '\0';
+    return strdup(path);
+}
+
+static int run_migrate(cinto_app *app)
+{
+    char err[512];
+    const char *ini = getenv("KINTO_INI");
+    if (cinto_app_configure(app, ini && *ini ? ini : NULL, err, sizeof err) < 0 ||
+        cinto_app_migrate(app, err, sizeof err) < 0) {
+        fprintf(stderr, "cinto: migrate: %s\n", err);
+        return 1;
+    }
+    printf("cinto: database is up to date\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char *dir = binary_dir(argv[0]);
+    cinto_app *app = cinto_app_new(dir);
+    free(dir);
+    if (!app)
+        return 1;
+    int rc = 0;
+    if (argc > 1) {
+        if (strcmp(argv[1], "migrate") == 0)
+            rc = run_migrate(app);
+        else if (strcmp(argv[1], "--version") == 0)
+            printf("cinto %s (Kinto HTTP API %s)\n", CINTO_VERSION, CINTO_HTTP_API_VERSION);
+        else {
+            fprintf(stderr, "usage: %s [migrate | --version]\n", argv[0]);
+            rc = 2;
+        }
+        cinto_app_free(app);
+        return rc;
+    }
+    if (FCGX_IsCGI()) {
+        cinto_transport t = {NULL, cgi_param, cgi_read, cgi_write};
+        rc = cinto_app_handle(app, &t) < 0;
+        fflush(stdout);
+        cinto_app_free(app);
+        return rc;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    FCGX_Init();
+    FCGX_Request req;
+    FCGX_InitRequest(&req, 0, 0);
+    while (!stopping && FCGX_Accept_r(&req) >= 0) {
+        in_request = 1;
+        cinto_transport t = {&req, fcgi_param, fcgi_read, fcgi_write};
+        cinto_app_handle(app, &t);
+        FCGX_Finish_r(&req);
+        in_request = 0;
+    }
+    cinto_app_free(app);
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* Entry points of the endpoint families (one file each) and the request
+ * steps they share. */
+#ifndef CINTO_API_HANDLERS_H
+#define CINTO_API_HANDLERS_H
+
+#include "api/app.h"
+#include "util/buf.h"
+
+/* root.c: GET /v1/, heartbeats, version. */
+void cinto_handle_hello(cinto_ctx *c);
+void cinto_handle_heartbeat(cinto_ctx *c);
+void cinto_handle_lbheartbeat(cinto_ctx *c);
+void cinto_handle_version(cinto_ctx *c);
+/* resource.c: buckets, groups, collections, records. */
+void cinto_handle_resource(cinto_ctx *c);
+
+/* principals.c: who is asking (no storage access), then their groups. */
+int cinto_authenticate(cinto_ctx *c);
+int cinto_load_principals(cinto_ctx *c);
+int cinto_has_principal(const cinto_ctx *c, const char *principal);
+
+/* app.c: "scheme://host/mount" of public URLs (spec 08 §8.12). */
+void cinto_base_url(cinto_ctx *c, cinto_buf *out);
+
+#endif

@@ -1,0 +1,162 @@
+/* What distinguishes buckets, groups, collections and records (spec 03
+ * §3.8, cascades of spec 01 §1.13). */
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/resource.h"
+#include "util/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const bucket_perms[] = {"read", "write", "collection:create", "group:create",
+                                           NULL};
+static const char *const collection_perms[] = {"read", "write", "record:create", NULL};
+static const char *const rw_perms[] = {"read", "write", NULL};
+
+static int st_fail(cinto_rctx *r, int rc)
+{
+    if (rc != CINTO_ST_OK)
+        cinto_error_storage(r->c, rc);
+    return rc == CINTO_ST_OK ? 0 : -1;
+}
+
+/* A value that must hold a JSON schema: an object (full validation comes
+ * with the schema feature). */
+static int check_schema_field(cinto_rctx *r, json_object *data, const char *field)
+{
+    json_object *v = cinto_json_get(data, field);
+    if (v && !json_object_is_type(v, json_type_object)) {
+        char desc[256];
+        snprintf(desc, sizeof desc, "%s is not a JSON object", field);
+        char name[128];
+        snprintf(name, sizeof name, "data.%s", field);
+        cinto_error_invalid(r->c, "body", name, desc);
+        return -1;
+    }
+    return 0;
+}
+
+static int validate_bucket(cinto_rctx *r, json_object *data)
+{
+    if (check_schema_field(r, data, "collection:schema") < 0 ||
+        check_schema_field(r, data, "group:schema") < 0 ||
+        check_schema_field(r, data, "record:schema") < 0)
+        return -1;
+    return 0;
+}
+
+static int validate_collection(cinto_rctx *r, json_object *data)
+{
+    if (check_schema_field(r, data, "schema") < 0)
+        return -1;
+    json_object *ce = cinto_json_get(data, "cache_expires");
+    if (!ce)
+        return 0;
+    if (json_object_is_type(ce, json_type_string)) {
+        /* Upstream coerces numeric strings ("60") to integers. */
+        const char *s = json_object_get_string(ce);
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (*s && *end == '\0') {
+            json_object_object_add(data, "cache_expires", json_object_new_int64(v));
+            return 0;
+        }
+    } else if (cinto_json_is_int64(ce, NULL)) {
+        return 0;
+    }
+    cinto_error_invalid(r->c, "body", "data.cache_expires",
+                        "cache_expires is not an integer");
+    return -1;
+}
+
+static int validate_group(cinto_rctx *r, json_object *data)
+{
+    json_object *members = cinto_json_get(data, "members");
+    if (!members) {
+        json_object_object_add(data, "members", json_object_new_array());
+        return 0;
+    }
+    if (!json_object_is_type(members, json_type_array)) {
+        cinto_error_invalid(r->c, "body", "data.members", "members is not an array");
+        return -1;
+    }
+    size_t n = json_object_array_length(members);
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(members, i);
+        char name[64], desc[1024];
+        snprintf(name, sizeof name, "data.members.%zu", i);
+        if (!m || !json_object_is_type(m, json_type_string) ||
+            json_object_get_string_len(m) == 0) {
+            cinto_error_invalid(r->c, "body", name, "member is not a non-empty string");
+            return -1;
+        }
+        const char *s = json_object_get_string(m);
+        if (strcmp(s, "system.Everyone") == 0 || strncmp(s, "/buckets/", 9) == 0) {
+            snprintf(desc, sizeof desc, "'%.900s' is not a valid user ID.", s);
+            cinto_error_invalid(r->c, "body", name, desc);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int validate_nothing(cinto_rctx *r, json_object *data)
+{
+    return 0;
+}
+
+/* The membership index follows the group's members in the same
+ * transaction (spec 04 §4.2 item 4). */
+static int group_after_write(cinto_rctx *r, json_object *data)
+{
+    json_object *members = cinto_json_get(data, "members");
+    size_t n = members ? json_object_array_length(members) : 0;
+    const char **list = calloc(n + 1, sizeof *list);
+    if (!list)
+        return st_fail(r, CINTO_ST_NOMEM);
+    for (size_t i = 0; i < n; i++)
+        list[i] = json_object_get_string(json_object_array_get_idx(members, i));
+    int rc = r->c->st->ops->set_members(r->c->st, r->uri, list, n);
+    free(list);
+    return st_fail(r, rc);
+}
+
+static int no_after_write(cinto_rctx *r, json_object *data)
+{
+    return 0;
+}
+
+/* Buckets and collections take everything below them along, for good. */
+static int delete_tree(cinto_rctx *r, const char *uri)
+{
+    int rc = r->c->st->ops->purge_below(r->c->st, uri);
+    if (rc == CINTO_ST_OK)
+        rc = r->c->st->ops->acl_clear(r->c->st, uri);
+    return st_fail(r, rc);
+}
+
+static int delete_group(cinto_rctx *r, const char *uri)
+{
+    int rc = r->c->st->ops->set_members(r->c->st, uri, NULL, 0);
+    if (rc == CINTO_ST_OK)
+        rc = r->c->st->ops->acl_clear(r->c->st, uri);
+    return st_fail(r, rc);
+}
+
+static int delete_leaf(cinto_rctx *r, const char *uri)
+{
+    return st_fail(r, r->c->st->ops->acl_clear(r->c->st, uri));
+}
+
+const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT] = {
+    [CINTO_KIND_BUCKET] = {"bucket", "buckets", bucket_perms, "bucket:create", -1,
+                           validate_bucket, no_after_write, delete_tree},
+    [CINTO_KIND_GROUP] = {"group", "groups", rw_perms, "group:create", CINTO_KIND_BUCKET,
+                          validate_group, group_after_write, delete_group},
+    [CINTO_KIND_COLLECTION] = {"collection", "collections", collection_perms, "collection:create",
+                               CINTO_KIND_BUCKET, validate_collection, no_after_write,
+                               delete_tree},
+    [CINTO_KIND_RECORD] = {"record", "records", rw_perms, "record:create", CINTO_KIND_COLLECTION,
+                           validate_nothing, no_after_write, delete_leaf},
+};

@@ -1,0 +1,64 @@
+/* Authentication (spec 04 §4.11) and effective principals (§4.2). */
+#include "api/handlers.h"
+#include "auth/basic.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Identifies the user from the Authorization header. Failed or unusable
+ * credentials leave the request anonymous: never an error by themselves. */
+int cinto_authenticate(cinto_ctx *c)
+{
+    const char *h = c->req->authorization;
+    if (!h || !c->cfg->basicauth)
+        return 0;
+    char *user = NULL, *pass = NULL;
+    if (cinto_basic_parse(h, &user, &pass) < 0)
+        return 0;
+    int rc = 0;
+    if (*user) {
+        char hex[65];
+        cinto_basicauth_userid(c->cfg->userid_hmac_secret, user, pass, hex);
+        size_t n = strlen("basicauth:") + 64 + 1;
+        c->userid = malloc(n);
+        if (c->userid)
+            memcpy(c->userid, "basicauth:", 10), memcpy(c->userid + 10, hex, 65);
+        else
+            rc = -1;
+    }
+    free(user);
+    free(pass);
+    return rc;
+}
+
+/* User id, system.Everyone, system.Authenticated, then the groups of the
+ * user and of system.Authenticated (one storage round trip). */
+int cinto_load_principals(cinto_ctx *c)
+{
+    if (c->principals_loaded)
+        return CINTO_ST_OK;
+    if (c->userid && cinto_strv_push(&c->principals, c->userid) < 0)
+        return CINTO_ST_NOMEM;
+    if (cinto_strv_push(&c->principals, "system.Everyone") < 0)
+        return CINTO_ST_NOMEM;
+    if (c->userid) {
+        if (cinto_strv_push(&c->principals, "system.Authenticated") < 0)
+            return CINTO_ST_NOMEM;
+        if (!c->st)
+            return CINTO_ST_UNAVAILABLE;
+        const char *who[2] = {c->userid, "system.Authenticated"};
+        int rc = c->st->ops->groups_of(c->st, 2, who, &c->principals);
+        if (rc != CINTO_ST_OK)
+            return rc;
+    }
+    c->principals_loaded = 1;
+    return CINTO_ST_OK;
+}
+
+int cinto_has_principal(const cinto_ctx *c, const char *principal)
+{
+    for (size_t i = 0; i < c->principals.count; i++)
+        if (strcmp(c->principals.items[i], principal) == 0)
+            return 1;
+    return 0;
+}

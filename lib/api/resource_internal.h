@@ -1,0 +1,62 @@
+/* Steps shared by the object and list handlers (resource.c, objects.c,
+ * lists.c, writes.c). Each returns -1 after answering the error itself. */
+#ifndef CINTO_API_RESOURCE_INTERNAL_H
+#define CINTO_API_RESOURCE_INTERNAL_H
+
+#include "api/resource.h"
+
+typedef struct cinto_precond {
+    int has_match, match_star;
+    long long match_ts;
+    int has_none, none_star;
+    long long none_ts;
+} cinto_precond;
+
+/* A parsed write body (spec 03 §3.1). */
+typedef struct cinto_body {
+    json_object *root;  /* the whole document */
+    json_object *data;  /* borrowed from root, NULL when absent */
+    json_object *perms; /* borrowed from root, NULL when absent */
+} cinto_body;
+
+int cinto_res_begin_write(cinto_rctx *r);
+int cinto_res_commit(cinto_rctx *r);
+int cinto_res_fetch_chain(cinto_rctx *r, const char *extra_id);
+int cinto_res_load_acl(cinto_rctx *r, const char *extra_uri);
+int cinto_res_check_accept(cinto_rctx *r);
+int cinto_res_check_content_type(cinto_rctx *r, const char *const *types);
+int cinto_res_parse_preconditions(cinto_rctx *r, cinto_precond *p);
+int cinto_res_check_path_id(cinto_rctx *r);
+int cinto_res_check_412(cinto_rctx *r, const cinto_precond *p, const cinto_object *obj,
+                        long long list_ts);
+void cinto_res_precondition_failed(cinto_rctx *r, const cinto_object *existing, long long cur);
+json_object *cinto_res_object_json(const cinto_object *o);
+json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *acl);
+void cinto_res_set_etag(cinto_rctx *r, long long ts);
+void cinto_res_cache_headers(cinto_rctx *r);
+
+/* writes.c */
+int cinto_res_parse_body(cinto_rctx *r, int json_patch, cinto_body *b);
+void cinto_res_body_free(cinto_body *b);
+/* Timestamp for a write (spec 01 §1.6-1.7); client_lm < 0 when none. */
+int cinto_res_timestamp(cinto_rctx *r, long long client_lm, long long current_lm, long long *ts);
+int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data,
+                    long long ts);
+int cinto_res_write_acl(cinto_rctx *r, const char *uri, json_object *old_acl, json_object *new_acl);
+int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts);
+long long cinto_res_client_lm(json_object *v);
+json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl);
+void cinto_res_project(json_object *data, const char *fields);
+int cinto_res_check_fields(cinto_rctx *r, const char **fields_out);
+
+/* objects.c */
+void cinto_res_object_get(cinto_rctx *r);
+void cinto_res_object_put(cinto_rctx *r);
+void cinto_res_object_patch(cinto_rctx *r);
+void cinto_res_object_delete(cinto_rctx *r);
+/* lists.c */
+void cinto_res_list_get(cinto_rctx *r);
+void cinto_res_list_post(cinto_rctx *r);
+void cinto_res_list_delete(cinto_rctx *r);
+
+#endif

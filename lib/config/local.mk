@@ -1,0 +1,9 @@
+lib_libcinto_la_SOURCES += lib/config/settings.c lib/config/settings.h
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_settings
+TESTS += tests/unit/test_settings
+tests_unit_test_settings_SOURCES = tests/unit/test_settings.c
+tests_unit_test_settings_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_settings_LDADD = $(UNIT_LDADD)
+endif

@@ -1,0 +1,188 @@
+#include "http/request.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const method_names[] = {
+    [CINTO_GET] = "GET",       [CINTO_HEAD] = "HEAD",     [CINTO_POST] = "POST",
+    [CINTO_PUT] = "PUT",       [CINTO_PATCH] = "PATCH",   [CINTO_DELETE] = "DELETE",
+    [CINTO_OPTIONS] = "OPTIONS", [CINTO_METHOD_OTHER] = "",
+};
+
+const char *cinto_method_name(enum cinto_method m)
+{
+    return method_names[m];
+}
+
+static enum cinto_method parse_method(const char *s)
+{
+    if (!s)
+        return CINTO_METHOD_OTHER;
+    for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++)
+        if (strcmp(s, method_names[m]) == 0)
+            return (enum cinto_method)m;
+    return CINTO_METHOD_OTHER;
+}
+
+static const char *var(cinto_transport *t, const char *name)
+{
+    const char *v = t->param(t->ctx, name);
+    return v && *v ? v : NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static char *concat(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *p = malloc(na + nb + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, a, na);
+    memcpy(p + na, b, nb + 1);
+    return p;
+}
+
+/* Web servers split the URL differently (deploy notes §8): Apache runs the
+ * binary as SCRIPT_NAME=/dir/cinto.fcgi with PATH_INFO=/v1/..., lighttpd and
+ * nginx give SCRIPT_NAME="" (or a prefix) and the rest in PATH_INFO. When the
+ * script name is the binary, its folder is the public mount point; otherwise
+ * the two parts together are the API path. */
+static int split_path(cinto_request *req, cinto_transport *t)
+{
+    const char *sn = var(t, "SCRIPT_NAME");
+    const char *pi = var(t, "PATH_INFO");
+    if (!sn)
+        sn = "";
+    if (!pi)
+        pi = "";
+    if (ends_with(sn, ".fcgi") || ends_with(sn, ".cgi")) {
+        const char *slash = strrchr(sn, '/');
+        size_t n = slash ? (size_t)(slash - sn) : 0;
+        req->mount = strndup(sn, n);
+        req->path = strdup(*pi ? pi : "/");
+    } else {
+        req->mount = strdup("");
+        req->path = concat(sn, pi);
+        if (req->path && !*req->path) {
+            free(req->path);
+            req->path = strdup("/");
+        }
+    }
+    return req->mount && req->path ? 0 : -1;
+}
+
+/* CONTENT_LENGTH is digits only; anything else is refused rather than
+ * guessed at. Returns -1 for a malformed value. */
+static long long parse_length(const char *s)
+{
+    long long n = 0;
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || n > (1LL << 50))
+            return -1;
+        n = n * 10 + (*s - '0');
+    }
+    return n;
+}
+
+static int read_body(cinto_request *req, cinto_transport *t, size_t max_body)
+{
+    const char *cl = var(t, "CONTENT_LENGTH");
+    const char *te = var(t, "HTTP_TRANSFER_ENCODING");
+    long long want;
+    if (cl) {
+        want = parse_length(cl);
+        if (want < 0) {
+            req->body_state = CINTO_BODY_BAD_LENGTH;
+            want = 0;
+        }
+    } else if (te && strstr(te, "chunked")) {
+        want = -1; /* plain CGI under Apache: read to end of input */
+    } else {
+        want = 0;
+    }
+    if (want > (long long)max_body) {
+        req->body_state = CINTO_BODY_TOO_LARGE;
+        want = 0;
+    }
+    size_t cap = want >= 0 ? (size_t)want : 65536;
+    req->body = malloc(cap + 1);
+    if (!req->body)
+        return -1;
+    size_t got = 0;
+    for (;;) {
+        if (want >= 0 && got >= (size_t)want)
+            break;
+        if (got == cap) {
+            if (cap >= max_body) {
+                req->body_state = CINTO_BODY_TOO_LARGE;
+                break;
+            }
+            size_t ncap = cap * 2 > max_body ? max_body : cap * 2;
+            char *p = realloc(req->body, ncap + 1);
+            if (!p)
+                return -1;
+            req->body = p;
+            cap = ncap;
+        }
+        long n = t->read(t->ctx, req->body + got, cap - got);
+        if (n <= 0) {
+            if (want >= 0)
+                req->body_state = CINTO_BODY_TRUNCATED;
+            break;
+        }
+        got += (size_t)n;
+    }
+    req->body[got] = '\0';
+    req->body_len = got;
+    return 0;
+}
+
+int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
+{
+    memset(req, 0, sizeof *req);
+    req->transport = t;
+    req->method_name = var(t, "REQUEST_METHOD");
+    req->method = parse_method(req->method_name);
+    if (!req->method_name)
+        req->method_name = "GET";
+    req->query_string = var(t, "QUERY_STRING");
+    if (!req->query_string)
+        req->query_string = "";
+    req->content_type = var(t, "CONTENT_TYPE");
+    req->accept = var(t, "HTTP_ACCEPT");
+    /* Apache hides Authorization unless the .htaccess copies it, and the
+     * copy may arrive under the REDIRECT_ name (deploy notes §5). */
+    req->authorization = var(t, "HTTP_AUTHORIZATION");
+    if (!req->authorization)
+        req->authorization = var(t, "REDIRECT_HTTP_AUTHORIZATION");
+    req->if_match = t->param(t->ctx, "HTTP_IF_MATCH");
+    req->if_none_match = t->param(t->ctx, "HTTP_IF_NONE_MATCH");
+    req->origin = var(t, "HTTP_ORIGIN");
+    req->response_behavior = var(t, "HTTP_RESPONSE_BEHAVIOR");
+    req->acr_method = var(t, "HTTP_ACCESS_CONTROL_REQUEST_METHOD");
+    req->acr_headers = var(t, "HTTP_ACCESS_CONTROL_REQUEST_HEADERS");
+    req->host = var(t, "HTTP_HOST");
+    if (!req->host)
+        req->host = var(t, "SERVER_NAME");
+    const char *https = var(t, "HTTPS");
+    const char *scheme = var(t, "REQUEST_SCHEME");
+    req->https = (https && strcmp(https, "off") != 0) || (scheme && strcmp(scheme, "https") == 0);
+    if (split_path(req, t) < 0)
+        return -1;
+    return read_body(req, t, max_body);
+}
+
+void cinto_request_free(cinto_request *req)
+{
+    free(req->path);
+    free(req->mount);
+    free(req->body);
+    memset(req, 0, sizeof *req);
+}

@@ -1,0 +1,57 @@
+/* Memory helpers for the storage value types. */
+#include "storage/storage.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void cinto_object_clear(cinto_object *o)
+{
+    free(o->id);
+    free(o->data);
+    memset(o, 0, sizeof *o);
+}
+
+void cinto_object_list_free(cinto_object_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        cinto_object_clear(&l->items[i]);
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+void cinto_ace_list_free(cinto_ace_list *l)
+{
+    for (size_t i = 0; i < l->count; i++) {
+        free(l->items[i].uri);
+        free(l->items[i].permission);
+        free(l->items[i].principal);
+    }
+    free(l->items);
+    memset(l, 0, sizeof *l);
+}
+
+int cinto_strv_push(cinto_strv *v, const char *s)
+{
+    if (v->count + 1 >= v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 8;
+        char **p = realloc(v->items, cap * sizeof *p);
+        if (!p)
+            return -1;
+        v->items = p;
+        v->cap = cap;
+    }
+    char *copy = strdup(s);
+    if (!copy)
+        return -1;
+    v->items[v->count++] = copy;
+    v->items[v->count] = NULL;
+    return 0;
+}
+
+void cinto_strv_clear(cinto_strv *v)
+{
+    for (size_t i = 0; i < v->count; i++)
+        free(v->items[i]);
+    free(v->items);
+    memset(v, 0, sizeof *v);
+}

@@ -1,0 +1,148 @@
+/* Storage behind an interface: the resource layer speaks only these
+ * operations; lib/storage/mariadb.c is the one backend. Every call returns
+ * CINTO_ST_OK (0), or a negative cinto_st_error the caller maps to an HTTP
+ * answer (unavailable -> 503, conflict -> 409). */
+#ifndef CINTO_STORAGE_STORAGE_H
+#define CINTO_STORAGE_STORAGE_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+enum cinto_st_error {
+    CINTO_ST_OK = 0,
+    CINTO_ST_NOTFOUND = 1,     /* not an error: nothing there */
+    CINTO_ST_FAIL = -1,        /* unexpected: 500 */
+    CINTO_ST_UNAVAILABLE = -2, /* server gone or unreachable: 503 */
+    CINTO_ST_CONFLICT = -3,    /* deadlock, lock timeout, duplicate key race: 409 */
+    CINTO_ST_NOMEM = -4,
+};
+
+typedef struct cinto_object {
+    char *id;
+    long long last_modified;
+    int deleted;
+    char *data; /* JSON text of the object without id/last_modified */
+    size_t data_len;
+} cinto_object;
+
+typedef struct cinto_object_list {
+    cinto_object *items;
+    size_t count, cap;
+} cinto_object_list;
+
+/* One ACL row. */
+typedef struct cinto_ace {
+    char *uri;
+    char *permission;
+    char *principal;
+} cinto_ace;
+
+typedef struct cinto_ace_list {
+    cinto_ace *items;
+    size_t count, cap;
+} cinto_ace_list;
+
+typedef struct cinto_strv {
+    char **items;
+    size_t count, cap;
+} cinto_strv;
+
+/* A list read: which rows of (parent, resource) and in what order. The
+ * filter and sort language of later issues extends this. */
+typedef struct cinto_list_query {
+    const char *parent;
+    const char *resource;
+    int include_deleted;
+    long long gt_modified, lt_modified;  /* -1 when unset */
+    long long min_modified, max_modified; /* -1 when unset */
+    long long eq_modified, ne_modified;   /* -1 when unset */
+    int ascending;        /* order by last_modified */
+    long long limit;      /* rows to return; 0 = none (count only) */
+    const char *const *ids; /* restrict to these ids when non-NULL */
+    size_t nids;
+} cinto_list_query;
+
+typedef struct cinto_storage cinto_storage;
+
+typedef struct cinto_storage_ops {
+    /* Opens the connection if needed and starts a transaction. */
+    int (*begin)(cinto_storage *st);
+    int (*commit)(cinto_storage *st);
+    void (*rollback)(cinto_storage *st);
+    /* Cheap liveness check for /__heartbeat__. */
+    int (*ping)(cinto_storage *st);
+
+    /* The list timestamp (spec 01 §1.6): created from now_ms and persisted
+     * the first time it is read. */
+    int (*list_timestamp)(cinto_storage *st, const char *parent, const char *resource,
+                          long long now_ms, long long *ts);
+    /* Locks the list until commit and hands out the next timestamp:
+     * max(now_ms, hwm + 1), which becomes the new high-water mark. */
+    int (*next_timestamp)(cinto_storage *st, const char *parent, const char *resource,
+                          long long now_ms, long long *ts);
+    /* Locks the list and returns its current mark without changing it. */
+    int (*lock_list)(cinto_storage *st, const char *parent, const char *resource,
+                     long long now_ms, long long *hwm);
+    /* Raises the mark to ts (client-forced timestamps). */
+    int (*raise_timestamp)(cinto_storage *st, const char *parent, const char *resource,
+                           long long ts);
+
+    /* Fetches up to n objects in one round trip (e.g. bucket, collection,
+     * record of one request). found[i] is set to 1 when keys i exists
+     * (tombstones included: check out[i].deleted). */
+    int (*get_many)(cinto_storage *st, size_t n, const char *const *parents,
+                    const char *const *resources, const char *const *ids, cinto_object *out,
+                    int *found);
+    int (*put)(cinto_storage *st, const char *parent, const char *resource, const char *id,
+               long long last_modified, const char *data, size_t data_len);
+    int (*tombstone)(cinto_storage *st, const char *parent, const char *resource,
+                     const char *id, long long last_modified);
+    int (*list)(cinto_storage *st, const cinto_list_query *q, cinto_object_list *out);
+    int (*count)(cinto_storage *st, const cinto_list_query *q, long long *n);
+    /* Removes for good every object whose parent is uri or below it, and
+     * their ACLs and memberships (cascades, spec 01 §1.13). */
+    int (*purge_below)(cinto_storage *st, const char *uri);
+
+    /* ACL rows of these object URIs. */
+    int (*acl_get)(cinto_storage *st, size_t n, const char *const *uris, cinto_ace_list *out);
+    /* Replaces one ACE (principals may be empty: removes it). */
+    int (*acl_set)(cinto_storage *st, const char *uri, const char *permission,
+                   const char *const *principals, size_t n);
+    /* Removes every ACE of the object. */
+    int (*acl_clear)(cinto_storage *st, const char *uri);
+    /* URIs of objects directly in the list below parent_uri ("/buckets/b/
+     * collections/" prefix style) where one of principals holds one of
+     * perms. */
+    int (*acl_shared)(cinto_storage *st, const char *uri_prefix, const char *const *perms,
+                      size_t nperms, const char *const *principals, size_t nprincipals,
+                      cinto_strv *uris);
+
+    /* Groups whose members include one of these principals. */
+    int (*groups_of)(cinto_storage *st, size_t n, const char *const *principals,
+                     cinto_strv *out);
+    /* Replaces the members of a group in the membership index. */
+    int (*set_members)(cinto_storage *st, const char *group_uri, const char *const *members,
+                       size_t n);
+
+    void (*close)(cinto_storage *st);
+} cinto_storage_ops;
+
+struct cinto_storage {
+    const cinto_storage_ops *ops;
+    char last_error[256];
+};
+
+/* Parses a mysql:// URL (spec 08 §8.15) and prepares a backend; the
+ * connection opens lazily on first use. NULL with a message when the URL is
+ * not a MariaDB one. */
+cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen);
+/* Applies sql/ migrations (embedded in the binary). */
+int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen);
+
+void cinto_object_clear(cinto_object *o);
+void cinto_object_list_free(cinto_object_list *l);
+void cinto_ace_list_free(cinto_ace_list *l);
+int cinto_strv_push(cinto_strv *v, const char *s);
+void cinto_strv_clear(cinto_strv *v);
+
+#endif
