@@ -378,6 +378,33 @@ static void dispatch(cinto_ctx *c)
     }
 }
 
+/* kinto.{plural|object}_{resource}_{method}_enabled = false removes one
+ * method of one endpoint (spec 01 §1.3 item 4). */
+static int endpoint_enabled(cinto_ctx *c)
+{
+    static const struct {
+        const char *type, *resource;
+    } names[CINTO_EP_COUNT] = {
+        [CINTO_EP_BUCKETS] = {"plural", "bucket"},     [CINTO_EP_BUCKET] = {"object", "bucket"},
+        [CINTO_EP_GROUPS] = {"plural", "group"},       [CINTO_EP_GROUP] = {"object", "group"},
+        [CINTO_EP_COLLECTIONS] = {"plural", "collection"},
+        [CINTO_EP_COLLECTION] = {"object", "collection"},
+        [CINTO_EP_RECORDS] = {"plural", "record"},     [CINTO_EP_RECORD] = {"object", "record"},
+    };
+    if (!names[c->route.ep].type)
+        return 1;
+    char method[16];
+    const char *m = c->req->method == CINTO_HEAD ? "get" : cinto_method_name(c->req->method);
+    size_t i = 0;
+    for (; m[i] && i < sizeof method - 1; i++)
+        method[i] = (char)tolower((unsigned char)m[i]);
+    method[i] = '\0';
+    char key[128];
+    snprintf(key, sizeof key, "%s_%s_%s_enabled", names[c->route.ep].type,
+             names[c->route.ep].resource, method);
+    return cinto_settings_bool(c->cfg->raw, key, 1);
+}
+
 /* Everything between reading the request and sending the answer. */
 static void route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
 {
@@ -469,6 +496,14 @@ static void route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_route_allow(c->cfg->readonly ? methods & (CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD))
                                            : methods,
                           allow, sizeof allow);
+        cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
+                    NULL);
+        cinto_response_set(c->resp, "Allow", "%s", allow);
+        return;
+    }
+    if (!endpoint_enabled(c)) {
+        char allow[128];
+        cinto_route_allow(methods, allow, sizeof allow);
         cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
                     NULL);
         cinto_response_set(c->resp, "Allow", "%s", allow);

@@ -14,7 +14,7 @@ void cinto_error(cinto_ctx *c, int status, int errnum, const char *message, json
     json_object_object_add(o, "code", json_object_new_int(status));
     json_object_object_add(o, "errno", json_object_new_int(errnum));
     const char *error = cinto_status_reason(status);
-    if (errnum == CINTO_ERRNO_INVALID_PARAMETERS && status == 400)
+    if (errnum == CINTO_ERRNO_INVALID_PARAMETERS)
         error = "Invalid parameters";
     json_object_object_add(o, "error", json_object_new_string(error));
     if (message)

@@ -130,7 +130,7 @@ static int no_after_write(cinto_rctx *r, json_object *data)
 /* Buckets and collections take everything below them along, for good. */
 static int delete_tree(cinto_rctx *r, const char *uri)
 {
-    int rc = r->c->st->ops->purge_below(r->c->st, uri);
+    int rc = r->c->st->ops->purge_below(r->c->st, uri, r->c->now_ms);
     if (rc == CINTO_ST_OK)
         rc = r->c->st->ops->acl_clear(r->c->st, uri);
     return st_fail(r, rc);

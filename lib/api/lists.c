@@ -321,8 +321,10 @@ static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
         }
     cinto_strv_clear(&uris);
     if (lp->shared.count || cinto_perm_create_allowed(r)) {
+        static const char *const no_ids[1] = {NULL};
         lp->restricted = 1;
-        lp->q.ids = (const char *const *)lp->shared.items;
+        /* A non-NULL empty set restricts to nothing. */
+        lp->q.ids = lp->shared.count ? (const char *const *)lp->shared.items : no_ids;
         lp->q.nids = lp->shared.count;
         return 1;
     }
@@ -568,7 +570,7 @@ void cinto_res_list_post(cinto_rctx *r)
     }
     cinto_res_add_editor(r, acl);
     json_object *none = json_object_new_object();
-    int wrc = cinto_res_store(r, id, r->uri, data, ts);
+    int wrc = cinto_res_store(r, id, r->uri, data, ts, r->found[r->kind]);
     if (wrc == 0)
         wrc = cinto_res_write_acl(r, r->uri, none, acl);
     json_object_put(none);

@@ -163,7 +163,7 @@ void cinto_res_object_put(cinto_rctx *r)
     acl = b.perms ? put_acl(r, b.perms, !exists) : (exists ? cinto_acl_of(r, r->uri)
                                                            : json_object_new_object());
     cinto_res_add_editor(r, acl);
-    if (cinto_res_store(r, r->id, r->uri, data, ts) < 0 ||
+    if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
         cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
         goto done;
     answer_object(r, exists ? 200 : 201, data, acl, ts);
@@ -255,7 +255,10 @@ void cinto_res_object_patch(cinto_rctx *r)
         json_object *new_data = NULL, *new_perms = NULL;
         if (cinto_kinto_json_patch(before, old_acl, cinto_kinds[r->kind].perms, b.root, &new_data,
                                    &new_perms, err, sizeof err) < 0) {
-            cinto_error_invalid(r->c, "body", "", err);
+            if (strncmp(err, CINTO_PATCH_ERR_PREFIX, strlen(CINTO_PATCH_ERR_PREFIX)) != 0)
+                cinto_error_internal(r->c, err);
+            else
+                cinto_error_invalid(r->c, "body", NULL, err);
             goto done;
         }
         data = new_data;
@@ -295,7 +298,7 @@ void cinto_res_object_patch(cinto_rctx *r)
     if (cinto_res_timestamp(r, client, o->last_modified, &ts) < 0)
         goto done;
     cinto_res_add_editor(r, acl);
-    if (cinto_res_store(r, r->id, r->uri, data, ts) < 0 ||
+    if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
         cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
         goto done;
     json_object *out = data;

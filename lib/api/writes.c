@@ -132,14 +132,14 @@ static int st_check(cinto_rctx *r, int rc)
 /* Stores data (id and last_modified are columns, not data) and moves the
  * list's mark up to ts. */
 int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data,
-                    long long ts)
+                    long long ts, int row_exists)
 {
     cinto_storage *st = r->c->st;
     json_object_object_del(data, "id");
     json_object_object_del(data, "last_modified");
     size_t len;
     const char *text = cinto_json_dump_len(data, &len);
-    int rc = st->ops->put(st, r->parent, cinto_kinds[r->kind].name, id, ts, text, len);
+    int rc = st->ops->put(st, r->parent, cinto_kinds[r->kind].name, id, ts, text, len, row_exists);
     if (rc == CINTO_ST_OK && ts > r->hwm) {
         rc = st->ops->raise_timestamp(st, r->parent, cinto_kinds[r->kind].name, ts);
         r->hwm = ts;

@@ -25,9 +25,11 @@ enum stmt_id {
     ST_TS_NEXT,
     ST_TS_RAISE,
     ST_GET3,
-    ST_PUT,
+    ST_INSERT,
+    ST_UPDATE,
     ST_TOMBSTONE,
     ST_PURGE_OBJECTS,
+    ST_PURGE_BUMP,
     ST_PURGE_ACL,
     ST_PURGE_MEMBERS,
     ST_ACL_GET4,
@@ -58,9 +60,12 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?)",
-    [ST_PUT] = "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
-               "VALUES (?, ?, ?, ?, 0, ?) ON DUPLICATE KEY UPDATE "
-               "last_modified = VALUES(last_modified), deleted = 0, data = VALUES(data)",
+    /* Not an upsert: with two unique keys, ON DUPLICATE KEY UPDATE would
+     * rewrite whichever row holds a clashing timestamp. */
+    [ST_INSERT] = "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
+                  "VALUES (?, ?, ?, ?, 0, ?)",
+    [ST_UPDATE] = "UPDATE objects SET last_modified = ?, deleted = 0, data = ? "
+                  "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     [ST_TOMBSTONE] = "UPDATE objects SET deleted = 1, data = '{}', last_modified = ? "
                      "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     /* Descendants of U are the rows whose parent is U or starts with "U/":
@@ -68,6 +73,10 @@ static const char *const stmt_sql[ST_COUNT] = {
      * /buckets/a ('0' is the byte after '/'). */
     [ST_PURGE_OBJECTS] = "DELETE FROM objects WHERE parent_id = ? OR "
                          "(parent_id >= ? AND parent_id < ?)",
+    /* Lists below a deleted object keep their mark but move it past
+     * every value served, so a re-created list starts above them (D2). */
+    [ST_PURGE_BUMP] = "UPDATE revisions SET last_modified = GREATEST(last_modified + 1, ?) "
+                      "WHERE parent_id = ? OR (parent_id >= ? AND parent_id < ?)",
     [ST_PURGE_ACL] = "DELETE FROM acl WHERE object_uri >= ? AND object_uri < ?",
     [ST_PURGE_MEMBERS] = "DELETE FROM memberships WHERE group_uri >= ? AND group_uri < ?",
     [ST_ACL_GET4] = "SELECT object_uri, permission, principal FROM acl "
@@ -589,11 +598,16 @@ static int m_get_many(cinto_storage *st, size_t n, const char *const *parents,
 }
 
 static int m_put(cinto_storage *st, const char *parent, const char *resource, const char *id,
-                 long long last_modified, const char *data, size_t data_len)
+                 long long last_modified, const char *data, size_t data_len, int row_exists)
 {
+    if (row_exists) {
+        param ps[] = {P_I(last_modified), {'S', data, (unsigned long)data_len, 0}, P_S(parent),
+                      P_S(resource), P_S(id)};
+        return run((mdb *)st, ST_UPDATE, NULL, ps, 5, NULL, NULL, NULL);
+    }
     param ps[] = {P_S(parent), P_S(resource), P_S(id), P_I(last_modified),
                   {'S', data, (unsigned long)data_len, 0}};
-    return run((mdb *)st, ST_PUT, NULL, ps, 5, NULL, NULL, NULL);
+    return run((mdb *)st, ST_INSERT, NULL, ps, 5, NULL, NULL, NULL);
 }
 
 static int m_tombstone(cinto_storage *st, const char *parent, const char *resource,
@@ -782,7 +796,7 @@ static int below_range(const char *uri, char **lo, char **hi)
     return CINTO_ST_OK;
 }
 
-static int m_purge_below(cinto_storage *st, const char *uri)
+static int m_purge_below(cinto_storage *st, const char *uri, long long now_ms)
 {
     mdb *db = (mdb *)st;
     char *lo, *hi;
@@ -791,6 +805,9 @@ static int m_purge_below(cinto_storage *st, const char *uri)
         return rc;
     param p3[] = {P_S(uri), P_S(lo), P_S(hi)};
     rc = run(db, ST_PURGE_OBJECTS, NULL, p3, 3, NULL, NULL, NULL);
+    param p4[] = {P_I(now_ms), P_S(uri), P_S(lo), P_S(hi)};
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_PURGE_BUMP, NULL, p4, 4, NULL, NULL, NULL);
     param p2[] = {P_S(lo), P_S(hi)};
     if (rc == CINTO_ST_OK)
         rc = run(db, ST_PURGE_ACL, NULL, p2, 2, NULL, NULL, NULL);

@@ -93,15 +93,17 @@ typedef struct cinto_storage_ops {
     int (*get_many)(cinto_storage *st, size_t n, const char *const *parents,
                     const char *const *resources, const char *const *ids, cinto_object *out,
                     int *found);
+    /* Writes a live object; row_exists says whether a row (live or
+     * tombstone) is there already, as the caller read it under the list lock. */
     int (*put)(cinto_storage *st, const char *parent, const char *resource, const char *id,
-               long long last_modified, const char *data, size_t data_len);
+               long long last_modified, const char *data, size_t data_len, int row_exists);
     int (*tombstone)(cinto_storage *st, const char *parent, const char *resource,
                      const char *id, long long last_modified);
     int (*list)(cinto_storage *st, const cinto_list_query *q, cinto_object_list *out);
     int (*count)(cinto_storage *st, const cinto_list_query *q, long long *n);
     /* Removes for good every object whose parent is uri or below it, and
      * their ACLs and memberships (cascades, spec 01 §1.13). */
-    int (*purge_below)(cinto_storage *st, const char *uri);
+    int (*purge_below)(cinto_storage *st, const char *uri, long long now_ms);
 
     /* ACL rows of these object URIs. */
     int (*acl_get)(cinto_storage *st, size_t n, const char *const *uris, cinto_ace_list *out);

@@ -34,6 +34,11 @@ static int scan_numbers_and_nul(const char *s, size_t len, char *err, size_t err
             i++;
             continue;
         }
+        if (c == '\'') {
+            /* json-c accepts single-quoted strings even when strict. */
+            snprintf(err, errlen, "Invalid JSON: single-quoted string at offset %zu", i);
+            return -1;
+        }
         if (c == '-' || (c >= '0' && c <= '9')) {
             size_t start = i;
             int is_double = 0;
