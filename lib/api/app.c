@@ -380,7 +380,7 @@ static void dispatch(cinto_ctx *c)
 
 /* kinto.{plural|object}_{resource}_{method}_enabled = false removes one
  * method of one endpoint (spec 01 §1.3 item 4). */
-static int endpoint_enabled(cinto_ctx *c)
+static int method_enabled(cinto_ctx *c, enum cinto_method m)
 {
     static const struct {
         const char *type, *resource;
@@ -394,15 +394,24 @@ static int endpoint_enabled(cinto_ctx *c)
     if (!names[c->route.ep].type)
         return 1;
     char method[16];
-    const char *m = c->req->method == CINTO_HEAD ? "get" : cinto_method_name(c->req->method);
+    const char *name = m == CINTO_HEAD ? "get" : cinto_method_name(m);
     size_t i = 0;
-    for (; m[i] && i < sizeof method - 1; i++)
-        method[i] = (char)tolower((unsigned char)m[i]);
+    for (; name[i] && i < sizeof method - 1; i++)
+        method[i] = (char)tolower((unsigned char)name[i]);
     method[i] = '\0';
     char key[128];
     snprintf(key, sizeof key, "%s_%s_%s_enabled", names[c->route.ep].type,
              names[c->route.ep].resource, method);
     return cinto_settings_bool(c->cfg->raw, key, 1);
+}
+
+/* The route's methods minus the disabled ones. */
+static unsigned enabled_methods(cinto_ctx *c, unsigned methods)
+{
+    for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++)
+        if ((methods & CINTO_M(m)) && !method_enabled(c, (enum cinto_method)m))
+            methods &= ~CINTO_M(m);
+    return methods;
 }
 
 /* Everything between reading the request and sending the answer. */
@@ -501,9 +510,9 @@ static void route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_response_set(c->resp, "Allow", "%s", allow);
         return;
     }
-    if (!endpoint_enabled(c)) {
+    if (!method_enabled(c, req->method)) {
         char allow[128];
-        cinto_route_allow(methods, allow, sizeof allow);
+        cinto_route_allow(enabled_methods(c, methods), allow, sizeof allow);
         cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
                     NULL);
         cinto_response_set(c->resp, "Allow", "%s", allow);

@@ -21,35 +21,14 @@ static int st_fail(cinto_rctx *r, int rc)
     return rc == CINTO_ST_OK ? 0 : -1;
 }
 
-/* A value that must hold a JSON schema: an object (full validation comes
- * with the schema feature). */
-static int check_schema_field(cinto_rctx *r, json_object *data, const char *field)
-{
-    json_object *v = cinto_json_get(data, field);
-    if (v && !json_object_is_type(v, json_type_object)) {
-        char desc[256];
-        snprintf(desc, sizeof desc, "%s is not a JSON object", field);
-        char name[128];
-        snprintf(name, sizeof name, "data.%s", field);
-        cinto_error_invalid(r->c, "body", name, desc);
-        return -1;
-    }
-    return 0;
-}
-
+/* The schema fields are checked against the meta-schema in validation.c. */
 static int validate_bucket(cinto_rctx *r, json_object *data)
 {
-    if (check_schema_field(r, data, "collection:schema") < 0 ||
-        check_schema_field(r, data, "group:schema") < 0 ||
-        check_schema_field(r, data, "record:schema") < 0)
-        return -1;
     return 0;
 }
 
 static int validate_collection(cinto_rctx *r, json_object *data)
 {
-    if (check_schema_field(r, data, "schema") < 0)
-        return -1;
     json_object *ce = cinto_json_get(data, "cache_expires");
     if (!ce)
         return 0;

@@ -5,11 +5,13 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/resource_internal.h"
+#include "query/query.h"
 #include "util/codec.h"
 #include "util/json.h"
 #include "util/random.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,270 +20,202 @@
 #define FUTURE_LIMIT_MS (24LL * 3600 * 1000)
 
 typedef struct list_params {
+    cinto_list_spec spec;
     cinto_list_query q;
     long long limit; /* effective page size L */
-    int restricted;  /* only the shared ids below */
     cinto_strv shared;
-    const char *fields;
-    int has_token;
+    int in_c;        /* filters or sort that only C can evaluate */
 } list_params;
 
 static void params_free(list_params *lp)
 {
     cinto_strv_clear(&lp->shared);
+    cinto_list_spec_free(&lp->spec);
 }
 
-static int qerror(cinto_rctx *r, const char *name, const char *desc)
+/* Timestamp bounds go to SQL (they are ANDed with everything else, so
+ * pushing them down never changes the result); the rest is evaluated on
+ * the objects in C by lib/query. */
+static void push_down_timestamps(list_params *lp)
 {
-    cinto_error_invalid(r->c, "querystring", name, desc);
-    return -1;
-}
-
-/* A non-negative integer, possibly in double quotes (an ETag), possibly
- * with a fraction (errata 2). *absent is set for "null". */
-static int parse_ts_value(cinto_rctx *r, const char *name, const char *raw, long long *out,
-                          int *absent)
-{
-    char desc[512];
-    *absent = 0;
-    if (strcmp(raw, "null") == 0) {
-        *absent = 1;
-        return 0;
-    }
-    size_t n = strlen(raw);
-    char buf[64];
-    if (n >= 2 && raw[0] == '"' && raw[n - 1] == '"') {
-        raw++;
-        n -= 2;
-    }
-    if (n == 0 || n >= sizeof buf) {
-        snprintf(desc, sizeof desc, "Invalid value for %s", name);
-        return qerror(r, name, desc);
-    }
-    memcpy(buf, raw, n);
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    double d = strtod(buf, &end);
-    if (*end != '\0' || end == buf || !isfinite(d) || strchr(buf, '"') || buf[0] == ' ') {
-        if (strchr(buf, '"') || buf[0] == '{' || buf[0] == '[')
-            snprintf(desc, sizeof desc, "Invalid value for %s", name);
-        else
-            snprintf(desc, sizeof desc, "\"%.200s\" is not a number", buf);
-        return qerror(r, name, desc);
-    }
-    if (d < 0) {
-        snprintf(desc, sizeof desc, "%.200s is less than minimum value 0", buf);
-        return qerror(r, name, desc);
-    }
-    if (d > (double)(r->c->now_ms + FUTURE_LIMIT_MS)) {
-        snprintf(desc, sizeof desc, "Invalid value for %s", name);
-        return qerror(r, name, desc);
-    }
-    *out = (long long)d;
-    return 0;
-}
-
-static void tighten_upper(long long *cur, long long v)
-{
-    if (*cur < 0 || v < *cur)
-        *cur = v;
-}
-
-static void tighten_lower(long long *cur, long long v)
-{
-    if (*cur < 0 || v > *cur)
-        *cur = v;
-}
-
-static int parse_limit(cinto_rctx *r, const char *raw, long long *out)
-{
-    char desc[512];
-    *out = 0;
-    if (!*raw)
-        return 0;
-    char *end;
-    double d = strtod(raw, &end);
-    if (*end != '\0' || !isfinite(d)) {
-        snprintf(desc, sizeof desc, "\"%.200s\" is not a number", raw);
-        return qerror(r, "_limit", desc);
-    }
-    if (d < 0) {
-        snprintf(desc, sizeof desc, "%.200s is less than minimum value 0", raw);
-        return qerror(r, "_limit", desc);
-    }
-    *out = d > 9.2e18 ? (long long)9.2e18 : (long long)d;
-    return 0;
-}
-
-/* _token: base64 of {"last_object": {...}, "offset": n, "nonce": "..."}
- * (spec 02 §2.9). Only last_modified positions exist while sorting is on
- * last_modified alone. */
-static int parse_token(cinto_rctx *r, const char *raw, long long *lm)
-{
-    cinto_buf dec = CINTO_BUF_INIT;
-    json_object *t = NULL;
-    int rc = -1;
-    if (cinto_b64_decode(raw, strlen(raw), &dec) < 0 || !dec.data)
-        goto bad;
-    char err[256];
-    t = cinto_json_parse(dec.data, dec.len, NULL, err, sizeof err);
-    json_object *last = cinto_json_get(t, "last_object");
-    if (!t || !json_object_is_type(t, json_type_object) || !last ||
-        !json_object_is_type(last, json_type_object) || !cinto_json_get(t, "offset") ||
-        !cinto_json_get(t, "nonce"))
-        goto bad;
-    if (!cinto_json_is_int64(cinto_json_get(last, "last_modified"), lm) || *lm < 0)
-        goto bad;
-    rc = 0;
-    goto done;
-bad:
-    cinto_error_invalid(r->c, "querystring", NULL, "_token has invalid content");
-done:
-    json_object_put(t);
-    cinto_buf_free(&dec);
-    return rc;
-}
-
-static const char *const lm_ops[] = {"", "eq_", "gt_", "lt_", "min_", "max_", "not_", NULL};
-
-static int apply_lm_filter(cinto_rctx *r, list_params *lp, const char *name, int op)
-{
-    const cinto_query_param *p = cinto_query_last(&r->c->query, name);
-    long long v;
-    int absent;
-    if (parse_ts_value(r, name, p->value, &v, &absent) < 0)
-        return -1;
-    if (absent)
-        return 0;
     cinto_list_query *q = &lp->q;
-    q->include_deleted = 1;
-    switch (op) {
-    case 0:
-    case 1:
-        q->eq_modified = v;
-        break;
-    case 2:
-        tighten_lower(&q->gt_modified, v);
-        break;
-    case 3:
-        tighten_upper(&q->lt_modified, v);
-        break;
-    case 4:
-        tighten_lower(&q->min_modified, v);
-        break;
-    case 5:
-        tighten_upper(&q->max_modified, v);
-        break;
-    case 6:
-        q->ne_modified = v;
-        break;
+    for (size_t i = 0; i < lp->spec.nfilters; i++) {
+        const cinto_filter *f = &lp->spec.filters[i];
+        long long v;
+        if (strcmp(f->field, "last_modified") != 0 || !cinto_json_is_int64(f->value, &v) ||
+            v < 0) {
+            lp->in_c = 1;
+            continue;
+        }
+        switch (f->op) {
+        case CINTO_F_EQ:
+            q->eq_modified = v;
+            break;
+        case CINTO_F_NOT:
+            q->ne_modified = v;
+            break;
+        case CINTO_F_GT:
+            if (q->gt_modified < 0 || v > q->gt_modified)
+                q->gt_modified = v;
+            break;
+        case CINTO_F_MIN:
+            if (q->min_modified < 0 || v > q->min_modified)
+                q->min_modified = v;
+            break;
+        case CINTO_F_LT:
+            if (q->lt_modified < 0 || v < q->lt_modified)
+                q->lt_modified = v;
+            break;
+        case CINTO_F_MAX:
+            if (q->max_modified < 0 || v < q->max_modified)
+                q->max_modified = v;
+            break;
+        default:
+            lp->in_c = 1;
+            break;
+        }
     }
-    return 0;
+    /* Sorting on last_modified alone (and a token on it) stays in SQL. */
+    if (lp->spec.nsort != 1 || strcmp(lp->spec.sort[0].field, "last_modified") != 0) {
+        lp->in_c = 1;
+        return;
+    }
+    q->ascending = !lp->spec.sort[0].descending;
+    long long t;
+    if (lp->spec.token_last) {
+        if (!cinto_json_is_int64(cinto_json_get(lp->spec.token_last, "last_modified"), &t)) {
+            lp->in_c = 1;
+            return;
+        }
+        if (q->ascending && (q->gt_modified < 0 || t > q->gt_modified))
+            q->gt_modified = t;
+        if (!q->ascending && (q->lt_modified < 0 || t < q->lt_modified))
+            q->lt_modified = t;
+    }
 }
 
 /* Reads the query string into a list read (spec 02 §2.2-2.9). */
 static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
 {
     const cinto_config *cfg = r->c->cfg;
+    cinto_query_error qe;
+    memset(&qe, 0, sizeof qe);
+    if (cinto_list_spec_parse(&r->c->query, r->c->now_ms, NULL, &lp->spec, &qe) < 0) {
+        cinto_error_invalid(r->c, "querystring", qe.has_name ? qe.name : NULL, qe.description);
+        return -1;
+    }
     cinto_list_query *q = &lp->q;
     q->gt_modified = q->lt_modified = q->min_modified = q->max_modified = -1;
     q->eq_modified = q->ne_modified = -1;
-    long long explicit_limit = 0, token_lm = -1;
-    for (size_t i = 0; i < r->c->query.count; i++) {
-        const cinto_query_param *p = &r->c->query.items[i];
-        const char *name = p->name;
-        if (memchr(p->name, '\0', p->name_len) != p->name + p->name_len - 0 &&
-            strlen(p->name) != p->name_len) {
-            char desc[256];
-            snprintf(desc, sizeof desc, "Invalid character 0x00");
-            return qerror(r, "", desc);
-        }
-        if (strlen(p->value) != p->value_len) {
-            return qerror(r, name, "Invalid character 0x00");
-        }
-        if (cinto_query_last(&r->c->query, name) != p)
-            continue; /* the last occurrence wins */
-        long long v;
-        int absent;
-        if (strcmp(name, "_limit") == 0) {
-            if (parse_limit(r, p->value, &explicit_limit) < 0)
-                return -1;
-        } else if (strcmp(name, "_since") == 0) {
-            if (parse_ts_value(r, name, p->value, &v, &absent) < 0)
-                return -1;
-            if (!absent) {
-                tighten_lower(&q->gt_modified, v);
-                q->include_deleted = 1;
-            }
-        } else if (strcmp(name, "_before") == 0 || strcmp(name, "_to") == 0) {
-            if (parse_ts_value(r, name, p->value, &v, &absent) < 0)
-                return -1;
-            if (!absent) {
-                tighten_upper(&q->lt_modified, v);
-                q->include_deleted = 1;
-            }
-            if (strcmp(name, "_to") == 0)
-                cinto_response_set(
-                    r->c->resp, "Alert",
-                    "{\"code\": \"soft-eol\", \"message\": \"_to is now deprecated, you should "
-                    "use _before instead\", \"url\": \"https://kinto.readthedocs.io/en/2.4.0/api/"
-                    "resource.html#list-of-available-url-parameters\"}");
-        } else if (strcmp(name, "_sort") == 0) {
-            if (strcmp(p->value, "last_modified") == 0)
-                q->ascending = 1;
-            else if (strcmp(p->value, "-last_modified") == 0 || !*p->value)
-                q->ascending = 0;
-            else
-                return qerror(r, "_sort",
-                              "sorting on fields other than last_modified is not supported by "
-                              "this server yet");
-        } else if (strcmp(name, "_token") == 0) {
-            if (*p->value) {
-                if (parse_token(r, p->value, &token_lm) < 0)
-                    return -1;
-                lp->has_token = 1;
-            }
-        } else if (strcmp(name, "_fields") == 0) {
-            lp->fields = for_delete ? NULL : p->value;
-        } else if (name[0] == '_') {
-            /* Other underscore parameters are ignored (cache busters...). */
-        } else {
-            int op = -1;
-            for (int k = 0; lm_ops[k] && op < 0; k++) {
-                size_t n = strlen(lm_ops[k]);
-                if (strncmp(name, lm_ops[k], n) == 0 && strcmp(name + n, "last_modified") == 0)
-                    op = k;
-            }
-            if (op >= 0) {
-                if (apply_lm_filter(r, lp, name, op) < 0)
-                    return -1;
-            } else if (strcmp(name, "in_last_modified") == 0 ||
-                       strcmp(name, "exclude_last_modified") == 0) {
-                char desc[256];
-                snprintf(desc, sizeof desc, "Invalid value for %s", name);
-                return qerror(r, name, desc);
-            } else {
-                char desc[512];
-                snprintf(desc, sizeof desc,
-                         "filtering on '%.200s' is not supported by this server yet", name);
-                return qerror(r, name, desc);
-            }
-        }
-    }
-    if (token_lm >= 0) {
-        if (q->ascending)
-            tighten_lower(&q->gt_modified, token_lm);
-        else
-            tighten_upper(&q->lt_modified, token_lm);
+    q->include_deleted = lp->spec.has_lm_filter;
+    push_down_timestamps(lp);
+    if (lp->spec.uses_to)
+        cinto_response_set(
+            r->c->resp, "Alert",
+            "{\"code\": \"soft-eol\", \"message\": \"_to is now deprecated, you should "
+            "use _before instead\", \"url\": \"https://kinto.readthedocs.io/en/2.4.0/api/"
+            "resource.html#list-of-available-url-parameters\"}");
+    if (for_delete) {
+        free(lp->spec.fields);
+        lp->spec.fields = NULL;
     }
     /* Effective page size (spec 02 §2.8). */
-    long long L = explicit_limit > 0 ? explicit_limit : cfg->paginate_by;
+    long long L = lp->spec.limit > 0 ? lp->spec.limit : cfg->paginate_by;
     if (L && cfg->paginate_by && L > cfg->paginate_by)
         L = cfg->paginate_by;
     if (!L || L > cfg->storage_max_fetch_size)
         L = cfg->storage_max_fetch_size;
     lp->limit = L;
+    return 0;
+}
+
+/* One page of the list in sort order: up to lp->limit + 1 objects as JSON
+ * (the extra one says a next page exists). */
+typedef struct page {
+    json_object **items;
+    size_t count;
+    long long total; /* matching live objects, for HEAD */
+} page;
+
+static void page_free(page *pg)
+{
+    for (size_t i = 0; i < pg->count; i++)
+        json_object_put(pg->items[i]);
+    free(pg->items);
+    memset(pg, 0, sizeof *pg);
+}
+
+static const cinto_list_spec *sort_spec;
+
+static int sort_cmp(const void *a, const void *b)
+{
+    return cinto_sort_compare(sort_spec, *(json_object *const *)a, *(json_object *const *)b);
+}
+
+static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
+{
+    memset(pg, 0, sizeof pg[0]);
+    cinto_object_list rows = {0};
+    cinto_list_query q = lp->q;
+    q.parent = r->parent;
+    q.resource = cinto_kinds[r->kind].name;
+    if (count_only && !lp->in_c) {
+        q.include_deleted = 0;
+        int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);
+        if (rc != CINTO_ST_OK) {
+            cinto_error_storage(r->c, rc);
+            return -1;
+        }
+        return 0;
+    }
+    /* SQL can cut the page itself only when it sorts and filters alone;
+     * otherwise every candidate is read and C does the rest. */
+    q.limit = lp->in_c ? LLONG_MAX / 2 : lp->limit + 1;
+    int rc = r->c->st->ops->list(r->c->st, &q, &rows);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    pg->items = calloc(rows.count ? rows.count : 1, sizeof *pg->items);
+    if (!pg->items) {
+        cinto_object_list_free(&rows);
+        cinto_error_internal(r->c, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < rows.count; i++) {
+        json_object *o = cinto_res_object_json(&rows.items[i]);
+        if (lp->in_c && !cinto_filter_match(&lp->spec, o)) {
+            json_object_put(o);
+            continue;
+        }
+        if (count_only && rows.items[i].deleted) {
+            json_object_put(o);
+            continue;
+        }
+        pg->items[pg->count++] = o;
+    }
+    cinto_object_list_free(&rows);
+    if (count_only) {
+        pg->total = (long long)pg->count;
+        return 0;
+    }
+    if (lp->in_c) {
+        sort_spec = &lp->spec;
+        qsort(pg->items, pg->count, sizeof *pg->items, sort_cmp);
+        size_t start = 0;
+        if (lp->spec.token_last)
+            while (start < pg->count && !cinto_after_token(&lp->spec, pg->items[start]))
+                start++;
+        size_t keep = pg->count - start;
+        if (keep > (size_t)lp->limit + 1)
+            keep = (size_t)lp->limit + 1;
+        for (size_t i = 0; i < start; i++)
+            json_object_put(pg->items[i]);
+        for (size_t i = start + keep; i < pg->count; i++)
+            json_object_put(pg->items[i]);
+        memmove(pg->items, pg->items + start, keep * sizeof *pg->items);
+        pg->count = keep;
+    }
     return 0;
 }
 
@@ -322,7 +256,6 @@ static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
     cinto_strv_clear(&uris);
     if (lp->shared.count || cinto_perm_create_allowed(r)) {
         static const char *const no_ids[1] = {NULL};
-        lp->restricted = 1;
         /* A non-NULL empty set restricts to nothing. */
         lp->q.ids = lp->shared.count ? (const char *const *)lp->shared.items : no_ids;
         lp->q.nids = lp->shared.count;
@@ -343,42 +276,59 @@ static int parent_exists(cinto_rctx *r)
 }
 
 /* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9). */
-static void set_next_page(cinto_rctx *r, long long limit, long long last_lm)
+static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
 {
-    cinto_buf url = CINTO_BUF_INIT, tok = CINTO_BUF_INIT, b64 = CINTO_BUF_INIT;
-    char uuid[37];
-    cinto_uuid4(uuid);
-    cinto_buf_printf(&tok,
-                     "{\"last_object\":{\"last_modified\":%lld},\"offset\":%lld,"
-                     "\"nonce\":\"pagination-token-%s\"}",
-                     last_lm, limit, uuid);
-    cinto_b64_encode(tok.data, tok.len, &b64);
+    cinto_buf url = CINTO_BUF_INIT;
+    char *nonce = NULL;
+    char *token = cinto_token_make(&lp->spec, last, lp->limit, &nonce);
+    if (!token) {
+        r->c->resp->failed = 1;
+        return;
+    }
     cinto_base_url(r->c, &url);
     cinto_buf_puts(&url, r->c->req->path);
     char sep = '?';
+    int has_limit = 0, has_token = 0;
+    /* Original parameters in their order; _limit and _token replaced where
+     * they stood, appended when absent. */
     for (size_t i = 0; i < r->c->query.count; i++) {
         const cinto_query_param *p = &r->c->query.items[i];
-        if (strcmp(p->name, "_limit") == 0 || strcmp(p->name, "_token") == 0)
+        int is_limit = strcmp(p->name, "_limit") == 0, is_token = strcmp(p->name, "_token") == 0;
+        if ((is_limit && has_limit) || (is_token && has_token))
             continue;
         cinto_buf_putc(&url, sep);
         sep = '&';
         cinto_url_encode(p->name, p->name_len, &url);
         cinto_buf_putc(&url, '=');
-        cinto_url_encode(p->value, p->value_len, &url);
+        if (is_limit) {
+            cinto_buf_printf(&url, "%lld", lp->limit);
+            has_limit = 1;
+        } else if (is_token) {
+            cinto_url_encode(token, strlen(token), &url);
+            has_token = 1;
+        } else {
+            cinto_url_encode(p->value, p->value_len, &url);
+        }
     }
-    cinto_buf_printf(&url, "%c_limit=%lld&_token=", sep, limit);
-    cinto_url_encode(cinto_buf_str(&b64), b64.len, &url);
+    if (!has_limit) {
+        cinto_buf_printf(&url, "%c_limit=%lld", sep, lp->limit);
+        sep = '&';
+    }
+    if (!has_token) {
+        cinto_buf_printf(&url, "%c_token=", sep);
+        cinto_url_encode(token, strlen(token), &url);
+    }
     cinto_response_set(r->c->resp, "Next-Page", "%s", cinto_buf_str(&url));
     cinto_buf_free(&url);
-    cinto_buf_free(&tok);
-    cinto_buf_free(&b64);
+    free(token);
+    free(nonce);
 }
 
 void cinto_res_list_get(cinto_rctx *r)
 {
     list_params lp;
     cinto_precond p;
-    cinto_object_list rows = {0};
+    page pg = {0};
     memset(&lp, 0, sizeof lp);
     if (cinto_res_fetch_chain(r, NULL) < 0 || cinto_res_check_accept(r) < 0 ||
         cinto_res_load_acl(r, NULL) < 0)
@@ -411,49 +361,34 @@ void cinto_res_list_get(cinto_rctx *r)
         cinto_res_precondition_failed(r, NULL, ts);
         goto done;
     }
-    lp.q.parent = r->parent;
-    lp.q.resource = cinto_kinds[r->kind].name;
-    if (r->c->req->method == CINTO_HEAD) {
-        cinto_list_query cq = lp.q;
-        cq.include_deleted = 0;
-        long long n = 0;
-        rc = r->c->st->ops->count(r->c->st, &cq, &n);
-        if (rc != CINTO_ST_OK) {
-            cinto_error_storage(r->c, rc);
-            goto done;
-        }
+    int head = r->c->req->method == CINTO_HEAD;
+    if (read_page(r, &lp, head, &pg) < 0)
+        goto done;
+    if (head) {
         r->c->resp->status = 200;
         cinto_response_set(r->c->resp, "Content-Type", "application/json");
-        cinto_response_set(r->c->resp, "Total-Objects", "%lld", n);
-        cinto_response_set(r->c->resp, "Total-Records", "%lld", n);
-        cinto_res_set_etag(r, ts);
-        cinto_res_cache_headers(r);
-        goto done;
+        cinto_response_set(r->c->resp, "Total-Objects", "%lld", pg.total);
+        cinto_response_set(r->c->resp, "Total-Records", "%lld", pg.total);
+    } else {
+        json_object *list = json_object_new_array();
+        size_t shown = pg.count > (size_t)lp.limit ? (size_t)lp.limit : pg.count;
+        for (size_t i = 0; i < shown; i++) {
+            json_object *o = json_object_get(pg.items[i]);
+            if (lp.spec.fields)
+                cinto_res_project(o, lp.spec.fields);
+            json_object_array_add(list, o);
+        }
+        if (pg.count > (size_t)lp.limit && shown)
+            set_next_page(r, &lp, pg.items[shown - 1]);
+        json_object *env = json_object_new_object();
+        json_object_object_add(env, "data", list);
+        cinto_response_json(r->c->resp, 200, env);
+        json_object_put(env);
     }
-    lp.q.limit = lp.limit + 1;
-    rc = r->c->st->ops->list(r->c->st, &lp.q, &rows);
-    if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
-        goto done;
-    }
-    json_object *list = json_object_new_array();
-    size_t shown = rows.count > (size_t)lp.limit ? (size_t)lp.limit : rows.count;
-    for (size_t i = 0; i < shown; i++) {
-        json_object *o = cinto_res_object_json(&rows.items[i]);
-        if (lp.fields)
-            cinto_res_project(o, lp.fields);
-        json_object_array_add(list, o);
-    }
-    json_object *env = json_object_new_object();
-    json_object_object_add(env, "data", list);
-    cinto_response_json(r->c->resp, 200, env);
-    json_object_put(env);
-    if (rows.count > (size_t)lp.limit && shown)
-        set_next_page(r, lp.limit, rows.items[shown - 1].last_modified);
     cinto_res_set_etag(r, ts);
     cinto_res_cache_headers(r);
 done:
-    cinto_object_list_free(&rows);
+    page_free(&pg);
     params_free(&lp);
 }
 
@@ -554,7 +489,7 @@ void cinto_res_list_post(cinto_rctx *r)
     r->id = id;
     data = b.data ? cinto_json_copy(b.data) : json_object_new_object();
     json_object_object_add(data, "id", json_object_new_string(id));
-    if (cinto_kinds[r->kind].validate(r, data) < 0)
+    if (cinto_kinds[r->kind].validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
     long long ts;
     if (cinto_res_timestamp(r, cinto_res_client_lm(cinto_json_get(data, "last_modified")), -1,
@@ -597,7 +532,9 @@ void cinto_res_list_delete(cinto_rctx *r)
 {
     list_params lp;
     cinto_precond p;
-    cinto_object_list rows = {0};
+    page pg = {0};
+    json_object *list = NULL;
+    cinto_buf uri = CINTO_BUF_INIT;
     memset(&lp, 0, sizeof lp);
     if (cinto_res_begin_write(r) < 0 || cinto_res_fetch_chain(r, NULL) < 0 ||
         cinto_res_check_accept(r) < 0 || cinto_res_load_acl(r, NULL) < 0)
@@ -616,49 +553,43 @@ void cinto_res_list_delete(cinto_rctx *r)
         cinto_res_precondition_failed(r, NULL, r->hwm);
         goto done;
     }
-    lp.q.parent = r->parent;
-    lp.q.resource = cinto_kinds[r->kind].name;
+    /* Tombstones are never candidates. */
     lp.q.include_deleted = 0;
-    lp.q.limit = lp.limit + 1;
-    int rc = r->c->st->ops->list(r->c->st, &lp.q, &rows);
-    if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
+    if (read_page(r, &lp, 0, &pg) < 0)
         goto done;
-    }
-    size_t n = rows.count > (size_t)lp.limit ? (size_t)lp.limit : rows.count;
-    json_object *list = json_object_new_array();
+    size_t n = pg.count > (size_t)lp.limit ? (size_t)lp.limit : pg.count;
+    list = json_object_new_array();
     long long last = r->hwm;
-    cinto_buf uri = CINTO_BUF_INIT;
     for (size_t i = 0; i < n; i++) {
         long long ts;
+        const char *id = cinto_json_get_string(pg.items[i], "id");
+        if (cinto_json_get(pg.items[i], "deleted"))
+            continue;
         cinto_buf_reset(&uri);
-        cinto_buf_printf(&uri, "%s%s", r->list_prefix, rows.items[i].id);
+        cinto_buf_printf(&uri, "%s%s", r->list_prefix, id);
         if (cinto_res_timestamp(r, -1, -1, &ts) < 0 ||
-            cinto_res_delete_one(r, rows.items[i].id, cinto_buf_str(&uri), ts) < 0) {
-            json_object_put(list);
-            cinto_buf_free(&uri);
+            cinto_res_delete_one(r, id, cinto_buf_str(&uri), ts) < 0)
             goto done;
-        }
         json_object *t = json_object_new_object();
-        json_object_object_add(t, "id", json_object_new_string(rows.items[i].id));
+        json_object_object_add(t, "id", json_object_new_string(id));
         json_object_object_add(t, "last_modified", json_object_new_int64(ts));
         json_object_object_add(t, "deleted", json_object_new_boolean(1));
         json_object_array_add(list, t);
         last = ts;
     }
-    cinto_buf_free(&uri);
-    if (cinto_res_commit(r) < 0) {
-        json_object_put(list);
+    if (cinto_res_commit(r) < 0)
         goto done;
-    }
+    if (pg.count > (size_t)lp.limit && n)
+        set_next_page(r, &lp, pg.items[n - 1]);
     json_object *env = json_object_new_object();
     json_object_object_add(env, "data", list);
+    list = NULL;
     cinto_response_json(r->c->resp, 200, env);
     json_object_put(env);
-    if (rows.count > (size_t)lp.limit && n)
-        set_next_page(r, lp.limit, rows.items[n - 1].last_modified);
     cinto_res_set_etag(r, last);
 done:
-    cinto_object_list_free(&rows);
+    json_object_put(list);
+    cinto_buf_free(&uri);
+    page_free(&pg);
     params_free(&lp);
 }

@@ -153,7 +153,8 @@ void cinto_res_object_put(cinto_rctx *r)
         data = cinto_res_object_json(o);
     else
         data = json_object_new_object();
-    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0)
+    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0 ||
+        cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
     long long ts;
     long long client = cinto_res_client_lm(cinto_json_get(data, "last_modified"));
@@ -289,7 +290,8 @@ void cinto_res_object_patch(cinto_rctx *r)
         cinto_error_invalid(r->c, "body", "data", "the result is not a JSON object");
         goto done;
     }
-    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0)
+    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0 ||
+        cinto_res_validate_schemas(r, data, 1) < 0)
         goto done;
     long long ts;
     long long client = cinto_res_client_lm(cinto_json_get(data, "last_modified"));

@@ -37,13 +37,15 @@ int cinto_load_principals(cinto_ctx *c)
 {
     if (c->principals_loaded)
         return CINTO_ST_OK;
-    if (c->userid && cinto_strv_push(&c->principals, c->userid) < 0)
-        return CINTO_ST_NOMEM;
-    if (cinto_strv_push(&c->principals, "system.Everyone") < 0)
-        return CINTO_ST_NOMEM;
-    if (c->userid) {
-        if (cinto_strv_push(&c->principals, "system.Authenticated") < 0)
+    if (!c->principals.count) {
+        if (c->userid && cinto_strv_push(&c->principals, c->userid) < 0)
             return CINTO_ST_NOMEM;
+        if (cinto_strv_push(&c->principals, "system.Everyone") < 0)
+            return CINTO_ST_NOMEM;
+        if (c->userid && cinto_strv_push(&c->principals, "system.Authenticated") < 0)
+            return CINTO_ST_NOMEM;
+    }
+    if (c->userid) {
         if (!c->st)
             return CINTO_ST_UNAVAILABLE;
         const char *who[2] = {c->userid, "system.Authenticated"};

@@ -147,14 +147,29 @@ int cinto_res_commit(cinto_rctx *r)
     return 0;
 }
 
-/* One round trip for the bucket, collection/group and the object itself
- * (the parent objects the request involves). extra_id adds the object a
- * POST names. */
+/* Base principals of the request; the groups come with the first read. */
+static int base_principals(cinto_ctx *c)
+{
+    if (c->principals.count)
+        return CINTO_ST_OK;
+    if (c->userid && cinto_strv_push(&c->principals, c->userid) < 0)
+        return CINTO_ST_NOMEM;
+    if (cinto_strv_push(&c->principals, "system.Everyone") < 0)
+        return CINTO_ST_NOMEM;
+    if (c->userid && cinto_strv_push(&c->principals, "system.Authenticated") < 0)
+        return CINTO_ST_NOMEM;
+    return CINTO_ST_OK;
+}
+
+/* Reads what the request involves: the bucket, collection or group and
+ * the object itself (extra_id: the object a POST names), their ACL rows
+ * and the requester's groups, in one round trip when there is anything to
+ * read. The checks that use them still run in upstream's order. */
 int cinto_res_fetch_chain(cinto_rctx *r, const char *extra_id)
 {
-    const char *parents[3], *resources[3], *ids[3];
+    const char *parents[3], *resources[3], *ids[3], *uris[5];
     int kinds[3];
-    size_t n = 0;
+    size_t n = 0, nuris = 0;
     for (int k = 0; k < CINTO_KIND_COUNT; k++) {
         const char *id = r->ids[k];
         if (k == (int)r->kind && r->plural)
@@ -170,37 +185,51 @@ int cinto_res_fetch_chain(cinto_rctx *r, const char *extra_id)
         kinds[n] = k;
         n++;
     }
-    if (n == 0)
-        return 0;
+    for (int k = 0; k < CINTO_KIND_COUNT; k++)
+        if (r->uris[k])
+            uris[nuris++] = r->uris[k];
+    char *extra_uri = NULL;
+    if (extra_id) {
+        extra_uri = malloc(strlen(r->list_prefix) + strlen(extra_id) + 1);
+        if (!extra_uri)
+            return storage_error(r, CINTO_ST_NOMEM);
+        strcat(strcpy(extra_uri, r->list_prefix), extra_id);
+        uris[nuris++] = extra_uri;
+    }
+    cinto_ctx *c = r->c;
+    int rc = base_principals(c);
     cinto_object out[3];
-    int found[3];
+    int found[3] = {0, 0, 0};
     memset(out, 0, sizeof out);
-    int rc = r->c->st->ops->get_many(r->c->st, n, parents, resources, ids, out, found);
-    if (rc != CINTO_ST_OK)
-        return storage_error(r, rc);
+    if (rc == CINTO_ST_OK && n && nuris && nuris <= 4) {
+        const char *who[2] = {c->userid, "system.Authenticated"};
+        rc = c->st->ops->load(c->st, n, parents, resources, ids, out, found, nuris, uris, &r->acl,
+                              c->userid ? 2 : 0, who, &c->principals);
+        if (rc == CINTO_ST_OK)
+            c->principals_loaded = 1;
+    } else if (rc == CINTO_ST_OK) {
+        if (n)
+            rc = c->st->ops->get_many(c->st, n, parents, resources, ids, out, found);
+        if (rc == CINTO_ST_OK)
+            rc = cinto_load_principals(c);
+        if (rc == CINTO_ST_OK && nuris)
+            rc = c->st->ops->acl_get(c->st, nuris, uris, &r->acl);
+    }
+    free(extra_uri);
     for (size_t i = 0; i < n; i++) {
         r->objs[kinds[i]] = out[i];
         r->found[kinds[i]] = found[i];
     }
+    if (rc != CINTO_ST_OK)
+        return storage_error(r, rc);
     return 0;
 }
 
-/* Principals and the ACL rows of every URI involved (one round trip each). */
+/* The ACL and principals came with cinto_res_fetch_chain. */
 int cinto_res_load_acl(cinto_rctx *r, const char *extra_uri)
 {
+    (void)extra_uri;
     int rc = cinto_load_principals(r->c);
-    if (rc != CINTO_ST_OK)
-        return storage_error(r, rc);
-    const char *uris[CINTO_KIND_COUNT + 1];
-    size_t n = 0;
-    for (int k = 0; k < CINTO_KIND_COUNT; k++)
-        if (r->uris[k])
-            uris[n++] = r->uris[k];
-    if (extra_uri)
-        uris[n++] = extra_uri;
-    if (n == 0)
-        return 0;
-    rc = r->c->st->ops->acl_get(r->c->st, n, uris, &r->acl);
     if (rc != CINTO_ST_OK)
         return storage_error(r, rc);
     return 0;

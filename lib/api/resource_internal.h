@@ -49,6 +49,9 @@ json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl);
 void cinto_res_project(json_object *data, const char *fields);
 int cinto_res_check_fields(cinto_rctx *r, const char **fields_out);
 
+/* validation.c: meta-schema checks and JSON Schema validation (spec 05). */
+int cinto_res_validate_schemas(cinto_rctx *r, json_object *data, int patch);
+
 /* objects.c */
 void cinto_res_object_get(cinto_rctx *r);
 void cinto_res_object_put(cinto_rctx *r);

@@ -195,7 +195,7 @@ struct cinto_snode {
     int has_uneval; /* collects annotations for unevaluated* */
     /* Siblings that other keywords consult. */
     const struct cinto_sop *properties, *pattern_properties;
-    size_t prefix; /* items covered by prefixItems / array-form items */
+    size_t prefix;   /* items covered by prefixItems / array-form items */
     int items_array; /* array-form items present (additionalItems applies) */
 };
 

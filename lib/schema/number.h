@@ -32,8 +32,7 @@ int cinto_num_parse(const char *s, size_t len, cinto_num *n);
 void cinto_num_release(cinto_num *n);
 /* Makes dst an independent copy whose digits live in storage that the
  * caller provides through alloc (e.g. an arena). */
-int cinto_num_dup(cinto_num *dst, const cinto_num *src, void *(*alloc)(void *, size_t),
-                  void *ctx);
+int cinto_num_dup(cinto_num *dst, const cinto_num *src, void *(*alloc)(void *, size_t), void *ctx);
 
 /* <0, 0, >0 */
 int cinto_num_cmp(const cinto_num *a, const cinto_num *b);

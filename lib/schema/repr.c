@@ -62,7 +62,8 @@ int cinto_repr_str(cinto_buf *b, const char *s, size_t len)
         else if (cp == '\t')
             rc = cinto_buf_puts(b, "\\t");
         else if (py_unprintable(cp))
-            rc = cp < 0x100 ? cinto_buf_printf(b, "\\x%02x", cp) : cinto_buf_printf(b, "\\u%04x", cp);
+            rc = cp < 0x100 ? cinto_buf_printf(b, "\\x%02x", cp)
+                            : cinto_buf_printf(b, "\\u%04x", cp);
         else
             rc = cinto_buf_append(b, s + i, n);
         if (rc < 0)
@@ -132,6 +133,9 @@ static int repr_double(cinto_buf *b, double d)
     return cinto_buf_printf(b, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
 }
 
+/* Writes the repr; once more than limit bytes are out it stops where it
+ * is (cinto_repr then cuts and marks the cut), so what remains is always a
+ * prefix of the full text. */
 static int repr_rec(cinto_buf *b, json_object *v, size_t limit)
 {
     if (b->len > limit)
@@ -165,11 +169,11 @@ static int repr_rec(cinto_buf *b, json_object *v, size_t limit)
         if (cinto_buf_putc(b, '[') < 0)
             return -1;
         for (size_t i = 0; i < n; i++) {
-            if (b->len > limit)
-                return cinto_buf_puts(b, "...]");
             if ((i && cinto_buf_puts(b, ", ") < 0) ||
                 repr_rec(b, json_object_array_get_idx(v, i), limit) < 0)
                 return -1;
+            if (b->len > limit)
+                return 0;
         }
         return cinto_buf_putc(b, ']');
     }
@@ -179,12 +183,12 @@ static int repr_rec(cinto_buf *b, json_object *v, size_t limit)
             return -1;
         json_object_object_foreach(v, key, val)
         {
-            if (b->len > limit)
-                return cinto_buf_puts(b, "...}");
             if ((!first && cinto_buf_puts(b, ", ") < 0) ||
                 cinto_repr_str(b, key, strlen(key)) < 0 || cinto_buf_puts(b, ": ") < 0 ||
                 repr_rec(b, val, limit) < 0)
                 return -1;
+            if (b->len > limit)
+                return 0;
             first = 0;
         }
         return cinto_buf_putc(b, '}');
@@ -198,7 +202,7 @@ int cinto_repr(cinto_buf *b, json_object *v, size_t max)
     size_t limit = b->len + max;
     if (repr_rec(b, v, limit) < 0)
         return -1;
-    if (b->len > limit + 16) {
+    if (b->len > limit) {
         /* Cut at a character boundary and say so. */
         size_t cut = limit;
         while (cut > 0 && ((unsigned char)b->data[cut] & 0xC0) == 0x80)

@@ -28,10 +28,14 @@ typedef struct cinto_schema_error {
     /* Human text in Python jsonschema's wording, e.g. "'title' is a
      * required property", "1 is not of type 'string'". */
     char message[512];
-    /* The name Kinto reports in details[].name (spec 05 §5.6): the last
-     * element of the path; at the root, the last element of the failing
-     * keyword's value when it is an array (so "title" for
-     * required: ["title"]), else the keyword. */
+    /* The name Kinto reports in details[].name (spec 05 §5.6), computed as
+     * upstream does: the last element of the path; at the root, the last
+     * element of the failing keyword's value when it is an array (so
+     * "title" for required: ["title"]) or its last character when it is a
+     * string, else the keyword. Like upstream, an error from a false
+     * subschema is named after the location above it (or, at the root,
+     * after the keyword that reached it: "properties" for
+     * {"properties": {"a": false}}), while path says where it really is. */
     char field[256];
     /* The keyword that failed, e.g. "required" ("" for a false schema or an
      * internal error). */

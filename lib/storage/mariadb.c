@@ -22,9 +22,11 @@ enum stmt_id {
     ST_TS_SELECT,
     ST_TS_SELECT_LOCK,
     ST_TS_INSERT,
+    ST_TS_CREATE_LOCKED,
     ST_TS_NEXT,
     ST_TS_RAISE,
     ST_GET3,
+    ST_LOAD,
     ST_INSERT,
     ST_UPDATE,
     ST_TOMBSTONE,
@@ -49,6 +51,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                           "resource_name = ? FOR UPDATE",
     [ST_TS_INSERT] = "INSERT IGNORE INTO revisions (parent_id, resource_name, last_modified) "
                      "VALUES (?, ?, ?)",
+    /* Creates the row or locks it exclusively: INSERT IGNORE would take a
+     * shared lock first, and two writers upgrading it deadlock. */
+    [ST_TS_CREATE_LOCKED] = "INSERT INTO revisions (parent_id, resource_name, last_modified) "
+                            "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
     /* One round trip locks the list and hands out the next timestamp: on an
      * existing row LAST_INSERT_ID(expr) reports the value written. */
     [ST_TS_NEXT] = "INSERT INTO revisions (parent_id, resource_name, last_modified) VALUES (?, ?, ?) "
@@ -60,6 +66,16 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?)",
+    /* The three reads of a request in one statement; the first column
+     * tells the row kind (o: object, a: ACL row, g: group). */
+    [ST_LOAD] = "SELECT 'o', parent_id, resource_name, id, last_modified, deleted, data "
+                "FROM objects WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
+                "OR (parent_id = ? AND resource_name = ? AND id = ?) "
+                "OR (parent_id = ? AND resource_name = ? AND id = ?) "
+                "UNION ALL SELECT 'a', object_uri, permission, principal, 0, 0, NULL FROM acl "
+                "WHERE object_uri IN (?, ?, ?, ?) "
+                "UNION ALL SELECT 'g', group_uri, NULL, NULL, 0, 0, NULL FROM memberships "
+                "WHERE principal IN (?, ?)",
     /* Not an upsert: with two unique keys, ON DUPLICATE KEY UPDATE would
      * rewrite whichever row holds a clashing timestamp. */
     [ST_INSERT] = "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
@@ -530,7 +546,7 @@ static int m_lock_list(cinto_storage *st, const char *parent, const char *resour
     if (rc != CINTO_ST_NOTFOUND)
         return rc;
     param ps[] = {P_S(parent), P_S(resource), P_I(now_ms)};
-    rc = run(db, ST_TS_INSERT, NULL, ps, 3, NULL, NULL, NULL);
+    rc = run(db, ST_TS_CREATE_LOCKED, NULL, ps, 3, NULL, NULL, NULL);
     if (rc != CINTO_ST_OK)
         return rc;
     rc = read_ts(db, ST_TS_SELECT_LOCK, parent, resource, hwm);
@@ -542,6 +558,23 @@ static int m_raise_timestamp(cinto_storage *st, const char *parent, const char *
 {
     param ps[] = {P_I(ts), P_S(parent), P_S(resource)};
     return run((mdb *)st, ST_TS_RAISE, NULL, ps, 3, NULL, NULL, NULL);
+}
+
+static int push_ace(cinto_ace_list *out, const char *uri, const char *perm, const char *who)
+{
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        cinto_ace *p = realloc(out->items, cap * sizeof *p);
+        if (!p)
+            return CINTO_ST_NOMEM;
+        out->items = p;
+        out->cap = cap;
+    }
+    cinto_ace *a = &out->items[out->count++];
+    a->uri = strdup(uri);
+    a->permission = strdup(perm);
+    a->principal = strdup(who);
+    return a->uri && a->permission && a->principal ? CINTO_ST_OK : CINTO_ST_NOMEM;
 }
 
 /* ---- objects ------------------------------------------------------------ */
@@ -595,6 +628,57 @@ static int m_get_many(cinto_storage *st, size_t n, const char *const *parents,
         rows_free(&r);
     }
     return CINTO_ST_OK;
+}
+
+static int m_load(cinto_storage *st, size_t nobj, const char *const *parents,
+                  const char *const *resources, const char *const *ids, cinto_object *out,
+                  int *found, size_t nuris, const char *const *uris, cinto_ace_list *acl,
+                  size_t nprincipals, const char *const *principals, cinto_strv *groups)
+{
+    mdb *db = (mdb *)st;
+    if (nobj > 3 || nuris > 4 || nprincipals > 2 || nobj == 0 || nuris == 0)
+        return CINTO_ST_FAIL;
+    param ps[15];
+    for (size_t k = 0; k < 3; k++) {
+        size_t i = k < nobj ? k : 0;
+        ps[k * 3] = (param)P_S(parents[i]);
+        ps[k * 3 + 1] = (param)P_S(resources[i]);
+        ps[k * 3 + 2] = (param)P_S(ids[i]);
+    }
+    for (size_t k = 0; k < 4; k++)
+        ps[9 + k] = (param)P_S(uris[k < nuris ? k : 0]);
+    /* No principal is the empty string: a harmless filler. */
+    for (size_t k = 0; k < 2; k++)
+        ps[13 + k] = (param)P_S(k < nprincipals ? principals[k] : "");
+    rows r = {0};
+    int rc = run(db, ST_LOAD, NULL, ps, 15, &r, NULL, NULL);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    for (size_t i = 0; i < nobj; i++)
+        found[i] = 0;
+    for (size_t row = 0; row < r.nrows && rc == CINTO_ST_OK; row++) {
+        char kind = cell(&r, row, 0)[0];
+        if (kind == 'o') {
+            for (size_t i = 0; i < nobj; i++) {
+                if (found[i] || strcmp(cell(&r, row, 1), parents[i]) != 0 ||
+                    strcmp(cell(&r, row, 2), resources[i]) != 0 ||
+                    strcmp(cell(&r, row, 3), ids[i]) != 0)
+                    continue;
+                rc = take_object(&r, row, 3, &out[i]);
+                found[i] = rc == CINTO_ST_OK;
+            }
+        } else if (kind == 'a') {
+            rc = push_ace(acl, cell(&r, row, 1), cell(&r, row, 2), cell(&r, row, 3));
+        } else {
+            int dup = 0;
+            for (size_t k = 0; k < groups->count && !dup; k++)
+                dup = strcmp(groups->items[k], cell(&r, row, 1)) == 0;
+            if (!dup && cinto_strv_push(groups, cell(&r, row, 1)) < 0)
+                rc = CINTO_ST_NOMEM;
+        }
+    }
+    rows_free(&r);
+    return rc;
 }
 
 static int m_put(cinto_storage *st, const char *parent, const char *resource, const char *id,
@@ -830,33 +914,13 @@ static int m_acl_get(cinto_storage *st, size_t n, const char *const *uris, cinto
             ps[k] = (param)P_S(uris[start + k < n ? start + k : start]);
         rows r = {0};
         int rc = run(db, ST_ACL_GET4, NULL, ps, 4, &r, NULL, NULL);
+        for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+            rc = push_ace(out, cell(&r, i, 0), cell(&r, i, 1), cell(&r, i, 2));
+        rows_free(&r);
         if (rc != CINTO_ST_OK) {
             cinto_ace_list_free(out);
             return rc;
         }
-        for (size_t i = 0; i < r.nrows; i++) {
-            if (out->count == out->cap) {
-                size_t cap = out->cap ? out->cap * 2 : 16;
-                cinto_ace *p = realloc(out->items, cap * sizeof *p);
-                if (!p) {
-                    rows_free(&r);
-                    cinto_ace_list_free(out);
-                    return CINTO_ST_NOMEM;
-                }
-                out->items = p;
-                out->cap = cap;
-            }
-            cinto_ace *a = &out->items[out->count++];
-            a->uri = strdup(cell(&r, i, 0));
-            a->permission = strdup(cell(&r, i, 1));
-            a->principal = strdup(cell(&r, i, 2));
-            if (!a->uri || !a->permission || !a->principal) {
-                rows_free(&r);
-                cinto_ace_list_free(out);
-                return CINTO_ST_NOMEM;
-            }
-        }
-        rows_free(&r);
     }
     return CINTO_ST_OK;
 }
@@ -980,6 +1044,7 @@ static const cinto_storage_ops mariadb_ops = {
     .lock_list = m_lock_list,
     .raise_timestamp = m_raise_timestamp,
     .get_many = m_get_many,
+    .load = m_load,
     .put = m_put,
     .tombstone = m_tombstone,
     .list = m_list,

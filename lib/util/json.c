@@ -1,4 +1,5 @@
 #include "util/json.h"
+#include "util/codec.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -6,6 +7,90 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static long read_u4(const char *s, size_t len, size_t at)
+{
+    if (at + 6 > len || s[at] != '\\' || s[at + 1] != 'u')
+        return -1;
+    long v = 0;
+    for (int k = 2; k < 6; k++) {
+        int h = hexval(s[at + k]);
+        if (h < 0)
+            return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/* \uXXXX at *i: NUL is refused (keys are C strings in json-c) and so are
+ * surrogates that do not pair up (json-c would store U+FFFD instead). */
+static int check_unicode_escape(const char *s, size_t len, size_t *i, char *err, size_t errlen)
+{
+    long v = read_u4(s, len, *i);
+    if (v == 0) {
+        snprintf(err, errlen, "Invalid JSON: \\u0000 is not allowed in strings");
+        return -1;
+    }
+    if (v >= 0xD800 && v <= 0xDBFF) {
+        long lo = read_u4(s, len, *i + 6);
+        if (lo < 0xDC00 || lo > 0xDFFF) {
+            snprintf(err, errlen, "Invalid JSON: unpaired surrogate \\u%04lX", v);
+            return -1;
+        }
+        *i += 12;
+        return 0;
+    }
+    if (v >= 0xDC00 && v <= 0xDFFF) {
+        snprintf(err, errlen, "Invalid JSON: unpaired surrogate \\u%04lX", v);
+        return -1;
+    }
+    *i += 6;
+    return 0;
+}
+
+/* JSON's number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * (json-c also takes "1." and "01"). */
+static int number_grammar_ok(const char *s, size_t len)
+{
+    size_t i = 0;
+    if (i < len && s[i] == '-')
+        i++;
+    if (i >= len || !isdigit((unsigned char)s[i]))
+        return 0;
+    if (s[i] == '0')
+        i++;
+    else
+        while (i < len && isdigit((unsigned char)s[i]))
+            i++;
+    if (i < len && s[i] == '.') {
+        i++;
+        if (i >= len || !isdigit((unsigned char)s[i]))
+            return 0;
+        while (i < len && isdigit((unsigned char)s[i]))
+            i++;
+    }
+    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+        i++;
+        if (i < len && (s[i] == '+' || s[i] == '-'))
+            i++;
+        if (i >= len || !isdigit((unsigned char)s[i]))
+            return 0;
+        while (i < len && isdigit((unsigned char)s[i]))
+            i++;
+    }
+    return i >= len || !isdigit((unsigned char)s[i]);
+}
 
 /* After json-c accepted the text, walk it once more as plain characters:
  * refuse \u0000 escapes (keys would be cut short, values cannot be stored
@@ -21,17 +106,37 @@ static int scan_numbers_and_nul(const char *s, size_t len, char *err, size_t err
             i++;
             while (i < len && s[i] != '"') {
                 if (s[i] == '\\') {
-                    if (i + 5 < len && s[i + 1] == 'u' && s[i + 2] == '0' && s[i + 3] == '0' &&
-                        s[i + 4] == '0' && s[i + 5] == '0') {
-                        snprintf(err, errlen, "Invalid JSON: \\u0000 is not allowed in strings");
-                        return -1;
+                    if (i + 1 < len && s[i + 1] == 'u') {
+                        if (check_unicode_escape(s, len, &i, err, errlen) < 0)
+                            return -1;
+                        continue;
                     }
                     i += 2;
                     continue;
                 }
+                if ((unsigned char)s[i] < 0x20) {
+                    snprintf(err, errlen,
+                             "Invalid JSON: control character 0x%02x in a string at offset %zu",
+                             (unsigned char)s[i], i);
+                    return -1;
+                }
                 i++;
             }
             i++;
+            continue;
+        }
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+            /* Outside strings only true, false and null are words; json-c
+             * also takes NaN and Infinity, which JSON does not have. */
+            size_t start = i;
+            while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+                i++;
+            size_t n = i - start;
+            if (!((n == 4 && (memcmp(s + start, "true", 4) == 0 || memcmp(s + start, "null", 4) == 0)) ||
+                  (n == 5 && memcmp(s + start, "false", 5) == 0))) {
+                snprintf(err, errlen, "Invalid JSON: unexpected word at offset %zu", start);
+                return -1;
+            }
             continue;
         }
         if (c == '\'') {
@@ -41,7 +146,15 @@ static int scan_numbers_and_nul(const char *s, size_t len, char *err, size_t err
         }
         if (c == '-' || (c >= '0' && c <= '9')) {
             size_t start = i;
+            if (c == '-' && i + 1 < len && (s[i + 1] == 'I' || s[i + 1] == 'N')) {
+                snprintf(err, errlen, "Invalid JSON: unexpected word at offset %zu", i);
+                return -1;
+            }
             int is_double = 0;
+            if (!number_grammar_ok(s + i, len - i)) {
+                snprintf(err, errlen, "Invalid JSON: malformed number at offset %zu", i);
+                return -1;
+            }
             while (i < len && (isdigit((unsigned char)s[i]) || s[i] == '-' || s[i] == '+' ||
                                s[i] == '.' || s[i] == 'e' || s[i] == 'E')) {
                 if (s[i] == '.' || s[i] == 'e' || s[i] == 'E')
@@ -95,6 +208,11 @@ json_object *cinto_json_parse(const char *text, size_t len, int *is_null, char *
     if (is_null)
         *is_null = 0;
     err[0] = '\0';
+    /* json-c's own check lets surrogates and overlong forms through. */
+    if (!cinto_utf8_valid(text, len)) {
+        snprintf(err, errlen, "Invalid JSON: the body is not valid UTF-8");
+        return NULL;
+    }
     json_tokener *tok = json_tokener_new_ex(CINTO_JSON_MAX_DEPTH);
     if (!tok) {
         snprintf(err, errlen, "Invalid JSON: out of memory");

@@ -351,7 +351,8 @@ export class MariaDb {
     if (!process.env.CINTO_TEST_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  // Runs SQL with the mariadb client as root; returns the rows as arrays of strings.
+  // Runs SQL with the mariadb client as root; returns the rows as arrays of strings, as
+  // `mariadb -B` prints them (NULL as "NULL"; tab, newline and backslash escaped).
   async query(sql, database) {
     const args = ['--no-defaults', `--socket=${this.socket}`, '-uroot', '-N', '-B', '-e', sql];
     if (database) args.push(database);
@@ -401,6 +402,19 @@ function iniValue(v) {
   if (Array.isArray(v)) return v.join(' ');
   // continuation lines of a multi-line value must be indented
   return String(v).replace(/\n/g, '\n    ');
+}
+
+// Lays `over` on `base`; "kinto.x" and "x" name the same key (spec 08 §8.14), so a key given
+// in either form replaces the other.
+export function mergeSettings(base, over) {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const bare = k.replace(/^kinto\./, '');
+    delete out[bare];
+    delete out[`kinto.${bare}`];
+    out[k] = v;
+  }
+  return out;
 }
 
 export function renderIni(settings) {
@@ -611,7 +625,7 @@ export async function startServer(opts = {}) {
   const dir = fs.mkdtempSync(path.join(scratchBase(), 'srv-'));
   const sockDir = path.join(dir, 'fcgi.sock-00').length <= MAX_SOCKET_PATH ? dir : shortTempDir('csk-');
   fs.mkdirSync(path.join(dir, 'www'));
-  const merged = { ...DEFAULT_SETTINGS, 'kinto.storage_url': storageUrl, ...settings };
+  const merged = mergeSettings({ ...DEFAULT_SETTINGS, 'kinto.storage_url': storageUrl }, settings);
   const ini = path.join(dir, 'cinto.ini');
   fs.writeFileSync(ini, renderIni(merged));
   const errorLog = path.join(dir, 'error.log');
