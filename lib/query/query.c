@@ -436,12 +436,19 @@ static const struct {
     {"contains", CINTO_F_CONTAINS},
 };
 
+/* [A-Za-z0-9_.], spelled out: isalnum() would follow the locale. */
+static int field_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.';
+}
+
 static int field_chars_ok(const char *s)
 {
     if (!*s)
         return 0;
     for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.')
+        if (!field_char(*s))
             return 0;
     return 1;
 }
@@ -504,6 +511,8 @@ static int filter_value(const cinto_query_param *p, enum cinto_filter_op op, jso
         json_object *v;
         int rc = native_piece(s, (size_t)(stop - s), &v);
         if (rc != NV_OK || json_object_array_add(arr, v) < 0) {
+            if (rc == NV_OK)
+                json_object_put(v);
             json_object_put(arr);
             return rc != NV_OK ? rc : NV_OOM;
         }
@@ -690,7 +699,7 @@ static int parse_sort(const cinto_query_param *p, const char *const *strict, cin
             a++;
         int ok = a < b;
         for (const char *c = a; c < b; c++)
-            if (!isalnum((unsigned char)*c) && *c != '_' && *c != '.')
+            if (!field_char(*c))
                 ok = 0;
         /* Keys that do not match are silently ignored. */
         if (ok) {

@@ -10,37 +10,58 @@
 
 #include "http/parse.h"
 
-enum cinto_filter_op { CINTO_F_EQ, CINTO_F_NOT, CINTO_F_LT, CINTO_F_MAX, CINTO_F_GT, CINTO_F_MIN,
-                       CINTO_F_IN, CINTO_F_EXCLUDE, CINTO_F_LIKE, CINTO_F_HAS, CINTO_F_CONTAINS,
-                       CINTO_F_CONTAINS_ANY };
+enum cinto_filter_op {
+    CINTO_F_EQ,
+    CINTO_F_NOT,
+    CINTO_F_LT,
+    CINTO_F_MAX,
+    CINTO_F_GT,
+    CINTO_F_MIN,
+    CINTO_F_IN,
+    CINTO_F_EXCLUDE,
+    CINTO_F_LIKE,
+    CINTO_F_HAS,
+    CINTO_F_CONTAINS,
+    CINTO_F_CONTAINS_ANY
+};
 typedef struct cinto_filter {
     enum cinto_filter_op op;
-    char *field;          /* "title", "a.b.c", "id", "last_modified" */
-    json_object *value;   /* parsed per §2.3 (array for in/exclude/contains*) */
+    char *field;        /* "title", "a.b.c", "id", "last_modified" */
+    json_object *value; /* parsed per §2.3 (array for in/exclude/contains*) */
 } cinto_filter;
-typedef struct cinto_sort_key { char *field; int descending; } cinto_sort_key;
+typedef struct cinto_sort_key {
+    char *field;
+    int descending;
+} cinto_sort_key;
 typedef struct cinto_list_spec {
-    cinto_filter *filters; size_t nfilters;
-    cinto_sort_key *sort; size_t nsort;  /* always ends with last_modified (implicit
-                                            -last_modified when absent, spec §2.6) */
-    int has_lm_filter;      /* any filter on last_modified incl. _since/_before/_to: include
-                               tombstones (§2.5) */
-    int uses_to;            /* _to was used: the caller adds the Alert header */
-    long long limit;        /* _limit parsed (0 = none given) */
-    char *fields;           /* _fields raw value or NULL */
-    json_object *token_last;/* decoded _token last_object, or NULL */
-    char *token_nonce;      /* for single-use DELETE tokens */
+    cinto_filter *filters;
+    size_t nfilters;
+    cinto_sort_key *sort;
+    size_t nsort;            /* always has a last_modified key: -last_modified is
+                                appended when no key names it (spec §2.6) */
+    int has_lm_filter;       /* any filter on last_modified incl. _since/_before/_to: include
+                                tombstones (§2.5) */
+    int uses_to;             /* _to was used: the caller adds the Alert header */
+    long long limit;         /* _limit parsed (0 = none given) */
+    char *fields;            /* _fields raw value or NULL */
+    json_object *token_last; /* decoded _token last_object, or NULL */
+    char *token_nonce;       /* for single-use DELETE tokens */
 } cinto_list_spec;
 /* Validation error: fill location "querystring", name (param name or NULL) and description
  * exactly as spec 02 / errata say (e.g. `"abc" is not a number`, `-1 is less than minimum
  * value 0`, `Invalid value for _since`, `Unknown filter field '...'` (only when strict),
  * `_token has invalid content` with name NULL, `Invalid character 0x00`). */
-typedef struct cinto_query_error { char name[256]; int has_name; char description[512]; } cinto_query_error;
+typedef struct cinto_query_error {
+    char name[256];
+    int has_name;
+    char description[512];
+} cinto_query_error;
 /* Parses every parameter of q (last occurrence of a repeated name wins; names starting with '_'
  * other than _limit/_sort/_token/_fields/_since/_before/_to are ignored). now_ms is for the
  * "< now + 24h" check on timestamps. strict_fields: NULL (any field allowed) or a NULL-terminated
  * list of allowed root fields (for strict resources such as /permissions later).
- * Returns 0, or -1 with err filled. */
+ * Returns 0, or -1 with err filled (also when memory ran out: description "Out of
+ * memory", no name). On -1, out is empty and cinto_list_spec_free(out) is harmless. */
 int cinto_list_spec_parse(const cinto_query *q, long long now_ms, const char *const *strict_fields,
                           cinto_list_spec *out, cinto_query_error *err);
 void cinto_list_spec_free(cinto_list_spec *s);

@@ -1169,84 +1169,95 @@ static int k_ref(vctx *v, const struct cinto_sop *op, json_object *inst, struct 
     return v_node(v, target, inst, ann);
 }
 
-/* unevaluatedProperties / unevaluatedItems over what ann leaves out. */
-static int k_unevaluated(vctx *v, const struct cinto_sop *op, json_object *inst, struct ann *ann)
+/* "Unevaluated ... (<list> was/were <how>)" with names or item reprs. */
+static int fail_unevaluated(vctx *v, const struct cinto_sop *op, const char *what,
+                            const char **names, json_object **items, size_t bad, const char *how)
 {
-    int is_props = op->kw == KW_UNEVALUATED_PROPERTIES;
-    if (!is_type(inst, is_props ? json_type_object : json_type_array) || !ann)
-        return 0;
-    size_t n = is_props ? (size_t)json_object_object_length(inst) : json_object_array_length(inst);
-    const char **names = NULL;
-    json_object **items = NULL;
+    cinto_buf m = CINTO_BUF_INIT;
+    int rc = cinto_buf_printf(&m, "Unevaluated %s (", what);
+    for (size_t i = 0; i < bad && m.len < 400; i++)
+        rc |= (i ? cinto_buf_puts(&m, ", ") : 0) |
+              (names ? cinto_repr_str(&m, names[i], strlen(names[i]))
+                     : cinto_repr(&m, items[i], REPR_MAX));
+    rc |= cinto_buf_printf(&m, " %s %s)", bad == 1 ? "was" : "were", how);
+    return rc < 0 ? oom(v, &m) : report(v, op->name, op->value, &m);
+}
+
+/* unevaluatedProperties over the members ann leaves out. */
+static int uneval_props(vctx *v, const struct cinto_sop *op, json_object *inst, struct ann *ann)
+{
+    const char **names = malloc(((size_t)json_object_object_length(inst) + 1) * sizeof *names);
     size_t bad = 0, idx = 0;
     int r = 0;
-    if ((is_props && !(names = malloc((n + 1) * sizeof *names))) ||
-        (!is_props && !(items = malloc((n + 1) * sizeof *items))))
+    if (!names)
         return oom(v, NULL);
-    if (is_props) {
-        json_object_object_foreach(inst, key, val)
-        {
-            if (!ann_get(ann, idx)) {
-                push_key(v, key);
-                r = v_quiet(v, op->u.sub, val, NULL);
-                pop_path(v);
-                if (r < 0)
-                    break;
-                if (r)
-                    names[bad++] = key;
-                else
-                    ann_set(ann, idx);
-                r = 0;
-            }
-            idx++;
-        }
-    } else {
-        for (idx = 0; idx < n; idx++) {
-            if (ann_get(ann, idx))
-                continue;
-            json_object *item = json_object_array_get_idx(inst, idx);
-            push_idx(v, idx);
-            r = v_quiet(v, op->u.sub, item, NULL);
+    json_object_object_foreach(inst, key, val)
+    {
+        if (!ann_get(ann, idx)) {
+            push_key(v, key);
+            r = v_quiet(v, op->u.sub, val, NULL);
             pop_path(v);
             if (r < 0)
                 break;
             if (r)
-                items[bad++] = item;
+                names[bad++] = key;
             else
                 ann_set(ann, idx);
             r = 0;
         }
+        idx++;
     }
     if (r == 0 && bad) {
-        if (is_props && op->u.sub->kind == SN_FALSE) {
-            r = reporting(v) ? fail_extras(v, NULL, op, names, bad, "Unevaluated properties") : 1;
-        } else if (is_props) {
-            /* Listed in instance order, as Python does for a schema. */
-            cinto_buf m = CINTO_BUF_INIT;
-            int rc = cinto_buf_puts(&m, "Unevaluated properties are not valid under the given "
-                                        "schema (");
-            for (size_t i = 0; i < bad && m.len < 400; i++)
-                rc |= (i ? cinto_buf_puts(&m, ", ") : 0) |
-                      cinto_repr_str(&m, names[i], strlen(names[i]));
-            rc |= cinto_buf_puts(&m, bad == 1 ? " was unevaluated and invalid)"
-                                              : " were unevaluated and invalid)");
-            r = !reporting(v) ? (cinto_buf_free(&m), 1)
-                : rc < 0      ? oom(v, &m)
-                              : report(v, op->name, op->value, &m);
-        } else if (!reporting(v)) {
+        if (!reporting(v))
             r = 1;
-        } else {
-            cinto_buf m = CINTO_BUF_INIT;
-            int rc = cinto_buf_puts(&m, "Unevaluated items are not allowed (");
-            for (size_t i = 0; i < bad && m.len < 400; i++)
-                rc |= (i ? cinto_buf_puts(&m, ", ") : 0) | cinto_repr(&m, items[i], REPR_MAX);
-            rc |= cinto_buf_puts(&m, bad == 1 ? " was unexpected)" : " were unexpected)");
-            r = rc < 0 ? oom(v, &m) : report(v, op->name, op->value, &m);
-        }
+        else if (op->u.sub->kind == SN_FALSE) /* sorted, as Python does */
+            r = fail_extras(v, NULL, op, names, bad, "Unevaluated properties");
+        else
+            r = fail_unevaluated(v, op, "properties are not valid under the given schema", names,
+                                 NULL, bad, "unevaluated and invalid");
     }
     free(names);
+    return r;
+}
+
+/* unevaluatedItems over the items ann leaves out. */
+static int uneval_items(vctx *v, const struct cinto_sop *op, json_object *inst, struct ann *ann)
+{
+    size_t n = json_object_array_length(inst), bad = 0;
+    json_object **items = malloc((n + 1) * sizeof *items);
+    int r = 0;
+    if (!items)
+        return oom(v, NULL);
+    for (size_t idx = 0; idx < n; idx++) {
+        if (ann_get(ann, idx))
+            continue;
+        json_object *item = json_object_array_get_idx(inst, idx);
+        push_idx(v, idx);
+        r = v_quiet(v, op->u.sub, item, NULL);
+        pop_path(v);
+        if (r < 0)
+            break;
+        if (r)
+            items[bad++] = item;
+        else
+            ann_set(ann, idx);
+        r = 0;
+    }
+    if (r == 0 && bad)
+        r = reporting(v)
+                ? fail_unevaluated(v, op, "items are not allowed", NULL, items, bad, "unexpected")
+                : 1;
     free(items);
     return r;
+}
+
+static int k_unevaluated(vctx *v, const struct cinto_sop *op, json_object *inst, struct ann *ann)
+{
+    if (!ann)
+        return 0;
+    if (op->kw == KW_UNEVALUATED_PROPERTIES)
+        return is_type(inst, json_type_object) ? uneval_props(v, op, inst, ann) : 0;
+    return is_type(inst, json_type_array) ? uneval_items(v, op, inst, ann) : 0;
 }
 
 static int v_op(vctx *v, const struct cinto_snode *n, const struct cinto_sop *op, json_object *inst,
