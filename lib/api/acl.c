@@ -6,7 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { B = CINTO_KIND_BUCKET, G = CINTO_KIND_GROUP, C = CINTO_KIND_COLLECTION, R = CINTO_KIND_RECORD };
+enum {
+    B = CINTO_KIND_BUCKET,
+    G = CINTO_KIND_GROUP,
+    C = CINTO_KIND_COLLECTION,
+    R = CINTO_KIND_RECORD,
+    A = CINTO_KIND_ACCOUNT
+};
 
 typedef struct grant {
     int level; /* the kind whose ACE grants, -1 ends the list */
@@ -38,6 +44,8 @@ static const inherit_row inheritance[] = {
     {R, "write", {{B, "write"}, {C, "write"}, {R, "write"}, {-1, NULL}}},
     {R, "read",
      {{B, "write"}, {B, "read"}, {C, "write"}, {C, "read"}, {R, "write"}, {R, "read"}, {-1, NULL}}},
+    {A, "write", {{A, "write"}, {-1, NULL}}},
+    {A, "read", {{A, "write"}, {A, "read"}, {-1, NULL}}},
 };
 
 static const inherit_row *find_row(int kind, const char *perm)

@@ -107,29 +107,46 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     char **policies = NULL;
     cinto_settings_list(s, "multiauth.policies", &policies);
     c->basicauth_realm = "Realm";
+    char **includes = NULL;
+    cinto_settings_list(s, "includes", &includes);
+    for (size_t i = 0; includes && includes[i]; i++) {
+        if (strcmp(includes[i], "kinto.plugins.accounts") == 0)
+            c->accounts = 1;
+        else
+            fprintf(stderr, "cinto: plugin '%s' is not available in this build; ignored\n",
+                    includes[i]);
+    }
+    cinto_strv_free(includes);
+    c->account_cache_ttl = cinto_settings_int(s, "account_cache_ttl_seconds", 30, NULL);
+
     for (size_t i = 0; policies && policies[i]; i++) {
         char key[256];
         snprintf(key, sizeof key, "multiauth.policy.%s.use", policies[i]);
         const char *use = cinto_settings_get(s, key);
         int is_basic = strcmp(policies[i], "basicauth") == 0 ||
                        (use && strstr(use, "BasicAuthAuthenticationPolicy"));
+        int is_account = use && strstr(use, "kinto.plugins.accounts");
+        if ((is_basic || is_account) && c->npolicies == 4)
+            continue;
         if (is_basic) {
             c->basicauth = 1;
+            c->policies[c->npolicies++] = CINTO_POLICY_BASICAUTH;
             snprintf(key, sizeof key, "multiauth.policy.%s.realm", policies[i]);
             c->basicauth_realm = str_setting(s, key, "Realm");
-        } else if (!(use && strstr(use, "kinto.plugins.accounts"))) {
+        } else if (is_account) {
+            if (!c->accounts) {
+                snprintf(err, errlen,
+                         "the accounts policy needs kinto.includes = kinto.plugins.accounts");
+                cinto_strv_free(policies);
+                return -1;
+            }
+            c->policies[c->npolicies++] = CINTO_POLICY_ACCOUNT;
+        } else {
             fprintf(stderr, "cinto: authentication policy '%s' is not supported; ignored\n",
                     policies[i]);
         }
     }
     cinto_strv_free(policies);
-
-    char **includes = NULL;
-    cinto_settings_list(s, "includes", &includes);
-    for (size_t i = 0; includes && includes[i]; i++)
-        fprintf(stderr, "cinto: plugin '%s' is not available in this build; ignored\n",
-                includes[i]);
-    cinto_strv_free(includes);
 
     const char *url = cinto_settings_get(s, "storage_url");
     if (url) {
@@ -483,7 +500,9 @@ static void route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_buf_free(&p);
         return;
     }
-    if (cinto_route_match(sub, &c->route) < 0) {
+    if (cinto_route_match(sub, &c->route) < 0 ||
+        ((c->route.ep == CINTO_EP_ACCOUNTS || c->route.ep == CINTO_EP_ACCOUNT) &&
+         !c->cfg->accounts)) {
         cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                     "The resource you are looking for could not be found.", NULL);
         return;
@@ -536,8 +555,9 @@ static void route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_error_invalid(c, "querystring", NULL, qerr);
         return;
     }
-    if (cinto_authenticate(c) < 0) {
-        cinto_error_internal(c, "out of memory during authentication");
+    int arc = cinto_authenticate(c);
+    if (arc < 0) {
+        cinto_error_storage(c, arc);
         return;
     }
     dispatch(c);

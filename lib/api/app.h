@@ -35,6 +35,11 @@ typedef struct cinto_config {
     const char *userid_hmac_secret;
     int basicauth; /* the basicauth policy is enabled */
     const char *basicauth_realm;
+    /* Authentication policies in the configured order (spec 04 §4.11). */
+    enum cinto_policy { CINTO_POLICY_BASICAUTH, CINTO_POLICY_ACCOUNT } policies[4];
+    int npolicies;
+    int accounts; /* kinto.plugins.accounts is included */
+    long long account_cache_ttl;
     int trailing_slash_redirect, version_prefix_redirect;
     long long trailing_slash_ttl, version_prefix_ttl;
     const char *version_json_path;
@@ -70,12 +75,14 @@ enum cinto_endpoint {
     CINTO_EP_HEARTBEAT,
     CINTO_EP_LBHEARTBEAT,
     CINTO_EP_VERSION,
+    CINTO_EP_ACCOUNTS,
+    CINTO_EP_ACCOUNT,
     CINTO_EP_COUNT
 };
 
 typedef struct cinto_route {
     enum cinto_endpoint ep;
-    char *bid, *cid, *gid, *rid;
+    char *bid, *cid, *gid, *rid, *aid;
 } cinto_route;
 
 typedef struct cinto_ctx {

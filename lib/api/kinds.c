@@ -3,6 +3,7 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/resource.h"
+#include "plugins/accounts.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -138,4 +139,6 @@ const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT] = {
                                delete_tree},
     [CINTO_KIND_RECORD] = {"record", "records", rw_perms, "record:create", CINTO_KIND_COLLECTION,
                            validate_nothing, no_after_write, delete_leaf},
+    [CINTO_KIND_ACCOUNT] = {"account", "accounts", rw_perms, "account:create", -1,
+                            cinto_accounts_validate, no_after_write, delete_leaf},
 };

@@ -231,6 +231,7 @@ static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
         [CINTO_KIND_GROUP] = {"write", "read", NULL},
         [CINTO_KIND_COLLECTION] = {"write", "read", "record:create", NULL},
         [CINTO_KIND_RECORD] = {"write", "read", NULL},
+        [CINTO_KIND_ACCOUNT] = {"write", "read", NULL},
     };
     static const char *const write_perms[] = {"write", NULL};
     const char *const *perms = strcmp(perm, "write") == 0 ? write_perms : read_perms[r->kind];
@@ -333,6 +334,16 @@ void cinto_res_list_get(cinto_rctx *r)
     if (cinto_res_fetch_chain(r, NULL) < 0 || cinto_res_check_accept(r) < 0 ||
         cinto_res_load_acl(r, NULL) < 0)
         goto done;
+    if (r->kind == CINTO_KIND_ACCOUNT && !r->c->userid) {
+        /* Upstream's wording for anonymous account listings (errata 3). */
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "code", json_object_new_int(401));
+        json_object_object_add(e, "errno", json_object_new_int(CINTO_ERRNO_UNDEFINED));
+        json_object_object_add(e, "error", json_object_new_string("Cannot read accounts."));
+        cinto_response_json(r->c->resp, 401, e);
+        json_object_put(e);
+        goto done;
+    }
     int ok = list_access(r, &lp, "read");
     if (ok < 0)
         goto done;
@@ -408,7 +419,8 @@ static int posted_id(cinto_rctx *r, const char **id, json_object **root)
     json_object *v = cinto_json_get(cinto_json_get(*root, "data"), "id");
     if (!v)
         return 0;
-    if (!json_object_is_type(v, json_type_string) || !cinto_valid_id(json_object_get_string(v))) {
+    if (!json_object_is_type(v, json_type_string) ||
+        !cinto_valid_kind_id(r->kind, json_object_get_string(v))) {
         cinto_error_invalid(r->c, "path", NULL, "Invalid object id");
         return -1;
     }
@@ -472,6 +484,10 @@ void cinto_res_list_post(cinto_rctx *r)
         json_object_put(env);
         json_object_put(cur_acl);
         cinto_res_set_etag(r, o->last_modified);
+        goto done;
+    }
+    if (!id && r->kind == CINTO_KIND_ACCOUNT) {
+        cinto_error_invalid(r->c, "body", "data.id", "data.id in body: Required");
         goto done;
     }
     if (!id) {

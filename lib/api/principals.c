@@ -1,6 +1,7 @@
 /* Authentication (spec 04 §4.11) and effective principals (§4.2). */
 #include "api/handlers.h"
 #include "auth/basic.h"
+#include "plugins/accounts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,21 +11,29 @@
 int cinto_authenticate(cinto_ctx *c)
 {
     const char *h = c->req->authorization;
-    if (!h || !c->cfg->basicauth)
+    if (!h || !c->cfg->npolicies)
         return 0;
     char *user = NULL, *pass = NULL;
     if (cinto_basic_parse(h, &user, &pass) < 0)
         return 0;
     int rc = 0;
-    if (*user) {
-        char hex[65];
-        cinto_basicauth_userid(c->cfg->userid_hmac_secret, user, pass, hex);
-        size_t n = strlen("basicauth:") + 64 + 1;
-        c->userid = malloc(n);
-        if (c->userid)
-            memcpy(c->userid, "basicauth:", 10), memcpy(c->userid + 10, hex, 65);
-        else
-            rc = -1;
+    /* The first policy that identifies the user wins (spec 04 §4.11). */
+    for (int i = 0; i < c->cfg->npolicies && !c->userid && *user && rc == 0; i++) {
+        cinto_buf id = CINTO_BUF_INIT;
+        if (c->cfg->policies[i] == CINTO_POLICY_BASICAUTH) {
+            char hex[65];
+            cinto_basicauth_userid(c->cfg->userid_hmac_secret, user, pass, hex);
+            cinto_buf_printf(&id, "basicauth:%s", hex);
+        } else {
+            int ok = cinto_accounts_check(c, user, pass);
+            if (ok < 0)
+                rc = ok; /* storage trouble: answered as such */
+            else if (ok)
+                cinto_buf_printf(&id, "account:%s", user);
+        }
+        if (id.len)
+            c->userid = cinto_buf_steal(&id);
+        cinto_buf_free(&id);
     }
     free(user);
     free(pass);

@@ -34,6 +34,22 @@ int cinto_valid_id(const char *id)
     return 1;
 }
 
+int cinto_valid_kind_id(enum cinto_kind kind, const char *id)
+{
+    if (kind != CINTO_KIND_ACCOUNT)
+        return cinto_valid_id(id);
+    size_t n = strlen(id);
+    if (n == 0 || n > MAX_ID_LEN)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = id[i];
+        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (!alnum && (i == 0 || !strchr("+.@_-", ch)))
+            return 0;
+    }
+    return 1;
+}
+
 int cinto_obj_exists(const cinto_rctx *r, enum cinto_kind k)
 {
     return r->found[k] && !r->objs[k].deleted;
@@ -68,16 +84,24 @@ static int setup(cinto_rctx *r, cinto_ctx *c)
     case CINTO_EP_COLLECTION:
         r->kind = CINTO_KIND_COLLECTION;
         break;
+    case CINTO_EP_ACCOUNTS:
+    case CINTO_EP_ACCOUNT:
+        r->kind = CINTO_KIND_ACCOUNT;
+        break;
     default:
         r->kind = CINTO_KIND_RECORD;
         break;
     }
     r->plural = rt->ep == CINTO_EP_BUCKETS || rt->ep == CINTO_EP_GROUPS ||
-                rt->ep == CINTO_EP_COLLECTIONS || rt->ep == CINTO_EP_RECORDS;
+                rt->ep == CINTO_EP_COLLECTIONS || rt->ep == CINTO_EP_RECORDS ||
+                rt->ep == CINTO_EP_ACCOUNTS;
     r->ids[CINTO_KIND_BUCKET] = rt->bid;
     r->ids[CINTO_KIND_COLLECTION] = rt->cid;
     r->ids[CINTO_KIND_GROUP] = rt->gid;
     r->ids[CINTO_KIND_RECORD] = rt->rid;
+    r->ids[CINTO_KIND_ACCOUNT] = rt->aid;
+    if (rt->aid && !(r->uris[CINTO_KIND_ACCOUNT] = str_printf("/accounts/%s%s", rt->aid, "")))
+        return -1;
     if (rt->bid && !(r->uris[CINTO_KIND_BUCKET] = str_printf("/buckets/%s%s", rt->bid, "")))
         return -1;
     if (rt->cid && !(r->uris[CINTO_KIND_COLLECTION] =
@@ -299,7 +323,7 @@ int cinto_res_parse_preconditions(cinto_rctx *r, cinto_precond *p)
 
 int cinto_res_check_path_id(cinto_rctx *r)
 {
-    if (r->id && !cinto_valid_id(r->id)) {
+    if (r->id && !cinto_valid_kind_id(r->kind, r->id)) {
         cinto_error_invalid(r->c, "path", NULL, "Invalid object id");
         return -1;
     }

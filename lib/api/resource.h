@@ -6,8 +6,14 @@
 
 #include "api/app.h"
 
-enum cinto_kind { CINTO_KIND_BUCKET, CINTO_KIND_GROUP, CINTO_KIND_COLLECTION, CINTO_KIND_RECORD,
-                  CINTO_KIND_COUNT };
+enum cinto_kind {
+    CINTO_KIND_BUCKET,
+    CINTO_KIND_GROUP,
+    CINTO_KIND_COLLECTION,
+    CINTO_KIND_RECORD,
+    CINTO_KIND_ACCOUNT, /* plugin: all accounts live in one list below the root */
+    CINTO_KIND_COUNT
+};
 
 struct cinto_rctx;
 
@@ -46,6 +52,8 @@ typedef struct cinto_rctx {
 } cinto_rctx;
 
 int cinto_valid_id(const char *id);
+/* Account ids also allow '+', '.' and '@' after the first character. */
+int cinto_valid_kind_id(enum cinto_kind kind, const char *id);
 int cinto_obj_exists(const cinto_rctx *r, enum cinto_kind k);
 
 /* acl.c */

@@ -72,6 +72,12 @@ void cinto_handle_hello(cinto_ctx *c)
             caps, "basicauth",
             capability("Very basic authentication sessions. Not for production use.",
                        "http://kinto.readthedocs.io/en/stable/api/1.x/authentication.html"));
+    if (cfg->accounts) {
+        json_object *acc = capability("Manage user accounts.",
+                                      "https://kinto.readthedocs.io/en/latest/api/1.x/accounts.html");
+        json_object_object_add(acc, "validation_enabled", json_object_new_boolean(0));
+        json_object_object_add(caps, "accounts", acc);
+    }
     if (cinto_settings_bool(cfg->raw, "experimental_collection_schema_validation", 0))
         json_object_object_add(
             caps, "schema",

@@ -22,6 +22,8 @@ static const unsigned endpoint_methods[CINTO_EP_COUNT] = {
     [CINTO_EP_HEARTBEAT] = M_READ,
     [CINTO_EP_LBHEARTBEAT] = M_READ,
     [CINTO_EP_VERSION] = M_READ,
+    [CINTO_EP_ACCOUNTS] = M_PLURAL,
+    [CINTO_EP_ACCOUNT] = M_OBJECT,
 };
 
 unsigned cinto_route_methods(enum cinto_endpoint ep)
@@ -99,6 +101,12 @@ int cinto_route_match(const char *path, cinto_route *route)
             ep = CINTO_EP_LBHEARTBEAT;
         else if (strcmp(seg[0], "__version__") == 0)
             ep = CINTO_EP_VERSION;
+        else if (strcmp(seg[0], "accounts") == 0)
+            ep = CINTO_EP_ACCOUNTS;
+    } else if (n == 2 && strcmp(seg[0], "accounts") == 0) {
+        ep = CINTO_EP_ACCOUNT;
+        route->aid = seg[1];
+        seg[1] = NULL;
     } else if (strcmp(seg[0], "buckets") == 0) {
         route->bid = seg[1];
         seg[1] = NULL;
@@ -142,5 +150,6 @@ void cinto_route_free(cinto_route *route)
     free(route->cid);
     free(route->gid);
     free(route->rid);
+    free(route->aid);
     memset(route, 0, sizeof *route);
 }

@@ -222,9 +222,16 @@ static void normalize_acl(json_object *acl)
 /* The creator/editor joins the write ACE (spec 04 §4.9). */
 json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl)
 {
-    if (r->c->cfg->explicit_permissions) {
-        const char *who = r->c->userid ? r->c->userid : "system.Everyone";
-        if (!r->c->userid)
+    char account[320];
+    if (r->kind == CINTO_KIND_ACCOUNT) {
+        /* An account is written by its owner, whoever created it. */
+        snprintf(account, sizeof account, "account:%.300s", r->id ? r->id : "");
+    }
+    if (r->kind == CINTO_KIND_ACCOUNT || r->c->cfg->explicit_permissions) {
+        const char *who = r->kind == CINTO_KIND_ACCOUNT ? account
+                          : r->c->userid              ? r->c->userid
+                                                      : "system.Everyone";
+        if (!r->c->userid && r->kind != CINTO_KIND_ACCOUNT)
             fprintf(stderr, "cinto: anonymous write made %s world-writable\n",
                     r->uri ? r->uri : r->list_prefix);
         json_object *w = cinto_json_get(acl, "write");

@@ -33,12 +33,12 @@ after(async () => { await srv?.stop(); });
 
 async function must(p, status) {
   const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
   return r;
 }
 function expectError(r, status, errno, { message } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${r.text}`);
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
+  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
   assert.equal(r.json.code, status);
   assert.equal(r.json.errno, errno, r.text);
   if (message instanceof RegExp) assert.match(r.json.message ?? '', message);
@@ -49,6 +49,16 @@ function expectError(r, status, errno, { message } = {}) {
 function expect4xx(r, what) {
   const status = r.status;
   assert.ok(status >= 400 && status < 500, `${what}: expected a 4xx, got ${status}: ${r.text ?? r.body}`);
+}
+// 400 errno 107 from the application, or lighttpd's own HTML 400 for input it refuses to pass on
+// (it rejects %00 and some invalid percent-encodings in URLs before the application sees them).
+function expect400(r, what, { message } = {}) {
+  if (r.status === 400 && !/^application\/json/.test(r.headers.get('content-type') ?? '')) {
+    assert.match(r.text, /400 Bad Request/, `${what}: ${r.text.slice(0, 200)}`);
+    return 'lighttpd';
+  }
+  expectError(r, 400, 107, { message });
+  return 'app';
 }
 function notServerError(r, what) {
   assert.ok(r.status !== null && r.status !== undefined, `${what}: no answer`);
@@ -176,10 +186,12 @@ test('BAD invalid UTF-8 in the body → 400, nothing written', async () => {
 });
 
 test('BAD invalid UTF-8 in the query string → 400 errno 107; in the path → 4xx', async () => {
-  for (const qs of ['a=%ff', '%ff=1', 'a=%c0%af', 'a=%ed%a0%80', '_sort=%fe', '_since=%ff', '_fields=%ff']) {
+  let byApp = 0;
+  for (const qs of ['a=%ff', '%ff=1', 'a=%c0%af', 'a=%ed%a0%80', 'a=%ed%b0%80x', 'a=%f4%90%80%80', 'a=%e2%82', '_sort=%fe', '_since=%ff', '_fields=%ff']) {
     const r = await req(srv, 'GET', `${R}?${qs}`, { auth: OWNER });
-    expectError(r, 400, 107);
+    if (expect400(r, qs, { message: /incorrect encoding in the querystring/ }) === 'app') byApp++;
   }
+  assert.ok(byApp > 0, 'at least the encodings lighttpd passes on reach the application check');
   expect4xx(await req(srv, 'GET', `${R}/base?_fields=%ff`, { auth: OWNER }), 'object _fields');
   const rawq = await raw(`GET /v1${R}?a=\xff\xfe HTTP/1.1\r\nHost: x\r\n${authHdr}Connection: close\r\n\r\n`);
   expect4xx(rawq, 'raw bytes in the query');
@@ -212,9 +224,9 @@ test('BAD NUL in ids, keys, values, principals and query → 400', async () => {
     assert.equal(pr.status, 201, pr.text);
     assert.deepEqual(pr.json.permissions.read, ['a\u0000b']);
   }
-  expectError(await req(srv, 'GET', `${R}?a=%00`, { auth: OWNER }), 400, 107, { message: 'a in querystring: Invalid character 0x00' });
-  expectError(await req(srv, 'GET', `${R}?a%00=1`, { auth: OWNER }), 400, 107);
-  expectError(await req(srv, 'GET', `${R}?in_a=1,%00`, { auth: OWNER }), 400, 107);
+  expect400(await req(srv, 'GET', `${R}?a=%00`, { auth: OWNER }), 'a=%00', { message: 'a in querystring: Invalid character 0x00' });
+  expect400(await req(srv, 'GET', `${R}?a%00=1`, { auth: OWNER }), 'a%00=1');
+  expect400(await req(srv, 'GET', `${R}?in_a=1,%00`, { auth: OWNER }), 'in_a=1,%00');
   expectError(await req(srv, 'GET', `${R}/n1`, { auth: OWNER }), 404, 110);
   await baseUnchanged();
   await alive();
@@ -232,13 +244,13 @@ test('BAD numbers out of native ranges: 64-bit values exact; beyond → 400 or e
   for (const n of [...exact, ...beyond, ...doubles]) {
     const id = `num${i++}`;
     const r = await put(`${R}/${id}`, `{"data": {"n": ${n}}}`);
-    if (exact.includes(n)) assert.equal(r.status, 201, `${n}: ${r.text}`);
+    if (exact.includes(n)) assert.equal(r.status, 201, `${n}: ${String(r.text).slice(0, 600)}`);
     if (r.status === 400) {
       expectError(r, 400, 107);
       expectError(await req(srv, 'GET', `${R}/${id}`, { auth: OWNER }), 404, 110);
       continue;
     }
-    assert.equal(r.status, 201, `${n}: ${r.text}`);
+    assert.equal(r.status, 201, `${n}: ${String(r.text).slice(0, 600)}`);
     for (const back of [r, await must(req(srv, 'GET', `${R}/${id}`, { auth: OWNER }), 200)]) {
       const tok = numberToken(back.text, 'n');
       if (doubles.includes(n) && canonNum(tok ?? '') !== canonNum(n)) assert.equal(Number(tok), Number(n), `${n} came back as ${tok}`);
@@ -336,7 +348,7 @@ test('BAD truncated bodies (Content-Length larger than the body, then EOF) → 4
 test('BAD Content-Type / Accept oddities: 415 / 406, or accepted as JSON when the media type is JSON', async () => {
   for (const ct of ['application/json; charset=latin-9; foo', 'application/json;charset=utf-16', 'application/json ; foo=bar', 'application/json;']) {
     const r = await req(srv, 'PUT', `${R}/ct`, { auth: OWNER, body: '{"data": {"ok": 1}}', headers: { 'Content-Type': ct } });
-    assert.ok([200, 201].includes(r.status), `${ct}: ${r.status} ${r.text}`);
+    assert.ok([200, 201].includes(r.status), `${ct}: ${r.status} ${String(r.text).slice(0, 600)}`);
     assert.equal(r.json.data.ok, 1);
   }
   for (const ct of ['text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/jsonx', 'json', '*/*', ';', 'application/x-json']) {
@@ -344,7 +356,7 @@ test('BAD Content-Type / Accept oddities: 415 / 406, or accepted as JSON when th
   }
   for (const ct of ['APPLICATION/JSON', 'Application/Json; Charset=UTF-8', 'application/json, text/plain', 'application/json\tx']) {
     const r = await req(srv, 'PUT', `${R}/ct3`, { auth: OWNER, body: '{"data": {}}', headers: { 'Content-Type': ct } });
-    assert.ok([200, 201, 415].includes(r.status), `${ct}: ${r.status} ${r.text}`);
+    assert.ok([200, 201, 415].includes(r.status), `${ct}: ${r.status} ${String(r.text).slice(0, 600)}`);
   }
   expectError(await req(srv, 'GET', `${R}/ct2`, { auth: OWNER }), 404, 110);
   for (const accept of ['text/html', 'application/xml;q=1', 'image/png, text/*']) {
@@ -411,10 +423,15 @@ test('BAD malformed Basic headers and non-UTF-8 credentials → anonymous (or La
 // --- query parameters -------------------------------------------------------
 
 test('BAD _limit negative / not a number → 400; huge → capped', async () => {
-  for (const v of ['-1', '-100', 'abc', '1a', '%20', '1e999', '99999999999999999999999999', '[]', '{}']) {
+  for (const v of ['-1', '-100', 'abc', '1a', '%20', '1e999', '99999999999999999999999999', '%5B1%5D', '%22x%22']) {
     const r = await req(srv, 'GET', `${R}?_limit=${v}`, { auth: OWNER });
     if (v === '%20' && r.status === 200) continue; // blank may count as empty (no limit)
     expectError(r, 400, 107);
+  }
+  // empty JSON containers: upstream (colander) treats falsy values like an absent _limit
+  for (const v of ['%5B%5D', '%7B%7D']) {
+    const r = await req(srv, 'GET', `${R}?_limit=${v}`, { auth: OWNER });
+    assert.ok([200, 400].includes(r.status), `_limit=${v}: ${r.status}`);
   }
   const huge = await must(req(srv, 'GET', `${R}?_limit=2147483648`, { auth: OWNER }), 200);
   assert.ok(huge.json.data.length >= 1);
@@ -427,7 +444,7 @@ test('BAD _token that does not decode → 400; that does not fit its query → 4
   for (let i = 0; i < 4; i++) await must(req(srv, 'POST', R, { auth: OWNER, body: { data: { title: `t${i}`, n: i } } }), 201);
   const b64 = (s) => encodeURIComponent(Buffer.from(s).toString('base64'));
   for (const t of ['%ff%fe', '====', 'a'.repeat(5000), b64('{'), b64('{"last_object": []}'), b64('null')]) {
-    expectError(await req(srv, 'GET', `${R}?_limit=1&_token=${t}`, { auth: OWNER }), 400, 107);
+    expect400(await req(srv, 'GET', `${R}?_limit=1&_token=${t}`, { auth: OWNER }), `_token=${t.slice(0, 20)}`);
   }
   const first = await must(req(srv, 'GET', `${R}?_limit=1&_sort=title`, { auth: OWNER }), 200);
   const token = new URL(first.headers.get('next-page')).searchParams.get('_token');
@@ -443,7 +460,7 @@ test('BAD _token that does not decode → 400; that does not fit its query → 4
   ];
   for (const qs of misfits) {
     const r = await req(srv, 'GET', `${R}?${qs}`, { auth: OWNER });
-    assert.ok([200, 400].includes(r.status), `${qs.slice(0, 80)}: ${r.status} ${r.text}`);
+    assert.ok([200, 400].includes(r.status), `${qs.slice(0, 80)}: ${r.status} ${String(r.text).slice(0, 600)}`);
     if (r.status === 400) expectError(r, 400, 107);
   }
   // DELETE with a GET token or a forged one never deletes more than the filter allows

@@ -27,12 +27,12 @@ after(async () => { await Promise.all([S0?.stop(), S5?.stop(), S7?.stop()]); });
 
 async function must(p, status) {
   const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
   return r;
 }
 function expectError(r, status, errno, { message, details } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${r.text}`);
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
+  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
   assert.equal(r.json.code, status);
   assert.equal(r.json.errno, errno, r.text);
   if (message !== undefined) assert.equal(r.json.message, message);

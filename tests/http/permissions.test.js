@@ -33,13 +33,13 @@ after(async () => { await srv?.stop(); });
 
 async function must(p, status) {
   const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
   return r;
 }
 
 function expectError(r, status, errno, { message, details } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${r.text}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${r.text}`);
+  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
+  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
   assert.equal(r.json.code, status);
   assert.equal(r.json.errno, errno, r.text);
   if (message instanceof RegExp) assert.match(r.json.message ?? '', message);
@@ -66,7 +66,7 @@ async function world({ bucket, collection, group, record, s = srv } = {}) {
 async function expectAll(auth, checks) {
   for (const [method, path, status, body] of checks) {
     const r = await req(srv, method, path, { auth, body: body ?? (['PUT', 'PATCH', 'POST'].includes(method) ? { data: {} } : undefined) });
-    assert.equal(r.status, status, `${method} ${path}: expected ${status}, got ${r.status}: ${r.text}`);
+    assert.equal(r.status, status, `${method} ${path}: expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
   }
 }
 
@@ -145,7 +145,7 @@ test('PERM-3 permission names per kind', async () => {
     for (const name of all) {
       const r = await req(srv, 'PATCH', path, { auth: OWNER, body: { permissions: { [name]: [ids.alice] } } });
       if (names.includes(name)) {
-        assert.equal(r.status, 200, `${path} ${name}: ${r.text}`);
+        assert.equal(r.status, 200, `${path} ${name}: ${String(r.text).slice(0, 600)}`);
         assert.deepEqual(r.json.permissions[name].filter((p) => p === ids.alice), [ids.alice]);
       } else {
         expectError(r, 400, 107);
@@ -172,6 +172,7 @@ test('PERM-4 bucket read grants reading everything below, no writes', async () =
     ['GET', w.B, 200], ['PATCH', w.B, 403], ['GET', w.C, 200], ['PATCH', w.C, 403], ['GET', w.R, 200],
     ['GET', `${w.R}/r`, 200], ['PUT', `${w.R}/r`, 403], ['POST', w.R, 403], ['GET', w.G, 200], ['PATCH', w.G, 403],
     ['POST', `${w.B}/collections`, 403], ['POST', `${w.B}/groups`, 403], ['DELETE', `${w.R}/r`, 403],
+    ['DELETE', `${w.B}/collections`, 403], ['DELETE', w.R, 403], ['DELETE', `${w.B}/groups`, 403],
   ]);
   assert.deepEqual(idsOf(await req(srv, 'GET', `${w.B}/collections`, { auth: ALICE })), ['c']);
   assert.deepEqual(idsOf(await req(srv, 'GET', `${w.B}/groups`, { auth: ALICE })), ['g']);
@@ -189,6 +190,11 @@ test('PERM-4 bucket collection:create / group:create give read:attributes on the
   assert.deepEqual(mine.json.permissions.write, [ids.alice]);
   assert.deepEqual(idsOf(await must(req(srv, 'GET', `${w.B}/collections`, { auth: ALICE }), 200)), ['mine']);
   await must(req(srv, 'PUT', `${w.B}/collections/mine/records/x`, { auth: ALICE, body: { data: {} } }), 201);
+  // bulk delete of the collections list: only what she may write
+  const del = await must(req(srv, 'DELETE', `${w.B}/collections`, { auth: ALICE }), 200);
+  assert.deepEqual(del.json.data.map((t) => t.id), ['mine']);
+  await must(req(srv, 'GET', w.C, { auth: OWNER }), 200);
+  assert.deepEqual((await must(req(srv, 'DELETE', `${w.B}/collections`, { auth: ALICE }), 200)).json.data, [], 'create permission: empty bulk delete');
   await expectAll(BOB, [
     ['GET', w.B, 200], ['PATCH', w.B, 403], ['GET', w.G, 403], ['POST', `${w.B}/collections`, 403], ['GET', w.C, 403],
   ]);

@@ -1,0 +1,171 @@
+/* Accounts (spec 04 §4.12). Passwords are stored as bcrypt hashes made by
+ * libcrypt (libxcrypt), which also verifies $2a$/$2y$ hashes migrated from
+ * upstream. A bcrypt check costs a quarter of a second on purpose, so each
+ * worker remembers successful checks for account_cache_ttl_seconds, keyed
+ * by the stored hash: any change of the account (another worker included)
+ * changes or removes the hash and the entry stops matching at once. */
+#include "plugins/accounts.h"
+#include "api/errors.h"
+#include "api/handlers.h"
+#include "api/resource_internal.h"
+#include "auth/basic.h"
+#include "util/json.h"
+
+#include <crypt.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define BCRYPT_COST 12
+#define CACHE_SIZE 64
+
+typedef struct check_cache {
+    char user[256];
+    char secret_mac[65]; /* HMAC of user:password, never the password */
+    char hash[128];
+    time_t expires;
+} check_cache;
+
+static check_cache cache[CACHE_SIZE];
+static unsigned cache_next;
+
+static const char *stored_password(json_object *data)
+{
+    return cinto_json_get_string(data, "password");
+}
+
+static int cached(const cinto_ctx *c, const char *user, const char *mac, const char *hash)
+{
+    time_t now = time(NULL);
+    for (int i = 0; i < CACHE_SIZE; i++) {
+        check_cache *e = &cache[i];
+        if (e->expires > now && strcmp(e->user, user) == 0 && strcmp(e->hash, hash) == 0 &&
+            sodium_memcmp(e->secret_mac, mac, 64) == 0) {
+            e->expires = now + c->cfg->account_cache_ttl; /* refreshed on each hit */
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static void remember(const cinto_ctx *c, const char *user, const char *mac, const char *hash)
+{
+    if (c->cfg->account_cache_ttl <= 0 || strlen(user) >= sizeof cache[0].user ||
+        strlen(hash) >= sizeof cache[0].hash)
+        return;
+    check_cache *e = &cache[cache_next++ % CACHE_SIZE];
+    snprintf(e->user, sizeof e->user, "%s", user);
+    memcpy(e->secret_mac, mac, 65);
+    snprintf(e->hash, sizeof e->hash, "%s", hash);
+    e->expires = time(NULL) + c->cfg->account_cache_ttl;
+}
+
+static int bcrypt_matches(const char *pass, const char *hash)
+{
+    struct crypt_data *data = calloc(1, sizeof *data);
+    if (!data)
+        return 0;
+    const char *out = crypt_rn(pass, hash, data, sizeof *data);
+    int ok = out && out[0] != '*' && strlen(out) == strlen(hash) &&
+             sodium_memcmp(out, hash, strlen(hash)) == 0;
+    sodium_memzero(data, sizeof *data);
+    free(data);
+    return ok;
+}
+
+int cinto_accounts_check(cinto_ctx *c, const char *user, const char *pass)
+{
+    if (!c->st || !*user)
+        return 0;
+    const char *parents[1] = {""}, *resources[1] = {"account"}, *ids[1] = {user};
+    cinto_object o;
+    int found = 0;
+    memset(&o, 0, sizeof o);
+    int rc = c->st->ops->get_many(c->st, 1, parents, resources, ids, &o, &found);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    int ok = 0;
+    if (found && !o.deleted) {
+        json_tokener *tok = json_tokener_new_ex(CINTO_JSON_MAX_DEPTH + 8);
+        json_object *data = tok ? json_tokener_parse_ex(tok, o.data, (int)o.data_len + 1) : NULL;
+        json_tokener_free(tok);
+        const char *hash = stored_password(data);
+        if (hash) {
+            char mac[65];
+            cinto_basicauth_userid(c->cfg->userid_hmac_secret, user, pass, mac);
+            ok = cached(c, user, mac, hash);
+            if (!ok && bcrypt_matches(pass, hash)) {
+                ok = 1;
+                remember(c, user, mac, hash);
+            }
+        }
+        json_object_put(data);
+    }
+    cinto_object_clear(&o);
+    return ok;
+}
+
+static char *bcrypt_hash(const char *pass)
+{
+    char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+    if (!crypt_gensalt_rn("$2b$", BCRYPT_COST, NULL, 0, salt, sizeof salt))
+        return NULL;
+    struct crypt_data *data = calloc(1, sizeof *data);
+    if (!data)
+        return NULL;
+    const char *out = crypt_rn(pass, salt, data, sizeof *data);
+    char *hash = out && out[0] != '*' ? strdup(out) : NULL;
+    sodium_memzero(data, sizeof *data);
+    free(data);
+    return hash;
+}
+
+int cinto_accounts_is_admin(cinto_ctx *c)
+{
+    char **admins = cinto_app_grant(c->app, "account_write");
+    for (size_t i = 0; admins && admins[i]; i++)
+        if (cinto_has_principal(c, admins[i]))
+            return 1;
+    return 0;
+}
+
+int cinto_accounts_validate(cinto_rctx *r, json_object *data)
+{
+    cinto_ctx *c = r->c;
+    json_object *pw = cinto_json_get(data, "password");
+    if (!pw || !json_object_is_type(pw, json_type_string) || !json_object_get_string_len(pw)) {
+        cinto_error_invalid(c, "body", "data.password", "data.password in body: Required");
+        return -1;
+    }
+    /* A non-admin user may only write their own account. */
+    if (c->userid && !cinto_accounts_is_admin(c)) {
+        const char *own = strchr(c->userid, ':');
+        const char *id = cinto_json_get_string(data, "id");
+        if (!own || !id || strcmp(own + 1, id) != 0) {
+            cinto_error_invalid(c, "body", "data.id", "Username and account ID do not match.");
+            return -1;
+        }
+    }
+    /* The stored hash comes back unchanged on PATCH without a password;
+     * anything else is a new password. */
+    const char *old = NULL;
+    json_object *old_data = NULL;
+    if (cinto_obj_exists(r, CINTO_KIND_ACCOUNT)) {
+        old_data = cinto_res_object_json(&r->objs[CINTO_KIND_ACCOUNT]);
+        old = stored_password(old_data);
+    }
+    int same = old && strcmp(old, json_object_get_string(pw)) == 0;
+    json_object_put(old_data);
+    if (same)
+        return 0;
+    char *hash = bcrypt_hash(json_object_get_string(pw));
+    if (!hash) {
+        cinto_error_internal(c, "bcrypt hashing failed");
+        return -1;
+    }
+    json_object_object_add(data, "password", json_object_new_string(hash));
+    free(hash);
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* The accounts plugin (spec 04 §4.12): user accounts with bcrypt-hashed
+ * passwords, and the authentication policy that checks them. */
+#ifndef CINTO_PLUGINS_ACCOUNTS_H
+#define CINTO_PLUGINS_ACCOUNTS_H
+
+#include "api/resource.h"
+
+/* Checks user/password against the stored account. Returns 1 when they
+ * match, 0 when they do not (or no such account), a negative storage error
+ * when the account could not be read. */
+int cinto_accounts_check(cinto_ctx *c, const char *user, const char *pass);
+/* Kind hook: password required and hashed, id of non-admins = their own. */
+int cinto_accounts_validate(cinto_rctx *r, json_object *data);
+/* Whether the requester is an accounts administrator
+ * (kinto.account_write_principals). */
+int cinto_accounts_is_admin(cinto_ctx *c);
+
+#endif

@@ -1,0 +1,1 @@
+lib_libcinto_la_SOURCES += lib/plugins/accounts.c lib/plugins/accounts.h
