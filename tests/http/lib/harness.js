@@ -407,14 +407,15 @@ function iniValue(v) {
 // Lays `over` on `base`; "kinto.x" and "x" name the same key (spec 08 §8.14), so a key given
 // in either form replaces the other.
 export function mergeSettings(base, over) {
+  // An override replaces the base key in either spelling (kinto.x or x); keys of `over`
+  // itself are all kept, so a test can write a deliberately conflicting ini.
   const out = { ...base };
-  for (const [k, v] of Object.entries(over)) {
+  for (const k of Object.keys(over)) {
     const bare = k.replace(/^kinto\./, '');
     delete out[bare];
     delete out[`kinto.${bare}`];
-    out[k] = v;
   }
-  return out;
+  return { ...out, ...over };
 }
 
 export function renderIni(settings) {
