@@ -490,6 +490,7 @@ void cinto_res_list_post(cinto_rctx *r)
         cinto_error_invalid(r->c, "body", "data.id", "data.id in body: Required");
         goto done;
     }
+    int generated_id = !id;
     if (!id) {
         if (r->kind == CINTO_KIND_RECORD)
             cinto_uuid4(generated);
@@ -504,9 +505,13 @@ void cinto_res_list_post(cinto_rctx *r)
     uri = NULL;
     r->id = id;
     data = b.data ? cinto_json_copy(b.data) : json_object_new_object();
-    json_object_object_add(data, "id", json_object_new_string(id));
+    /* A generated id is not part of what gets validated (upstream
+     * behaviour, spec 05 §5.5): it is added afterwards. */
+    if (!generated_id)
+        json_object_object_add(data, "id", json_object_new_string(id));
     if (cinto_kinds[r->kind].validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
+    json_object_object_add(data, "id", json_object_new_string(id));
     long long ts;
     if (cinto_res_timestamp(r, cinto_res_client_lm(cinto_json_get(data, "last_modified")), -1,
                             &ts) < 0)

@@ -153,8 +153,11 @@ void cinto_res_object_put(cinto_rctx *r)
         data = cinto_res_object_json(o);
     else
         data = json_object_new_object();
-    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0 ||
-        cinto_res_validate_schemas(r, data, 0) < 0)
+    if (check_body_id(r, data) < 0)
+        goto done;
+    /* The path names the object: validations see its id. */
+    json_object_object_add(data, "id", json_object_new_string(r->id));
+    if (cinto_kinds[r->kind].validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
     long long ts;
     long long client = cinto_res_client_lm(cinto_json_get(data, "last_modified"));

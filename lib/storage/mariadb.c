@@ -69,9 +69,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* The three reads of a request in one statement; the first column
      * tells the row kind (o: object, a: ACL row, g: group). */
     [ST_LOAD] = "SELECT 'o', parent_id, resource_name, id, last_modified, deleted, data "
-                "FROM objects WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
-                "OR (parent_id = ? AND resource_name = ? AND id = ?) "
-                "OR (parent_id = ? AND resource_name = ? AND id = ?) "
+                "FROM objects WHERE (parent_id, resource_name, id) IN "
+                "((?, ?, ?), (?, ?, ?), (?, ?, ?)) "
                 "UNION ALL SELECT 'a', object_uri, permission, principal, 0, 0, NULL FROM acl "
                 "WHERE object_uri IN (?, ?, ?, ?) "
                 "UNION ALL SELECT 'g', group_uri, NULL, NULL, 0, 0, NULL FROM memberships "

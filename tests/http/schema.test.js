@@ -64,8 +64,8 @@ function expectInvalid(r, { name, description } = {}) {
   return d;
 }
 
-function call(srv, method, path, body, { ct, auth = OWNER, timeout } = {}) {
-  const headers = ct ? { 'Content-Type': ct } : {};
+function call(srv, method, path, body, { ct, auth = OWNER, timeout, headers: extra = {} } = {}) {
+  const headers = ct ? { 'Content-Type': ct, ...extra } : { ...extra };
   const payload = body === undefined ? undefined : ct ? JSON.stringify(body) : body;
   return req(srv, method, path, { auth, body: payload, headers, timeout });
 }
@@ -234,7 +234,7 @@ test('SCHEMA-2 a draft-07 $schema gets draft-07 meaning: dependencies, array-for
   for (const data of [{}, { credit: 1, billing: 'x' }, { flag: true, why: 'y' }, { pair: ['a', 1] }, { pair: ['a'] }, { ref: 3 }]) {
     await must(call(on, 'POST', R, { data }), 201);
   }
-  expectInvalid(await call(on, 'POST', R, { data: { credit: 1 } }), { description: "'billing' is a dependency of 'credit'" });
+  expectInvalid(await call(on, 'POST', R, { data: { credit: 1 } }), { description: /billing/ });
   expectInvalid(await call(on, 'POST', R, { data: { flag: true } }));
   expectInvalid(await call(on, 'POST', R, { data: { pair: [1, 'a'] } }), { name: '0' });
   expectInvalid(await call(on, 'POST', R, { data: { pair: ['a', 1, 2] } }));
@@ -343,8 +343,11 @@ test('SCHEMA-3 records validated on POST and PUT; refusals write nothing; valid 
   // POST with the id of an existing record returns it unchanged: posted data is not used.
   const again = await must(call(on, 'POST', R, { data: { id: 'r1', size: 'not a number' } }), 200);
   assert.deepEqual(again.json.data, stored.data);
+});
 
-  // Through a batch, each subrequest is validated on its own.
+test('SCHEMA-3 inside a batch each subrequest is validated on its own (05 §5.7)', async () => {
+  const { C, R } = await fixture(on, { coll: { schema: ITEM_SCHEMA } });
+  const ts = await collTs(on, C);
   const batch = await must(
     call(on, 'POST', '/batch', {
       defaults: { method: 'POST', path: R },
@@ -387,8 +390,13 @@ test('SCHEMA-3 records validated on PATCH in all three flavours, on the final co
   const jp = await must(call(on, 'PATCH', `${R}/r`, [{ op: 'add', path: '/data/tags', value: ['x'] }], { ct: JPATCH }), 200);
   assert.equal(jp.json.data.schema, ts);
   assert.deepEqual(jp.json.data.tags, ['x']);
-  // Response-Behavior light still validates and stamps.
-  await must(call(on, 'PATCH', `${R}/r`, { data: { size: 'x' } }, { ct: 'application/json' }), 400);
+  // Response-Behavior light/diff changes the answer, not the validation.
+  for (const rb of ['light', 'diff']) {
+    const h = { 'Response-Behavior': rb };
+    expectInvalid(await call(on, 'PATCH', `${R}/r`, { data: { size: 'x' } }, { headers: h }), { name: 'size' });
+    await must(call(on, 'PATCH', `${R}/r`, { data: { size: 3 } }, { headers: h }), 200);
+  }
+  assert.equal((await get(on, `${R}/r`)).data.schema, ts);
 });
 
 test('SCHEMA-3 existing records are not revalidated when the schema changes; stamps follow the schema version; min_schema', async () => {
@@ -470,7 +478,7 @@ test('SCHEMA-4 collection:schema validates collections and group:schema validate
   expectInvalid(await call(on, 'POST', `${B}/collections`, { data: { id: 'c', title: 1 } }), { name: 'title' });
   // `cache_expires` and `schema` are ordinary properties for that validation (05 §5.4 item 2).
   expectInvalid(await call(on, 'PUT', `${B}/collections/c`, { data: { title: 't', cache_expires: 1000 } }), { name: 'cache_expires' });
-  expectInvalid(await call(on, 'PUT', `${B}/collections/c`, { data: { title: 't', schema: { properties: {} } } }), { name: 'type' });
+  expectInvalid(await call(on, 'PUT', `${B}/collections/c`, { data: { title: 't', schema: { properties: {} } } }), { name: 'schema' });
   await must(call(on, 'GET', `${B}/collections/c`), 404);
   const c = await must(call(on, 'PUT', `${B}/collections/c`, { data: { title: 't', cache_expires: 10, schema: { type: 'object' } } }), 201);
   assert.deepEqual(Object.keys(c.json.data).sort(), ['cache_expires', 'id', 'last_modified', 'schema', 'title']);
@@ -506,17 +514,32 @@ test('SCHEMA-5 id, last_modified and schema are ignored by record validation unl
   // `schema` constrained by the schema itself: the client value is dropped before validation.
   const { R: R2 } = await fixture(on, { coll: { schema: { properties: { schema: { type: 'string' }, last_modified: { type: 'string' } } } } });
   await must(call(on, 'POST', R2, { data: { schema: 12 } }), 201);
+});
 
-  // properties mentions id: id is validated.
+test('SCHEMA-5 a schema whose properties mention id validates the id (POST, PATCH)', async () => {
   const idSchema = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-7]$' } } };
-  const { R: R3 } = await fixture(on, { coll: { schema: idSchema } });
+  const { C: C3, R: R3 } = await fixture(on, { coll: { schema: idSchema } });
   expectInvalid(await call(on, 'POST', R3, { data: { id: 'a' } }), { name: 'id' });
-  expectInvalid(await call(on, 'PUT', `${R3}/a`, { data: {} }), { name: 'id' });
   await must(call(on, 'POST', R3, { data: { id: '5' } }), 201);
   await must(call(on, 'PUT', `${R3}/6`, { data: {} }), 201);
   assert.deepEqual(await listIds(on, R3), ['5', '6']);
+  // PATCH validates the final record, id included: tighten the pattern, then rewrite '6'.
+  await must(call(on, 'PATCH', C3, { data: { schema: { properties: { id: { pattern: '^[0-5]$' } } } } }), 200);
+  expectInvalid(await call(on, 'PATCH', `${R3}/6`, { data: { x: 1 } }), { name: 'id' });
+  await must(call(on, 'PATCH', `${R3}/5`, { data: { x: 1 } }), 200);
+});
 
-  // required id + properties.id: a POST without an id has none at validation time (upstream quirk).
+test('SCHEMA-5 PUT validates the id taken from the URL when properties mention id', async () => {
+  // 05 §5.3: validation runs on the final record content, which carries the path id (03 §3.4).
+  const idSchema = { type: 'object', properties: { id: { type: 'string', pattern: '^[0-7]$' } } };
+  const { R } = await fixture(on, { coll: { schema: idSchema } });
+  expectInvalid(await call(on, 'PUT', `${R}/a`, { data: {} }), { name: 'id' });
+  expectInvalid(await call(on, 'PUT', `${R}/b`, { data: { title: 'x' } }), { name: 'id' });
+  await must(call(on, 'GET', `${R}/a`), 404);
+  await must(call(on, 'PUT', `${R}/3`, { data: {} }), 201);
+});
+
+test('SCHEMA-5 required id + properties.id: a POST with a server-generated id is refused (05 §5.5 upstream quirk)', async () => {
   const { R: R4 } = await fixture(on, { coll: { schema: { properties: { id: { type: 'string' } }, required: ['id'] } } });
   expectInvalid(await call(on, 'POST', R4, { data: { title: 'x' } }), { name: 'id' });
   await must(call(on, 'POST', R4, { data: { id: 'given' } }), 201);
@@ -628,11 +651,13 @@ test('SCHEMA-BAD catastrophic backtracking regex: answered quickly (400), server
   for (const n of [28, 40, 5000]) {
     const r = await boundedWrite(on, 'POST', R, { data: { s: 'a'.repeat(n) + 'b' } });
     assert.equal(r.status, 400, `the string does not match, a success is wrong: ${r.text}`);
-    assert.equal(r.json.details[0].name, 's');
+    // A "could not be evaluated" refusal may carry no field name; a mismatch names `s`.
+    assert.match(String(r.json.details[0].name), /^s?$/, r.text);
   }
   // The same attack through a property name matched by patternProperties.
+  // (it does not match, so 201; giving up with a 400 is tolerated.)
   const key = await boundedWrite(on, 'POST', R, { data: { ['x'.repeat(40)]: 1 } });
-  assert.equal(key.status, 201, key.text);
+  assert.ok([201, 400].includes(key.status), key.text);
   await stillHealthy(on, pids);
 });
 
@@ -699,7 +724,7 @@ test('SCHEMA-BAD huge or tiny numeric bounds (multipleOf, maxLength, minimum): 4
 test('SCHEMA-BAD unresolvable $ref: schema stored, every record write fails with 400 name `schema`', async () => {
   const schema = { type: 'object', properties: { x: { $ref: '#/definitions/missing' } } };
   const { B, C, R } = await fixture(on);
-  await must(call(on, 'PUT', C, { data: { schema } }), 200);
+  await must(call(on, 'PUT', C, { data: { schema } }), 201);
   await must(call(on, 'PUT', `${C}2`, { data: { schema: { $ref: '#/definitions/missing' } } }), 201);
   for (const [method, path] of [['POST', R], ['PUT', `${R}/r`], ['POST', `${C}2/records`]]) {
     expectInvalid(await call(on, method, path, { data: { y: 1 } }), { name: 'schema' });
@@ -728,9 +753,10 @@ test('SCHEMA-BAD unresolvable $ref: schema stored, every record write fails with
 
 test('SCHEMA-BAD invalid regexes and odd keyword forms: a 400 at some point, never 5xx', async () => {
   const pids = on.workerPids().sort();
+  // [schema, record, must be refused at some point (invalid in every regex dialect)]
   const cases = [
-    [{ properties: { s: { pattern: '(' } } }, { s: 'x' }],
-    [{ patternProperties: { '[': {} } }, { a: 1 }],
+    [{ properties: { s: { pattern: '(' } } }, { s: 'x' }, true],
+    [{ patternProperties: { '[': {} } }, { a: 1 }, true],
     [{ properties: { s: { pattern: '\\p{Nope}' } } }, { s: 'x' }],
     [{ properties: { s: { pattern: '(?<=a)b' } } }, { s: 'ab' }],
     [{ properties: { s: { pattern: 'a{1,99999999}' } } }, { s: 'a' }],
@@ -740,14 +766,15 @@ test('SCHEMA-BAD invalid regexes and odd keyword forms: a 400 at some point, nev
     [{ $schema: 'http://example.com/unknown-draft', type: 'object' }, { a: 1 }],
     [{ $id: 'http://[bad', properties: { a: { $ref: '#/definitions/x' } }, definitions: { x: {} } }, { a: 1 }],
   ];
-  for (const [schema, data] of cases) {
+  for (const [schema, data, refused] of cases) {
     const { C, R } = await fixture(on);
     const put = await boundedWrite(on, 'PUT', C, { data: { schema } });
     if (put.status >= 400) {
       assert.match(String(put.json.details?.[0]?.name), /^(data\.)?schema$/, put.text);
       continue;
     }
-    await boundedWrite(on, 'POST', R, { data });
+    const w = await boundedWrite(on, 'POST', R, { data });
+    if (refused) assert.equal(w.status, 400, `${JSON.stringify(schema)} stored, then ${w.status}: ${w.text}`);
   }
   await stillHealthy(on, pids);
 });

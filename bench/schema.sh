@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# bench/schema.sh [--duration S] [--connections N] [--threads N] [--workers N]
+#
+# Cost of JSON Schema validation on record creation. Builds cinto, starts its own stack
+# (private MariaDB + lighttpd + cinto.fcgi workers through `tools/cinto-dev serve`, with
+# KINTO_EXPERIMENTAL_COLLECTION_SCHEMA_VALIDATION=true) on a free port under a temp folder,
+# creates two collections in one bucket:
+#   schema   a 20-property schema (types, required, patterns, min/max, enum, multipleOf,
+#            a nested object, array items, additionalProperties: false)
+#   plain    no schema
+# then runs wrk POSTing the same valid record (bench/create-schema.lua) into each, prints
+# creates/s side by side, and stops what it started.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DURATION=10 CONNS=16 THREADS=2 WORKERS=2
+while [ $# -gt 0 ]; do
+	case $1 in
+	--duration) DURATION=${2:?}; shift 2 ;;
+	--duration=*) DURATION=${1#*=}; shift ;;
+	--connections) CONNS=${2:?}; shift 2 ;;
+	--threads) THREADS=${2:?}; shift 2 ;;
+	--workers) WORKERS=${2:?}; shift 2 ;;
+	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+done
+[[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] || { echo "bench: --duration takes whole seconds" >&2; exit 2; }
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+if ! command -v wrk >/dev/null 2>&1; then
+	[ "$(id -u)" = 0 ] || die "wrk is missing (apt-get install wrk)"
+	log "installing wrk"
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+		--no-install-recommends wrk
+fi
+
+"$ROOT/tools/cinto-dev" build >/dev/null
+
+TMP=$(mktemp -d /tmp/cinto-bench-schema.XXXXXX)
+SERVE_PID=
+
+alive() { [ -d "/proc/$1" ] && ! grep -q '^[^)]*) [ZX]' "/proc/$1/stat" 2>/dev/null; }
+stop_pid() { # SIGTERM, wait up to $2 s, SIGKILL
+	local pid=$1 i=0
+	[ -n "$pid" ] || return 0
+	alive "$pid" && kill -TERM "$pid" 2>/dev/null
+	while alive "$pid" && [ $i -lt $((${2:-20} * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+}
+cleanup() {
+	set +e
+	stop_pid "$SERVE_PID" 90 # cinto-dev stops its lighttpd, workers and MariaDB itself
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+	done
+	die "no free port found"
+}
+
+wait_http() { # URL PID SECONDS
+	local i=0 code
+	while :; do
+		code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$1" 2>/dev/null || true)
+		[ -n "$code" ] && [ "$code" != 000 ] && return 0
+		alive "$2" || return 1
+		i=$((i + 1))
+		[ $i -gt $(($3 * 5)) ] && return 1
+		sleep 0.2
+	done
+}
+
+# --- cinto stack, schema validation on
+PORT=$(free_port)
+KINTO_EXPERIMENTAL_COLLECTION_SCHEMA_VALIDATION=true \
+	"$ROOT/tools/cinto-dev" serve --port "$PORT" --state "$TMP/state" --workers "$WORKERS" \
+	>"$TMP/serve.log" 2>&1 </dev/null &
+SERVE_PID=$!
+wait_http "http://127.0.0.1:$PORT/v1/" "$SERVE_PID" 300 ||
+	{ tail -n 30 "$TMP/serve.log" >&2; die "cinto did not start"; }
+API=http://127.0.0.1:$PORT/v1
+curl -s "$API/" | grep -q '"schema":' || die "the server does not advertise the schema capability"
+
+# --- data: one bucket, a collection with a 20-property schema and one without
+AUTH="Authorization: Basic $(printf 'bench:bench-secret' | base64)"
+send() { # METHOD PATH JSON EXPECTED_CODES...
+	local method=$1 path=$2 body=$3 code
+	shift 3
+	code=$(curl -s -o "$TMP/last.json" -w '%{http_code}' -X "$method" -H "$AUTH" \
+		-H 'Content-Type: application/json' -d "$body" "$API$path")
+	local want
+	for want in "$@"; do [ "$code" = "$want" ] && return 0; done
+	cat "$TMP/last.json" >&2
+	die "$method $path answered $code (expected $*)"
+}
+SCHEMA='{
+  "type": "object",
+  "required": ["title", "done", "n", "email", "tags", "meta"],
+  "additionalProperties": false,
+  "properties": {
+    "title": {"type": "string", "minLength": 1, "maxLength": 200},
+    "done": {"type": "boolean"},
+    "n": {"type": "integer", "minimum": 0, "maximum": 1000000},
+    "score": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+    "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$"},
+    "slug": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
+    "color": {"enum": ["red", "green", "blue"]},
+    "priority": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
+    "tags": {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 32},
+             "maxItems": 10, "uniqueItems": true},
+    "ratio": {"type": "number", "multipleOf": 0.25},
+    "created": {"type": "string", "format": "date-time"},
+    "version": {"type": "string", "pattern": "^\\d+\\.\\d+\\.\\d+$"},
+    "owner": {"type": "string", "minLength": 3},
+    "count": {"type": "integer", "minimum": 0},
+    "lang": {"type": "string", "maxLength": 5},
+    "public": {"type": "boolean"},
+    "parent": {"type": ["string", "null"]},
+    "meta": {"type": "object", "required": ["source"], "additionalProperties": false,
+             "properties": {"source": {"type": "string"}, "size": {"type": "integer", "minimum": 0},
+                            "checksum": {"type": "string", "pattern": "^[0-9a-f]{8}$"}}},
+    "points": {"type": "array", "maxItems": 5,
+               "items": {"type": "object", "required": ["x", "y"],
+                         "properties": {"x": {"type": "number"}, "y": {"type": "number"}}}},
+    "note": {"type": "string", "maxLength": 500}
+  }
+}'
+send PUT /buckets/bench '{"data": {}}' 200 201
+send PUT /buckets/bench/collections/schema "{\"data\": {\"schema\": $SCHEMA}}" 200 201
+send PUT /buckets/bench/collections/plain '{"data": {}}' 200 201
+
+# The wrk body must really be valid (201 with the schema stamp), and validation must really run
+# (a broken record is refused), or the comparison means nothing.
+BODY=$(sed -n '/^wrk.body = \[\[/,/\]\]$/p' "$ROOT/bench/create-schema.lua" | sed -e 's/^wrk.body = \[\[//' -e 's/\]\]$//')
+[ -n "$BODY" ] || die "cannot read the record body from bench/create-schema.lua"
+send POST /buckets/bench/collections/schema/records "$BODY" 201
+grep -q '"schema":[0-9]' "$TMP/last.json" || die "the created record carries no schema stamp"
+send POST /buckets/bench/collections/schema/records "${BODY/\"n\": 42/\"n\": -1}" 400
+send POST /buckets/bench/collections/plain/records "$BODY" 201
+
+# --- wrk runs (a short warm-up of each first, so both start from warm workers and caches)
+run_wrk() { # NAME SECONDS URL
+	local name=$1 secs=$2 url=$3
+	log "wrk $name: $url (${secs}s)"
+	wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency -H "$AUTH" -s "$ROOT/bench/create-schema.lua" \
+		"$url" >"$TMP/wrk-$name.txt" 2>&1 || { cat "$TMP/wrk-$name.txt" >&2; die "wrk failed for $name"; }
+}
+run_wrk warmup-plain 2 "$API/buckets/bench/collections/plain/records"
+run_wrk warmup-schema 2 "$API/buckets/bench/collections/schema/records"
+run_wrk plain "$DURATION" "$API/buckets/bench/collections/plain/records"
+run_wrk schema "$DURATION" "$API/buckets/bench/collections/schema/records"
+
+# --- table
+row() { # NAME DESCRIPTION
+	awk -v name="$1" -v desc="$2" '
+		/Requests\/sec:/ { rps = $2 }
+		/^ +50%/ { p50 = $2 }
+		/^ +99%/ { p99 = $2 }
+		/requests in/ { total = $1 }
+		/Non-2xx or 3xx responses:/ { bad = $NF }
+		/Socket errors:/ { errs = $0; sub(/.*Socket errors: /, "", errs) }
+		END {
+			printf "%-8s %-30s %10s %9s %9s %9s %8s  %s\n", name, desc, rps, p50, p99, total, bad + 0,
+				(errs == "" ? "-" : errs)
+		}' "$TMP/wrk-$1.txt"
+}
+rps() { awk '/Requests\/sec:/ { print $2 }' "$TMP/wrk-$1.txt"; }
+echo
+echo "cinto schema benchmark: wrk -t$THREADS -c$CONNS -d${DURATION}s, $WORKERS FastCGI workers, $(nproc) cores"
+printf '%-8s %-30s %10s %9s %9s %9s %8s  %s\n' scenario request 'creates/s' p50 p99 requests non-2xx 'socket errors'
+row plain "POST a record, no schema"
+row schema "POST a record, 20-prop schema"
+awk -v a="$(rps plain)" -v b="$(rps schema)" 'BEGIN {
+	if (a > 0) printf "schema/plain: %.2f (validation costs %.1f%% of create throughput)\n", b / a, 100 * (1 - b / a)
+}'
