@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/schema.sh [--duration S] [--connections N] [--threads N] [--workers N]
+# bench/schema.sh [--duration S] [--rounds N] [--connections N] [--threads N] [--workers N]
 #
 # Cost of JSON Schema validation on record creation. Builds cinto, starts its own stack
 # (private MariaDB + lighttpd + cinto.fcgi workers through `tools/cinto-dev serve`, with
@@ -8,24 +8,28 @@
 #   schema   a 20-property schema (types, required, patterns, min/max, enum, multipleOf,
 #            a nested object, array items, additionalProperties: false)
 #   plain    no schema
-# then runs wrk POSTing the same valid record (bench/create-schema.lua) into each, prints
+# then runs wrk POSTing the same valid record (bench/create-schema.lua) into each, alternating
+# plain/schema for --rounds rounds (default 3; the median damps noise from other load), prints
 # creates/s side by side, and stops what it started.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DURATION=10 CONNS=16 THREADS=2 WORKERS=2
+DURATION=10 ROUNDS=3 CONNS=16 THREADS=2 WORKERS=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) DURATION=${2:?}; shift 2 ;;
 	--duration=*) DURATION=${1#*=}; shift ;;
+	--rounds) ROUNDS=${2:?}; shift 2 ;;
+	--rounds=*) ROUNDS=${1#*=}; shift ;;
 	--connections) CONNS=${2:?}; shift 2 ;;
 	--threads) THREADS=${2:?}; shift 2 ;;
 	--workers) WORKERS=${2:?}; shift 2 ;;
-	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] || { echo "bench: --duration takes whole seconds" >&2; exit 2; }
+[[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || { echo "bench: --rounds takes a positive number" >&2; exit 2; }
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -159,8 +163,10 @@ run_wrk() { # NAME SECONDS URL
 }
 run_wrk warmup-plain 2 "$API/buckets/bench/collections/plain/records"
 run_wrk warmup-schema 2 "$API/buckets/bench/collections/schema/records"
-run_wrk plain "$DURATION" "$API/buckets/bench/collections/plain/records"
-run_wrk schema "$DURATION" "$API/buckets/bench/collections/schema/records"
+for r in $(seq 1 "$ROUNDS"); do
+	run_wrk "plain-$r" "$DURATION" "$API/buckets/bench/collections/plain/records"
+	run_wrk "schema-$r" "$DURATION" "$API/buckets/bench/collections/schema/records"
+done
 
 # --- table
 row() { # NAME DESCRIPTION
@@ -172,16 +178,25 @@ row() { # NAME DESCRIPTION
 		/Non-2xx or 3xx responses:/ { bad = $NF }
 		/Socket errors:/ { errs = $0; sub(/.*Socket errors: /, "", errs) }
 		END {
-			printf "%-8s %-30s %10s %9s %9s %9s %8s  %s\n", name, desc, rps, p50, p99, total, bad + 0,
+			printf "%-9s %-30s %10s %9s %9s %9s %8s  %s\n", name, desc, rps, p50, p99, total, bad + 0,
 				(errs == "" ? "-" : errs)
 		}' "$TMP/wrk-$1.txt"
 }
-rps() { awk '/Requests\/sec:/ { print $2 }' "$TMP/wrk-$1.txt"; }
+median_rps() { # SCENARIO: median creates/s over the rounds
+	local r
+	for r in $(seq 1 "$ROUNDS"); do awk '/Requests\/sec:/ { print $2 }' "$TMP/wrk-$1-$r.txt"; done |
+		sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 echo
-echo "cinto schema benchmark: wrk -t$THREADS -c$CONNS -d${DURATION}s, $WORKERS FastCGI workers, $(nproc) cores"
-printf '%-8s %-30s %10s %9s %9s %9s %8s  %s\n' scenario request 'creates/s' p50 p99 requests non-2xx 'socket errors'
-row plain "POST a record, no schema"
-row schema "POST a record, 20-prop schema"
-awk -v a="$(rps plain)" -v b="$(rps schema)" 'BEGIN {
-	if (a > 0) printf "schema/plain: %.2f (validation costs %.1f%% of create throughput)\n", b / a, 100 * (1 - b / a)
+echo "cinto schema benchmark: wrk -t$THREADS -c$CONNS -d${DURATION}s x $ROUNDS rounds, $WORKERS FastCGI workers, $(nproc) cores"
+printf '%-9s %-30s %10s %9s %9s %9s %8s  %s\n' run request 'creates/s' p50 p99 requests non-2xx 'socket errors'
+for r in $(seq 1 "$ROUNDS"); do
+	row "plain-$r" "POST a record, no schema"
+	row "schema-$r" "POST a record, 20-prop schema"
+done
+PLAIN=$(median_rps plain) WITH=$(median_rps schema)
+echo
+printf 'median creates/s:  plain %s   schema %s\n' "$PLAIN" "$WITH"
+awk -v a="$PLAIN" -v b="$WITH" 'BEGIN {
+	if (a > 0) printf "schema/plain: %.2f (validation changes create throughput by %+.1f%%)\n", b / a, 100 * (b / a - 1)
 }'

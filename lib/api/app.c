@@ -386,8 +386,7 @@ static void dispatch(cinto_ctx *c)
         cinto_handle_version(c);
         break;
     case CINTO_EP_BATCH:
-        cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
-                    "The resource you are looking for could not be found.", NULL);
+        cinto_handle_batch(c);
         break;
     default:
         cinto_handle_resource(c);
@@ -432,7 +431,7 @@ static unsigned enabled_methods(cinto_ctx *c, unsigned methods)
 }
 
 /* Everything between reading the request and sending the answer. */
-static void route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
+void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
 {
     cinto_request *req = c->req;
     const char *path = req->path;
@@ -602,7 +601,7 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
         cinto_error(&c, 500, CINTO_ERRNO_UNDEFINED, "The server is not configured correctly.",
                     NULL);
     } else {
-        route_and_handle(&c, &cors_ok, &star);
+        cinto_route_and_handle(&c, &cors_ok, &star);
         if (resp.failed)
             cinto_error_internal(&c, "out of memory");
         global_headers(&c, cors_ok, star);

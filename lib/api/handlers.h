@@ -14,6 +14,12 @@ void cinto_handle_version(cinto_ctx *c);
 /* resource.c: buckets, groups, collections, records. */
 void cinto_handle_resource(cinto_ctx *c);
 
+/* batch.c: POST /batch (spec 06 §6.1-6.3). */
+void cinto_handle_batch(cinto_ctx *c);
+/* app.c: the whole pipeline for one request, also run for each subrequest
+ * of a batch. */
+void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star);
+
 /* principals.c: who is asking (no storage access), then their groups. */
 int cinto_authenticate(cinto_ctx *c);
 int cinto_load_principals(cinto_ctx *c);

@@ -122,6 +122,7 @@ typedef struct mdb {
     dyn_stmt dyn[DYN_CACHE];
     unsigned dyn_next;
     int in_tx;
+    int depth; /* nested begins inside a batch: savepoints */
 } mdb;
 
 /* A fetched result: all rows as strings (NULL for SQL NULL). */
@@ -196,6 +197,7 @@ static void disconnect(mdb *db)
         mysql_close(db->conn);
     db->conn = NULL;
     db->in_tx = 0;
+    db->depth = 0;
 }
 
 static int fail(mdb *db, unsigned e, const char *msg)
@@ -440,9 +442,18 @@ static int query_text(mdb *db, const char *sql)
     return CINTO_ST_OK;
 }
 
+/* Inside a transaction (a batch), begin/commit/rollback nest: each nested
+ * level is a savepoint, so a subrequest that fails with a 4xx undoes only
+ * its own changes. */
 static int m_begin(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
+    if (db->in_tx) {
+        int rc = query_text(db, "SAVEPOINT cinto_sub");
+        if (rc == CINTO_ST_OK)
+            db->depth++;
+        return rc;
+    }
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
@@ -463,6 +474,10 @@ static int m_commit(cinto_storage *st)
     mdb *db = (mdb *)st;
     if (!db->conn)
         return CINTO_ST_UNAVAILABLE;
+    if (db->depth > 0) {
+        db->depth--;
+        return CINTO_ST_OK;
+    }
     int rc = query_text(db, "COMMIT");
     db->in_tx = 0;
     return rc;
@@ -471,6 +486,12 @@ static int m_commit(cinto_storage *st)
 static void m_rollback(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
+    if (db->depth > 0) {
+        db->depth--;
+        if (db->conn)
+            query_text(db, "ROLLBACK TO SAVEPOINT cinto_sub");
+        return;
+    }
     if (db->conn && db->in_tx)
         query_text(db, "ROLLBACK");
     db->in_tx = 0;
