@@ -525,7 +525,7 @@ void cinto_res_list_post(cinto_rctx *r)
         }
     }
     cinto_res_add_editor(r, acl);
-    json_object *none = json_object_new_object();
+    json_object *none = cinto_acl_of(r, r->uri);
     int wrc = cinto_res_store(r, id, r->uri, data, ts, r->found[r->kind]);
     if (wrc == 0)
         wrc = cinto_res_write_acl(r, r->uri, none, acl);

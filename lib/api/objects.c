@@ -163,7 +163,8 @@ void cinto_res_object_put(cinto_rctx *r)
     long long client = cinto_res_client_lm(cinto_json_get(data, "last_modified"));
     if (cinto_res_timestamp(r, client, exists ? o->last_modified : -1, &ts) < 0)
         goto done;
-    old_acl = exists ? cinto_acl_of(r, r->uri) : json_object_new_object();
+    /* What is stored, even for a new object: the ACL rows read with it. */
+    old_acl = cinto_acl_of(r, r->uri);
     acl = b.perms ? put_acl(r, b.perms, !exists) : (exists ? cinto_acl_of(r, r->uri)
                                                            : json_object_new_object());
     cinto_res_add_editor(r, acl);

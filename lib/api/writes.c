@@ -182,7 +182,8 @@ int cinto_res_write_acl(cinto_rctx *r, const char *uri, json_object *old_acl, js
             return st_check(r, CINTO_ST_NOMEM);
         for (size_t k = 0; k < count; k++)
             list[k] = json_object_get_string(json_object_array_get_idx(n, k));
-        int rc = r->c->st->ops->acl_set(r->c->st, uri, perms[i], list, count);
+        int rc = r->c->st->ops->acl_set(r->c->st, uri, perms[i], list, count,
+                                        o && json_object_array_length(o) > 0);
         free(list);
         if (st_check(r, rc) < 0)
             return -1;

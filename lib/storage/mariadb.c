@@ -946,11 +946,11 @@ static int m_acl_get(cinto_storage *st, size_t n, const char *const *uris, cinto
 }
 
 static int m_acl_set(cinto_storage *st, const char *uri, const char *permission,
-                     const char *const *principals, size_t n)
+                     const char *const *principals, size_t n, int had_entries)
 {
     mdb *db = (mdb *)st;
     param pd[] = {P_S(uri), P_S(permission)};
-    int rc = run(db, ST_ACL_DEL_PERM, NULL, pd, 2, NULL, NULL, NULL);
+    int rc = had_entries ? run(db, ST_ACL_DEL_PERM, NULL, pd, 2, NULL, NULL, NULL) : CINTO_ST_OK;
     for (size_t i = 0; i < n && rc == CINTO_ST_OK; i++) {
         param pi[] = {P_S(uri), P_S(permission), P_S(principals[i])};
         rc = run(db, ST_ACL_INSERT, NULL, pi, 3, NULL, NULL, NULL);

@@ -114,9 +114,10 @@ typedef struct cinto_storage_ops {
 
     /* ACL rows of these object URIs. */
     int (*acl_get)(cinto_storage *st, size_t n, const char *const *uris, cinto_ace_list *out);
-    /* Replaces one ACE (principals may be empty: removes it). */
+    /* Replaces one ACE (principals may be empty: removes it); had_entries = 0
+     * says the ACE is known to be empty, which saves the delete. */
     int (*acl_set)(cinto_storage *st, const char *uri, const char *permission,
-                   const char *const *principals, size_t n);
+                   const char *const *principals, size_t n, int had_entries);
     /* Removes every ACE of the object. */
     int (*acl_clear)(cinto_storage *st, const char *uri);
     /* URIs of objects directly in the list below parent_uri ("/buckets/b/
