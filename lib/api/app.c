@@ -97,7 +97,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     c->eos_url = cinto_settings_get(s, "eos_url");
     c->userid_hmac_secret = str_setting(s, "userid_hmac_secret", "");
     c->trailing_slash_redirect = cinto_settings_bool(s, "trailing_slash_redirect_enabled", 1);
-    c->trailing_slash_ttl = cinto_settings_int(s, "trailing_slash_redirect_ttl_seconds", 3600, NULL);
+    c->trailing_slash_ttl =
+        cinto_settings_int(s, "trailing_slash_redirect_ttl_seconds", 3600, NULL);
     c->version_prefix_redirect = cinto_settings_bool(s, "version_prefix_redirect_enabled", 1);
     c->version_prefix_ttl = cinto_settings_int(s, "version_prefix_redirect_ttl_seconds", -1, NULL);
     c->version_json_path = str_setting(s, "version_json_path", "version.json");
@@ -225,10 +226,10 @@ static long long now_ms(void)
 
 void cinto_base_url(cinto_ctx *c, cinto_buf *out)
 {
-    const char *scheme = c->cfg->http_scheme ? c->cfg->http_scheme
-                                             : (c->req->https ? "https" : "http");
-    const char *host = c->cfg->http_host ? c->cfg->http_host
-                                         : (c->req->host ? c->req->host : "localhost");
+    const char *scheme =
+        c->cfg->http_scheme ? c->cfg->http_scheme : (c->req->https ? "https" : "http");
+    const char *host =
+        c->cfg->http_host ? c->cfg->http_host : (c->req->host ? c->req->host : "localhost");
     cinto_buf_printf(out, "%s://%s%s", scheme, host, c->req->mount);
 }
 
@@ -300,11 +301,10 @@ static void add_alert(cinto_ctx *c, const char *code)
 {
     json_object *a = json_object_new_object();
     json_object_object_add(a, "code", json_object_new_string(code));
-    json_object_object_add(a, "message", c->cfg->eos_message
-                                             ? json_object_new_string(c->cfg->eos_message)
-                                             : NULL);
-    json_object_object_add(a, "url", json_object_new_string(c->cfg->eos_url ? c->cfg->eos_url
-                                                                            : c->cfg->project_docs));
+    json_object_object_add(
+        a, "message", c->cfg->eos_message ? json_object_new_string(c->cfg->eos_message) : NULL);
+    json_object_object_add(
+        a, "url", json_object_new_string(c->cfg->eos_url ? c->cfg->eos_url : c->cfg->project_docs));
     cinto_response_set(c->resp, "Alert", "%s", cinto_json_dump(a));
     json_object_put(a);
 }
@@ -401,11 +401,14 @@ static int method_enabled(cinto_ctx *c, enum cinto_method m)
     static const struct {
         const char *type, *resource;
     } names[CINTO_EP_COUNT] = {
-        [CINTO_EP_BUCKETS] = {"plural", "bucket"},     [CINTO_EP_BUCKET] = {"object", "bucket"},
-        [CINTO_EP_GROUPS] = {"plural", "group"},       [CINTO_EP_GROUP] = {"object", "group"},
+        [CINTO_EP_BUCKETS] = {"plural", "bucket"},
+        [CINTO_EP_BUCKET] = {"object", "bucket"},
+        [CINTO_EP_GROUPS] = {"plural", "group"},
+        [CINTO_EP_GROUP] = {"object", "group"},
         [CINTO_EP_COLLECTIONS] = {"plural", "collection"},
         [CINTO_EP_COLLECTION] = {"object", "collection"},
-        [CINTO_EP_RECORDS] = {"plural", "record"},     [CINTO_EP_RECORD] = {"object", "record"},
+        [CINTO_EP_RECORDS] = {"plural", "record"},
+        [CINTO_EP_RECORD] = {"object", "record"},
     };
     if (!names[c->route.ep].type)
         return 1;

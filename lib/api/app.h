@@ -56,7 +56,7 @@ typedef struct cinto_app {
     struct principal_setting {
         char *key;
         char **principals;
-    } *grants;
+    } * grants;
     size_t ngrants;
 } cinto_app;
 
@@ -97,7 +97,7 @@ typedef struct cinto_ctx {
     char *userid;          /* prefixed user id, NULL when anonymous */
     cinto_strv principals; /* effective principals (spec 04 §4.2) */
     int principals_loaded;
-    int is_plural;         /* the endpoint is a list */
+    int is_plural; /* the endpoint is a list */
 } cinto_ctx;
 
 cinto_app *cinto_app_new(const char *binary_dir);

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-static const char *const methods[] = {"GET", "HEAD", "DELETE", "TRACE", "POST", "PUT", "PATCH",
-                                      NULL};
+static const char *const methods[] = {"GET",  "HEAD", "DELETE", "TRACE",
+                                      "POST", "PUT",  "PATCH",  NULL};
 
 static int invalid(cinto_ctx *c, const char *name, const char *desc)
 {
@@ -34,8 +34,9 @@ static int check_shape(cinto_ctx *c, json_object *o, int is_default)
             for (int i = 0; methods[i] && v && json_object_is_type(v, json_type_string); i++)
                 ok |= strcmp(json_object_get_string(v), methods[i]) == 0;
             if (!ok)
-                return invalid(c, "method", "is not one of GET, HEAD, DELETE, TRACE, POST, "
-                                            "PUT, PATCH");
+                return invalid(c, "method",
+                               "is not one of GET, HEAD, DELETE, TRACE, POST, "
+                               "PUT, PATCH");
         } else if (strcmp(k, "path") == 0) {
             if (!v || !json_object_is_type(v, json_type_string) ||
                 json_object_get_string(v)[0] != '/')
@@ -72,8 +73,8 @@ static void merge_defaults(json_object *req, json_object *defaults)
         json_object *mine = cinto_json_get(req, k);
         if (!mine) {
             json_object_object_add(req, k, cinto_json_copy(v));
-        } else if (json_object_is_type(mine, json_type_object) &&
-                   v && json_object_is_type(v, json_type_object)) {
+        } else if (json_object_is_type(mine, json_type_object) && v &&
+                   json_object_is_type(v, json_type_object)) {
             merge_defaults(mine, v);
         }
     }
@@ -127,9 +128,8 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
     sub.if_none_match = header_of(headers, "If-None-Match");
     sub.response_behavior = header_of(headers, "Response-Behavior");
     const char *ct = header_of(headers, "Content-Type");
-    sub.content_type = ct && (strstr(ct, "merge-patch") || strstr(ct, "json-patch"))
-                           ? ct
-                           : "application/json";
+    sub.content_type =
+        ct && (strstr(ct, "merge-patch") || strstr(ct, "json-patch")) ? ct : "application/json";
     size_t blen = 0;
     const char *btext = body ? cinto_json_dump_len(body, &blen) : "";
     sub.body = strndup(btext, blen);

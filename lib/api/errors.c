@@ -61,10 +61,9 @@ void cinto_error_denied(cinto_ctx *c)
                     "Please authenticate yourself to use this endpoint.", NULL);
         /* One challenge per Basic-type policy. */
         for (int i = 0; c->cfg && i < c->cfg->npolicies; i++)
-            cinto_response_add(c->resp, "WWW-Authenticate", "Basic realm=\"%s\"",
-                               c->cfg->policies[i] == CINTO_POLICY_BASICAUTH
-                                   ? c->cfg->basicauth_realm
-                                   : "Realm");
+            cinto_response_add(
+                c->resp, "WWW-Authenticate", "Basic realm=\"%s\"",
+                c->cfg->policies[i] == CINTO_POLICY_BASICAUTH ? c->cfg->basicauth_realm : "Realm");
     } else {
         cinto_error(c, 403, CINTO_ERRNO_FORBIDDEN, "This user cannot access this resource.", NULL);
     }

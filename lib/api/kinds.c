@@ -45,8 +45,7 @@ static int validate_collection(cinto_rctx *r, json_object *data)
     } else if (cinto_json_is_int64(ce, NULL)) {
         return 0;
     }
-    cinto_error_invalid(r->c, "body", "data.cache_expires",
-                        "cache_expires is not an integer");
+    cinto_error_invalid(r->c, "body", "data.cache_expires", "cache_expires is not an integer");
     return -1;
 }
 
@@ -66,8 +65,7 @@ static int validate_group(cinto_rctx *r, json_object *data)
         json_object *m = json_object_array_get_idx(members, i);
         char name[64], desc[1024];
         snprintf(name, sizeof name, "data.members.%zu", i);
-        if (!m || !json_object_is_type(m, json_type_string) ||
-            json_object_get_string_len(m) == 0) {
+        if (!m || !json_object_is_type(m, json_type_string) || json_object_get_string_len(m) == 0) {
             cinto_error_invalid(r->c, "body", name, "member is not a non-empty string");
             return -1;
         }
@@ -130,13 +128,12 @@ static int delete_leaf(cinto_rctx *r, const char *uri)
 }
 
 const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT] = {
-    [CINTO_KIND_BUCKET] = {"bucket", "buckets", bucket_perms, "bucket:create", -1,
-                           validate_bucket, no_after_write, delete_tree},
+    [CINTO_KIND_BUCKET] = {"bucket", "buckets", bucket_perms, "bucket:create", -1, validate_bucket,
+                           no_after_write, delete_tree},
     [CINTO_KIND_GROUP] = {"group", "groups", rw_perms, "group:create", CINTO_KIND_BUCKET,
                           validate_group, group_after_write, delete_group},
     [CINTO_KIND_COLLECTION] = {"collection", "collections", collection_perms, "collection:create",
-                               CINTO_KIND_BUCKET, validate_collection, no_after_write,
-                               delete_tree},
+                               CINTO_KIND_BUCKET, validate_collection, no_after_write, delete_tree},
     [CINTO_KIND_RECORD] = {"record", "records", rw_perms, "record:create", CINTO_KIND_COLLECTION,
                            validate_nothing, no_after_write, delete_leaf},
     [CINTO_KIND_ACCOUNT] = {"account", "accounts", rw_perms, "account:create", -1,

@@ -24,7 +24,7 @@ typedef struct list_params {
     cinto_list_query q;
     long long limit; /* effective page size L */
     cinto_strv shared;
-    int in_c;        /* filters or sort that only C can evaluate */
+    int in_c; /* filters or sort that only C can evaluate */
 } list_params;
 
 static void params_free(list_params *lp)
@@ -42,8 +42,7 @@ static void push_down_timestamps(list_params *lp)
     for (size_t i = 0; i < lp->spec.nfilters; i++) {
         const cinto_filter *f = &lp->spec.filters[i];
         long long v;
-        if (strcmp(f->field, "last_modified") != 0 || !cinto_json_is_int64(f->value, &v) ||
-            v < 0) {
+        if (strcmp(f->field, "last_modified") != 0 || !cinto_json_is_int64(f->value, &v) || v < 0) {
             lp->in_c = 1;
             continue;
         }

@@ -165,8 +165,8 @@ void cinto_res_object_put(cinto_rctx *r)
         goto done;
     /* What is stored, even for a new object: the ACL rows read with it. */
     old_acl = cinto_acl_of(r, r->uri);
-    acl = b.perms ? put_acl(r, b.perms, !exists) : (exists ? cinto_acl_of(r, r->uri)
-                                                           : json_object_new_object());
+    acl = b.perms ? put_acl(r, b.perms, !exists)
+                  : (exists ? cinto_acl_of(r, r->uri) : json_object_new_object());
     cinto_res_add_editor(r, acl);
     if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
         cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
@@ -271,7 +271,8 @@ void cinto_res_object_patch(cinto_rctx *r)
         sent = json_object_get(data);
     } else {
         if (!b.data && !b.perms) {
-            cinto_error_invalid(r->c, "body", "data", "Provide at least one of data or permissions");
+            cinto_error_invalid(r->c, "body", "data",
+                                "Provide at least one of data or permissions");
             goto done;
         }
         data = cinto_json_copy(before);

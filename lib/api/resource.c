@@ -27,7 +27,8 @@ int cinto_valid_id(const char *id)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char ch = id[i];
-        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        int alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
         if (!alnum && (i == 0 || (ch != '_' && ch != '-')))
             return 0;
     }
@@ -43,7 +44,8 @@ int cinto_valid_kind_id(enum cinto_kind kind, const char *id)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char ch = id[i];
-        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        int alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
         if (!alnum && (i == 0 || !strchr("+.@_-", ch)))
             return 0;
     }
@@ -399,11 +401,10 @@ void cinto_res_cache_headers(cinto_rctx *r)
         int ok = 0;
         if (r->kind == CINTO_KIND_RECORD) {
             const char *bid = r->ids[CINTO_KIND_BUCKET], *cid = r->ids[CINTO_KIND_COLLECTION];
-            const char *forms[] = {"%s.%s.record_cache_expires_seconds",
-                                   "%s.record_cache_expires_seconds",
-                                   "record_cache_expires_seconds",
-                                   "%s_%s_record_cache_expires_seconds",
-                                   "%s_record_cache_expires_seconds"};
+            const char *forms[] = {
+                "%s.%s.record_cache_expires_seconds", "%s.record_cache_expires_seconds",
+                "record_cache_expires_seconds", "%s_%s_record_cache_expires_seconds",
+                "%s_record_cache_expires_seconds"};
             for (size_t i = 0; i < 5 && !ok; i++) {
                 snprintf(key, sizeof key, forms[i], bid, cid);
                 ttl = cinto_settings_int(c->cfg->raw, key, -1, &ok);
@@ -431,7 +432,8 @@ void cinto_res_cache_headers(cinto_rctx *r)
     char date[32];
     cinto_http_date(time(NULL) + ttl, date);
     if (ttl == 0) {
-        cinto_response_set(c->resp, "Cache-Control", "max-age=0, must-revalidate, no-cache, no-store");
+        cinto_response_set(c->resp, "Cache-Control",
+                           "max-age=0, must-revalidate, no-cache, no-store");
         cinto_response_set(c->resp, "Pragma", "no-cache");
     } else {
         cinto_response_set(c->resp, "Cache-Control", "max-age=%lld", ttl);
@@ -449,7 +451,8 @@ json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *a
     json_object *writers = cinto_json_get(acl, "write");
     int show = 0;
     for (size_t i = 0; writers && i < json_object_array_length(writers) && !show; i++)
-        show = cinto_has_principal(r->c, json_object_get_string(json_object_array_get_idx(writers, i)));
+        show = cinto_has_principal(r->c,
+                                   json_object_get_string(json_object_array_get_idx(writers, i)));
     if (show && acl)
         perms = json_object_get(acl);
     json_object_object_add(o, "permissions", perms ? perms : json_object_new_object());

@@ -38,10 +38,10 @@ typedef struct cinto_rctx {
     cinto_ctx *c;
     enum cinto_kind kind;
     int plural;
-    const char *id;       /* object id from the path, NULL for lists */
-    char *parent;         /* list parent: "", "/buckets/b", ".../collections/c" */
-    char *uri;            /* object URI when id is set */
-    char *list_prefix;    /* parent + "/" + plural + "/" */
+    const char *id;    /* object id from the path, NULL for lists */
+    char *parent;      /* list parent: "", "/buckets/b", ".../collections/c" */
+    char *uri;         /* object URI when id is set */
+    char *list_prefix; /* parent + "/" + plural + "/" */
     char *uris[CINTO_KIND_COUNT];
     const char *ids[CINTO_KIND_COUNT];
     cinto_object objs[CINTO_KIND_COUNT];

@@ -40,8 +40,8 @@ int cinto_res_parse_body(cinto_rctx *r, int json_patch, cinto_body *b);
 void cinto_res_body_free(cinto_body *b);
 /* Timestamp for a write (spec 01 §1.6-1.7); client_lm < 0 when none. */
 int cinto_res_timestamp(cinto_rctx *r, long long client_lm, long long current_lm, long long *ts);
-int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data,
-                    long long ts, int row_exists);
+int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data, long long ts,
+                    int row_exists);
 int cinto_res_write_acl(cinto_rctx *r, const char *uri, json_object *old_acl, json_object *new_acl);
 int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts);
 long long cinto_res_client_lm(json_object *v);

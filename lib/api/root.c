@@ -73,17 +73,17 @@ void cinto_handle_hello(cinto_ctx *c)
             capability("Very basic authentication sessions. Not for production use.",
                        "http://kinto.readthedocs.io/en/stable/api/1.x/authentication.html"));
     if (cfg->accounts) {
-        json_object *acc = capability("Manage user accounts.",
-                                      "https://kinto.readthedocs.io/en/latest/api/1.x/accounts.html");
+        json_object *acc =
+            capability("Manage user accounts.",
+                       "https://kinto.readthedocs.io/en/latest/api/1.x/accounts.html");
         json_object_object_add(acc, "validation_enabled", json_object_new_boolean(0));
         json_object_object_add(caps, "accounts", acc);
     }
     if (cinto_settings_bool(cfg->raw, "experimental_collection_schema_validation", 0))
-        json_object_object_add(
-            caps, "schema",
-            capability("Validates collection records with JSON schemas.",
-                       "https://kinto.readthedocs.io/en/latest/api/1.x/"
-                       "collections.html#collection-json-schema"));
+        json_object_object_add(caps, "schema",
+                               capability("Validates collection records with JSON schemas.",
+                                          "https://kinto.readthedocs.io/en/latest/api/1.x/"
+                                          "collections.html#collection-json-schema"));
     json_object_object_add(o, "capabilities", caps);
     json_object_object_add(o, "config", config_info(cfg));
     if (user)

@@ -37,8 +37,8 @@ static json_object *prepare_schema(json_object *schema, int ignore_id)
         json_object *kept = json_object_new_array();
         for (size_t i = 0; i < json_object_array_length(req); i++) {
             json_object *v = json_object_array_get_idx(req, i);
-            const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v)
-                                                                     : NULL;
+            const char *s =
+                json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
             if (s && (strcmp(s, "last_modified") == 0 || strcmp(s, "schema") == 0 ||
                       (ignore_id && strcmp(s, "id") == 0)))
                 continue;

@@ -131,8 +131,8 @@ static int st_check(cinto_rctx *r, int rc)
 
 /* Stores data (id and last_modified are columns, not data) and moves the
  * list's mark up to ts. */
-int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data,
-                    long long ts, int row_exists)
+int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data, long long ts,
+                    int row_exists)
 {
     cinto_storage *st = r->c->st;
     json_object_object_del(data, "id");
@@ -230,8 +230,8 @@ json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl)
     }
     if (r->kind == CINTO_KIND_ACCOUNT || r->c->cfg->explicit_permissions) {
         const char *who = r->kind == CINTO_KIND_ACCOUNT ? account
-                          : r->c->userid              ? r->c->userid
-                                                      : "system.Everyone";
+                          : r->c->userid                ? r->c->userid
+                                                        : "system.Everyone";
         if (!r->c->userid && r->kind != CINTO_KIND_ACCOUNT)
             fprintf(stderr, "cinto: anonymous write made %s world-writable\n",
                     r->uri ? r->uri : r->list_prefix);

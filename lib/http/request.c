@@ -4,8 +4,8 @@
 #include <string.h>
 
 static const char *const method_names[] = {
-    [CINTO_GET] = "GET",       [CINTO_HEAD] = "HEAD",     [CINTO_POST] = "POST",
-    [CINTO_PUT] = "PUT",       [CINTO_PATCH] = "PATCH",   [CINTO_DELETE] = "DELETE",
+    [CINTO_GET] = "GET",         [CINTO_HEAD] = "HEAD",     [CINTO_POST] = "POST",
+    [CINTO_PUT] = "PUT",         [CINTO_PATCH] = "PATCH",   [CINTO_DELETE] = "DELETE",
     [CINTO_OPTIONS] = "OPTIONS", [CINTO_METHOD_OTHER] = "",
 };
 

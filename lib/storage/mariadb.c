@@ -46,20 +46,23 @@ enum stmt_id {
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
-    [ST_TS_SELECT] = "SELECT last_modified FROM revisions WHERE parent_id = ? AND resource_name = ?",
+    [ST_TS_SELECT] =
+        "SELECT last_modified FROM revisions WHERE parent_id = ? AND resource_name = ?",
     [ST_TS_SELECT_LOCK] = "SELECT last_modified FROM revisions WHERE parent_id = ? AND "
                           "resource_name = ? FOR UPDATE",
     [ST_TS_INSERT] = "INSERT IGNORE INTO revisions (parent_id, resource_name, last_modified) "
                      "VALUES (?, ?, ?)",
     /* Creates the row or locks it exclusively: INSERT IGNORE would take a
      * shared lock first, and two writers upgrading it deadlock. */
-    [ST_TS_CREATE_LOCKED] = "INSERT INTO revisions (parent_id, resource_name, last_modified) "
-                            "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
+    [ST_TS_CREATE_LOCKED] =
+        "INSERT INTO revisions (parent_id, resource_name, last_modified) "
+        "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
     /* One round trip locks the list and hands out the next timestamp: on an
      * existing row LAST_INSERT_ID(expr) reports the value written. */
-    [ST_TS_NEXT] = "INSERT INTO revisions (parent_id, resource_name, last_modified) VALUES (?, ?, ?) "
-                   "ON DUPLICATE KEY UPDATE last_modified = "
-                   "LAST_INSERT_ID(GREATEST(last_modified + 1, VALUES(last_modified)))",
+    [ST_TS_NEXT] =
+        "INSERT INTO revisions (parent_id, resource_name, last_modified) VALUES (?, ?, ?) "
+        "ON DUPLICATE KEY UPDATE last_modified = "
+        "LAST_INSERT_ID(GREATEST(last_modified + 1, VALUES(last_modified)))",
     [ST_TS_RAISE] = "UPDATE revisions SET last_modified = GREATEST(last_modified, ?) "
                     "WHERE parent_id = ? AND resource_name = ?",
     [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM objects "
@@ -77,8 +80,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                 "WHERE principal IN (?, ?)",
     /* Not an upsert: with two unique keys, ON DUPLICATE KEY UPDATE would
      * rewrite whichever row holds a clashing timestamp. */
-    [ST_INSERT] = "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
-                  "VALUES (?, ?, ?, ?, 0, ?)",
+    [ST_INSERT] =
+        "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
+        "VALUES (?, ?, ?, ?, 0, ?)",
     [ST_UPDATE] = "UPDATE objects SET last_modified = ?, deleted = 0, data = ? "
                   "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     [ST_TOMBSTONE] = "UPDATE objects SET deleted = 1, data = '{}', last_modified = ? "
@@ -228,10 +232,10 @@ static int connect_db(mdb *db)
     mysql_options(m, MYSQL_INIT_COMMAND,
                   "SET SESSION innodb_lock_wait_timeout = 10, SESSION sql_mode = "
                   "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
-    if (!mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port,
-                            db->socket, 0)) {
-        snprintf(db->base.last_error, sizeof db->base.last_error,
-                 "cannot connect to MariaDB: %s", mysql_error(m));
+    if (!mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port, db->socket,
+                            0)) {
+        snprintf(db->base.last_error, sizeof db->base.last_error, "cannot connect to MariaDB: %s",
+                 mysql_error(m));
         mysql_close(m);
         return CINTO_ST_UNAVAILABLE;
     }
@@ -409,8 +413,8 @@ static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out
 /* Runs a statement; outside a transaction a connection that died since
  * the last request is reopened and the statement tried once more, so a
  * worker recovers by itself when MariaDB comes back. */
-static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, size_t n,
-               rows *out, unsigned long long *affected, unsigned long long *insert_id)
+static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, size_t n, rows *out,
+               unsigned long long *affected, unsigned long long *insert_id)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
@@ -430,8 +434,14 @@ static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, s
     return CINTO_ST_UNAVAILABLE;
 }
 
-#define P_S(x) {'s', (x), (unsigned long)strlen(x), 0}
-#define P_I(x) {'i', NULL, 0, (x)}
+#define P_S(x)                                                                                     \
+    {                                                                                              \
+        's', (x), (unsigned long)strlen(x), 0                                                      \
+    }
+#define P_I(x)                                                                                     \
+    {                                                                                              \
+        'i', NULL, 0, (x)                                                                          \
+    }
 
 /* ---- transactions ----------------------------------------------------- */
 
@@ -705,17 +715,23 @@ static int m_put(cinto_storage *st, const char *parent, const char *resource, co
                  long long last_modified, const char *data, size_t data_len, int row_exists)
 {
     if (row_exists) {
-        param ps[] = {P_I(last_modified), {'S', data, (unsigned long)data_len, 0}, P_S(parent),
-                      P_S(resource), P_S(id)};
+        param ps[] = {P_I(last_modified),
+                      {'S', data, (unsigned long)data_len, 0},
+                      P_S(parent),
+                      P_S(resource),
+                      P_S(id)};
         return run((mdb *)st, ST_UPDATE, NULL, ps, 5, NULL, NULL, NULL);
     }
-    param ps[] = {P_S(parent), P_S(resource), P_S(id), P_I(last_modified),
+    param ps[] = {P_S(parent),
+                  P_S(resource),
+                  P_S(id),
+                  P_I(last_modified),
                   {'S', data, (unsigned long)data_len, 0}};
     return run((mdb *)st, ST_INSERT, NULL, ps, 5, NULL, NULL, NULL);
 }
 
-static int m_tombstone(cinto_storage *st, const char *parent, const char *resource,
-                       const char *id, long long last_modified)
+static int m_tombstone(cinto_storage *st, const char *parent, const char *resource, const char *id,
+                       long long last_modified)
 {
     param ps[] = {P_I(last_modified), P_S(parent), P_S(resource), P_S(id)};
     unsigned long long affected = 0;
@@ -739,9 +755,9 @@ static int build_list_where(cinto_buf *sql, const cinto_list_query *q, param *ps
         long long v;
         const char *frag;
     } conds[] = {
-        {q->gt_modified, " AND last_modified > ?"},  {q->lt_modified, " AND last_modified < ?"},
+        {q->gt_modified, " AND last_modified > ?"},   {q->lt_modified, " AND last_modified < ?"},
         {q->min_modified, " AND last_modified >= ?"}, {q->max_modified, " AND last_modified <= ?"},
-        {q->eq_modified, " AND last_modified = ?"},  {q->ne_modified, " AND last_modified <> ?"},
+        {q->eq_modified, " AND last_modified = ?"},   {q->ne_modified, " AND last_modified <> ?"},
     };
     for (size_t i = 0; i < sizeof conds / sizeof conds[0]; i++) {
         if (conds[i].v < 0)
@@ -774,8 +790,8 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         cinto_object_list all = {0};
         for (size_t start = 0; start < q->nids; start += LIST_MAX_PARAMS - 8) {
             sub.ids = q->ids + start;
-            sub.nids = q->nids - start < LIST_MAX_PARAMS - 8 ? q->nids - start
-                                                              : LIST_MAX_PARAMS - 8;
+            sub.nids =
+                q->nids - start < LIST_MAX_PARAMS - 8 ? q->nids - start : LIST_MAX_PARAMS - 8;
             cinto_object_list part;
             int rc = m_list(st, &sub, &part);
             if (rc != CINTO_ST_OK) {
@@ -818,7 +834,8 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     param ps[LIST_MAX_PARAMS];
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM objects");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
-    cinto_buf_puts(&sql, q->ascending ? " ORDER BY last_modified ASC" : " ORDER BY last_modified DESC");
+    cinto_buf_puts(&sql,
+                   q->ascending ? " ORDER BY last_modified ASC" : " ORDER BY last_modified DESC");
     cinto_buf_puts(&sql, " LIMIT ?");
     ps[n++] = (param)P_I(q->limit);
     int rc = CINTO_ST_NOMEM;
@@ -856,8 +873,8 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
         for (size_t start = 0; start < q->nids; start += LIST_MAX_PARAMS - 8) {
             long long part = 0;
             sub.ids = q->ids + start;
-            sub.nids = q->nids - start < LIST_MAX_PARAMS - 8 ? q->nids - start
-                                                              : LIST_MAX_PARAMS - 8;
+            sub.nids =
+                q->nids - start < LIST_MAX_PARAMS - 8 ? q->nids - start : LIST_MAX_PARAMS - 8;
             int rc = m_count(st, &sub, &part);
             if (rc != CINTO_ST_OK)
                 return rc;
@@ -1002,13 +1019,11 @@ static int m_acl_shared(cinto_storage *st, const char *uri_prefix, const char *c
     return rc;
 }
 
-static int m_groups_of(cinto_storage *st, size_t n, const char *const *principals,
-                       cinto_strv *out)
+static int m_groups_of(cinto_storage *st, size_t n, const char *const *principals, cinto_strv *out)
 {
     mdb *db = (mdb *)st;
     for (size_t start = 0; start < n; start += 2) {
-        param ps[2] = {P_S(principals[start]),
-                       P_S(principals[start + 1 < n ? start + 1 : start])};
+        param ps[2] = {P_S(principals[start]), P_S(principals[start + 1 < n ? start + 1 : start])};
         rows r = {0};
         int rc = run(db, ST_GROUPS_OF2, NULL, ps, 2, &r, NULL, NULL);
         if (rc != CINTO_ST_OK)

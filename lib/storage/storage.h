@@ -53,12 +53,12 @@ typedef struct cinto_list_query {
     const char *parent;
     const char *resource;
     int include_deleted;
-    long long gt_modified, lt_modified;  /* -1 when unset */
+    long long gt_modified, lt_modified;   /* -1 when unset */
     long long min_modified, max_modified; /* -1 when unset */
     long long eq_modified, ne_modified;   /* -1 when unset */
-    int ascending;        /* order by last_modified */
-    long long limit;      /* rows to return; 0 = none (count only) */
-    const char *const *ids; /* restrict to these ids when non-NULL */
+    int ascending;                        /* order by last_modified */
+    long long limit;                      /* rows to return; 0 = none (count only) */
+    const char *const *ids;               /* restrict to these ids when non-NULL */
     size_t nids;
 } cinto_list_query;
 
@@ -81,8 +81,8 @@ typedef struct cinto_storage_ops {
     int (*next_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                           long long now_ms, long long *ts);
     /* Locks the list and returns its current mark without changing it. */
-    int (*lock_list)(cinto_storage *st, const char *parent, const char *resource,
-                     long long now_ms, long long *hwm);
+    int (*lock_list)(cinto_storage *st, const char *parent, const char *resource, long long now_ms,
+                     long long *hwm);
     /* Raises the mark to ts (client-forced timestamps). */
     int (*raise_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                            long long ts);
@@ -99,13 +99,13 @@ typedef struct cinto_storage_ops {
      * objects (as get_many), the ACL rows of up to 4 URIs (as acl_get) and
      * the groups of up to 2 principals (as groups_of; appended to groups). */
     int (*load)(cinto_storage *st, size_t nobj, const char *const *parents,
-                const char *const *resources, const char *const *ids, cinto_object *out,
-                int *found, size_t nuris, const char *const *uris, cinto_ace_list *acl,
-                size_t nprincipals, const char *const *principals, cinto_strv *groups);
+                const char *const *resources, const char *const *ids, cinto_object *out, int *found,
+                size_t nuris, const char *const *uris, cinto_ace_list *acl, size_t nprincipals,
+                const char *const *principals, cinto_strv *groups);
     int (*put)(cinto_storage *st, const char *parent, const char *resource, const char *id,
                long long last_modified, const char *data, size_t data_len, int row_exists);
-    int (*tombstone)(cinto_storage *st, const char *parent, const char *resource,
-                     const char *id, long long last_modified);
+    int (*tombstone)(cinto_storage *st, const char *parent, const char *resource, const char *id,
+                     long long last_modified);
     int (*list)(cinto_storage *st, const cinto_list_query *q, cinto_object_list *out);
     int (*count)(cinto_storage *st, const cinto_list_query *q, long long *n);
     /* Removes for good every object whose parent is uri or below it, and
@@ -128,8 +128,7 @@ typedef struct cinto_storage_ops {
                       cinto_strv *uris);
 
     /* Groups whose members include one of these principals. */
-    int (*groups_of)(cinto_storage *st, size_t n, const char *const *principals,
-                     cinto_strv *out);
+    int (*groups_of)(cinto_storage *st, size_t n, const char *const *principals, cinto_strv *out);
     /* Replaces the members of a group in the membership index. */
     int (*set_members)(cinto_storage *st, const char *group_uri, const char *const *members,
                        size_t n);

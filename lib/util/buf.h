@@ -13,7 +13,10 @@ typedef struct cinto_buf {
     size_t cap;
 } cinto_buf;
 
-#define CINTO_BUF_INIT {NULL, 0, 0}
+#define CINTO_BUF_INIT                                                                             \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 int cinto_buf_reserve(cinto_buf *b, size_t extra);
 int cinto_buf_append(cinto_buf *b, const void *p, size_t n);

@@ -132,7 +132,8 @@ static int scan_numbers_and_nul(const char *s, size_t len, char *err, size_t err
             while (i < len && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
                 i++;
             size_t n = i - start;
-            if (!((n == 4 && (memcmp(s + start, "true", 4) == 0 || memcmp(s + start, "null", 4) == 0)) ||
+            if (!((n == 4 &&
+                   (memcmp(s + start, "true", 4) == 0 || memcmp(s + start, "null", 4) == 0)) ||
                   (n == 5 && memcmp(s + start, "false", 5) == 0))) {
                 snprintf(err, errlen, "Invalid JSON: unexpected word at offset %zu", start);
                 return -1;
@@ -194,8 +195,8 @@ static int scan_numbers_and_nul(const char *s, size_t len, char *err, size_t err
             }
             continue;
         range:
-            snprintf(err, errlen, "Invalid JSON: number %.*s%s is out of range", n > 40 ? 40 : (int)n,
-                     s + start, n > 40 ? "..." : "");
+            snprintf(err, errlen, "Invalid JSON: number %.*s%s is out of range",
+                     n > 40 ? 40 : (int)n, s + start, n > 40 ? "..." : "");
             return -1;
         }
         i++;
@@ -254,8 +255,8 @@ json_object *cinto_json_parse(const char *text, size_t len, int *is_null, char *
 
 const char *cinto_json_dump(json_object *obj)
 {
-    return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
+    return json_object_to_json_string_ext(obj,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 const char *cinto_json_dump_len(json_object *obj, size_t *len)
@@ -344,7 +345,8 @@ static int compare_present(json_object *a, json_object *b)
         return 0;
     case 1: {
         /* Byte order of UTF-8 is code point order. */
-        size_t la = (size_t)json_object_get_string_len(a), lb = (size_t)json_object_get_string_len(b);
+        size_t la = (size_t)json_object_get_string_len(a),
+               lb = (size_t)json_object_get_string_len(b);
         int c = memcmp(json_object_get_string(a), json_object_get_string(b), la < lb ? la : lb);
         if (c)
             return c < 0 ? -1 : 1;
@@ -357,7 +359,8 @@ static int compare_present(json_object *a, json_object *b)
     case 4: {
         size_t na = json_object_array_length(a), nb = json_object_array_length(b);
         for (size_t i = 0; i < na && i < nb; i++) {
-            int c = compare_present(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i));
+            int c =
+                compare_present(json_object_array_get_idx(a, i), json_object_array_get_idx(b, i));
             if (c)
                 return c;
         }

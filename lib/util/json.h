@@ -18,8 +18,7 @@
  * a new object, or NULL with a message for the client in err. The JSON
  * literal null is returned as NULL with err[0] == '\0'; *is_null tells
  * that case apart when is_null is given. */
-json_object *cinto_json_parse(const char *text, size_t len, int *is_null, char *err,
-                              size_t errlen);
+json_object *cinto_json_parse(const char *text, size_t len, int *is_null, char *err, size_t errlen);
 
 /* Serialization used for every response and for storage: compact, "/" not
  * escaped. The string belongs to obj. */

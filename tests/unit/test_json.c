@@ -45,7 +45,8 @@ Test(json, integers_are_exact_or_refused)
     cr_assert_null(parse("{\"a\":18446744073709551616}", err));
     cr_assert_null(parse("[-9223372036854775809]", err));
     cr_assert_null(parse("[1e400]", err));
-    cr_assert_null(parse("[123456789012345678901234567890123456789012345678901234567890123456789]", err));
+    cr_assert_null(
+        parse("[123456789012345678901234567890123456789012345678901234567890123456789]", err));
     o = parse("[1.5e300, 0.1]", err);
     cr_assert_not_null(o);
     cr_assert_str_eq(cinto_json_dump(o), "[1.5e300,0.1]");
@@ -118,9 +119,22 @@ Test(json, deep_equality_ignores_key_order)
 Test(json, strict_numbers_words_and_surrogates)
 {
     char err[256];
-    const char *bad[] = {"[1.]", "[01]", "[.5]", "[1e]", "[+1]", "[NaN]", "[-Infinity]",
-                         "[Infinity]", "[\"\\ud800\"]", "[\"\\udc00x\"]", "[\"\\ud800\\u0041\"]",
-                         "[nul]", "[True]", "[\"a\tb\"]", "[\"a\nb\"]", NULL};
+    const char *bad[] = {"[1.]",
+                         "[01]",
+                         "[.5]",
+                         "[1e]",
+                         "[+1]",
+                         "[NaN]",
+                         "[-Infinity]",
+                         "[Infinity]",
+                         "[\"\\ud800\"]",
+                         "[\"\\udc00x\"]",
+                         "[\"\\ud800\\u0041\"]",
+                         "[nul]",
+                         "[True]",
+                         "[\"a\tb\"]",
+                         "[\"a\nb\"]",
+                         NULL};
     for (int i = 0; bad[i]; i++)
         cr_assert_null(parse(bad[i], err), "%s was accepted", bad[i]);
     const char *good[] = {"[0, -0, 1.5, -2e10, 3E+2, 4e-3]", "[\"\\ud83d\\ude00\", \"\\u00e9\"]",
