@@ -6,6 +6,7 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
+#include "plugins/default_bucket.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -113,12 +114,15 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     for (size_t i = 0; includes && includes[i]; i++) {
         if (strcmp(includes[i], "kinto.plugins.accounts") == 0)
             c->accounts = 1;
+        else if (strcmp(includes[i], "kinto.plugins.default_bucket") == 0)
+            c->default_bucket = 1;
         else
             fprintf(stderr, "cinto: plugin '%s' is not available in this build; ignored\n",
                     includes[i]);
     }
     cinto_strv_free(includes);
     c->account_cache_ttl = cinto_settings_int(s, "account_cache_ttl_seconds", 30, NULL);
+    c->default_bucket_hmac_secret = str_setting(s, "default_bucket_hmac_secret", "");
 
     for (size_t i = 0; policies && policies[i]; i++) {
         char key[256];
@@ -560,6 +564,16 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
     int arc = cinto_authenticate(c);
     if (arc < 0) {
         cinto_error_storage(c, arc);
+        return;
+    }
+    if (c->cfg->default_bucket && c->route.bid && strcmp(c->route.bid, "default") == 0) {
+        /* The personal bucket: created on first use, then the request runs
+         * as if sent to the real bucket, all in one transaction. */
+        int started = 0;
+        if (cinto_default_bucket_prepare(c, &started) < 0)
+            return;
+        dispatch(c);
+        cinto_default_bucket_finish(c, started);
         return;
     }
     dispatch(c);

@@ -38,7 +38,9 @@ typedef struct cinto_config {
     /* Authentication policies in the configured order (spec 04 §4.11). */
     enum cinto_policy { CINTO_POLICY_BASICAUTH, CINTO_POLICY_ACCOUNT } policies[4];
     int npolicies;
-    int accounts; /* kinto.plugins.accounts is included */
+    int accounts;       /* kinto.plugins.accounts is included */
+    int default_bucket; /* kinto.plugins.default_bucket is included */
+    const char *default_bucket_hmac_secret;
     long long account_cache_ttl;
     int trailing_slash_redirect, version_prefix_redirect;
     long long trailing_slash_ttl, version_prefix_ttl;

@@ -1,6 +1,7 @@
 /* GET /v1/ (spec 08 §8.1) and the utility endpoints (spec 06 §6.9). */
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "plugins/default_bucket.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -46,6 +47,11 @@ void cinto_handle_hello(cinto_ctx *c)
         for (size_t i = 0; i < c->principals.count; i++)
             json_object_array_add(p, json_object_new_string(c->principals.items[i]));
         json_object_object_add(user, "principals", p);
+        if (cfg->default_bucket) {
+            char bid[37];
+            cinto_default_bucket_id(cfg->default_bucket_hmac_secret, c->userid, bid);
+            json_object_object_add(user, "bucket", json_object_new_string(bid));
+        }
     }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "project_name", json_object_new_string(cfg->project_name));
@@ -72,6 +78,13 @@ void cinto_handle_hello(cinto_ctx *c)
             caps, "basicauth",
             capability("Very basic authentication sessions. Not for production use.",
                        "http://kinto.readthedocs.io/en/stable/api/1.x/authentication.html"));
+    if (cfg->default_bucket)
+        json_object_object_add(
+            caps, "default_bucket",
+            capability("The default bucket is an alias for a personal bucket where collections "
+                       "are created implicitly.",
+                       "https://kinto.readthedocs.io/en/latest/api/1.x/"
+                       "buckets.html#personal-bucket-default"));
     if (cfg->accounts) {
         json_object *acc =
             capability("Manage user accounts.",

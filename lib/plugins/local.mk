@@ -1,1 +1,2 @@
-lib_libcinto_la_SOURCES += lib/plugins/accounts.c lib/plugins/accounts.h
+lib_libcinto_la_SOURCES += lib/plugins/accounts.c lib/plugins/accounts.h \
+	lib/plugins/default_bucket.c lib/plugins/default_bucket.h

@@ -459,7 +459,9 @@ static int m_begin(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
     if (db->in_tx) {
-        int rc = query_text(db, "SAVEPOINT cinto_sub");
+        char sql[48];
+        snprintf(sql, sizeof sql, "SAVEPOINT cinto_sub%d", db->depth + 1);
+        int rc = query_text(db, sql);
         if (rc == CINTO_ST_OK)
             db->depth++;
         return rc;
@@ -497,9 +499,11 @@ static void m_rollback(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
     if (db->depth > 0) {
+        char sql[48];
+        snprintf(sql, sizeof sql, "ROLLBACK TO SAVEPOINT cinto_sub%d", db->depth);
         db->depth--;
         if (db->conn)
-            query_text(db, "ROLLBACK TO SAVEPOINT cinto_sub");
+            query_text(db, sql);
         return;
     }
     if (db->conn && db->in_tx)
