@@ -5,6 +5,7 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
+#include "util/codec.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -92,10 +93,14 @@ static const char *header_of(json_object *headers, const char *name)
     return NULL;
 }
 
+/* The route is /batch, however written: with or without /v1, trailing
+ * slashes (which would be redirected to it) or a query string. */
 static int is_batch_path(const char *path)
 {
     const char *p = strncmp(path, "/v1/", 4) == 0 ? path + 3 : path;
     size_t n = strcspn(p, "?");
+    while (n > 1 && p[n - 1] == '/')
+        n--;
     return n == 6 && strncmp(p, "/batch", 6) == 0;
 }
 
@@ -110,7 +115,9 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
     cinto_buf p = CINTO_BUF_INIT;
     if (strncmp(path, "/v1", 3) != 0)
         cinto_buf_puts(&p, "/v1");
-    cinto_buf_append(&p, path, strcspn(path, "?"));
+    /* Paths arrive percent-decoded from web servers; do the same here. */
+    if (cinto_url_decode(path, strcspn(path, "?"), 0, &p) < 0)
+        cinto_buf_append(&p, path, strcspn(path, "?"));
     const char *q = strchr(path, '?');
     sub.query_string = q ? q + 1 : "";
     sub.method_name = method ? method : "GET";
@@ -124,9 +131,12 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
         sub.authorization = h;
     if ((h = header_of(headers, "Accept")))
         sub.accept = h;
-    sub.if_match = header_of(headers, "If-Match");
-    sub.if_none_match = header_of(headers, "If-None-Match");
-    sub.response_behavior = header_of(headers, "Response-Behavior");
+    if ((h = header_of(headers, "If-Match")))
+        sub.if_match = h;
+    if ((h = header_of(headers, "If-None-Match")))
+        sub.if_none_match = h;
+    if ((h = header_of(headers, "Response-Behavior")))
+        sub.response_behavior = h;
     const char *ct = header_of(headers, "Content-Type");
     sub.content_type =
         ct && (strstr(ct, "merge-patch") || strstr(ct, "json-patch")) ? ct : "application/json";
