@@ -319,8 +319,19 @@ test('PERM-2 / PERM-4 / WRITE-9 kinto-http: set/add/removePermissions with group
   await fails(bobColl.listRecords(), 403);
   await fails(bobColl.getRecord('r1'), 403);
 
-  // addPermissions sends [{op: "add", path: "/permissions/read//buckets/<b>/groups/readers"}]
-  await coll.addPermissions({ read: [group] });
+  // addPermissions sends [{op: "add", path: "/permissions/read//buckets/<b>/groups/readers"}]:
+  // no value, the principal not escaped (RFC 6901 would want ~1 for each "/"; D7)
+  const sent = [];
+  const recording = client(S, ALICE, {
+    fetchFunc: (url, init) => {
+      sent.push(init);
+      return fetch(url, init);
+    },
+  });
+  await recording.bucket(bid).collection('c').addPermissions({ read: [group] });
+  assert.equal(sent.length, 1);
+  assert.equal(new Headers(sent[0].headers).get('content-type'), 'application/json-patch+json');
+  assert.deepEqual(JSON.parse(sent[0].body), [{ op: 'add', path: `/permissions/read/${group}` }]);
   let perms = await coll.getPermissions();
   assert.ok(perms.read.includes(group), JSON.stringify(perms));
   assert.ok(perms.write.includes(aliceId), 'write kept');
@@ -332,8 +343,10 @@ test('PERM-2 / PERM-4 / WRITE-9 kinto-http: set/add/removePermissions with group
   assert.ok(!(perms.read ?? []).includes(group), JSON.stringify(perms));
   await fails(bobColl.listRecords(), 403);
 
-  // bucket level, a permission name with a colon; members change through updateGroup
-  await bucket.addPermissions({ 'collection:create': [group], read: [group] });
+  // bucket level, a permission name with a colon, sent by kinto.js's own copy of the HTTP
+  // client this time; members change through updateGroup
+  const kjsHttp = new K.KintoJsHttp(S.url, { headers: authHeaders(ALICE) });
+  await kjsHttp.bucket(bid).addPermissions({ 'collection:create': [group], read: [group] });
   const bobBucket = client(S, BOB).bucket(bid);
   const bobColl2 = await bobBucket.createCollection('bobs');
   assert.ok(bobColl2.permissions.write.includes(bobId));

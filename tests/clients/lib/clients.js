@@ -101,21 +101,22 @@ export function ensureDeps() {
 }
 
 // Loads the clients (after ensureDeps). Returns
-// { KintoClient, httpErrors, Kinto, MemoryAdapter, versions }.
+// { KintoClient, KintoJsHttp, Kinto, MemoryAdapter, versions }.
 export async function loadClients() {
   await ensureDeps();
   const kh = await import('kinto-http');
   const KintoClient = kh.default?.default ?? kh.default;
-  const httpErrors = kh.default?.errors ?? kh.errors;
   const kjs = await import('kinto');
   const Kinto = kjs.default?.default ?? kjs.default;
+  // kinto.js ships its own copy of the HTTP client (src/http, ex kinto-http.js)
+  const KintoJsHttp = kjs.default?.KintoClient ?? kjs.KintoClient;
   const mem = await import('kinto/lib/cjs/adapters/memory.js');
   const MemoryAdapter = mem.default?.default ?? mem.default;
   const version = (name) =>
     JSON.parse(fs.readFileSync(path.join(NODE_MODULES, name, 'package.json'), 'utf8')).version;
   return {
     KintoClient,
-    httpErrors,
+    KintoJsHttp,
     Kinto,
     MemoryAdapter,
     versions: { 'kinto-http': version('kinto-http'), kinto: version('kinto') },
