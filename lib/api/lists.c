@@ -374,6 +374,11 @@ void cinto_res_list_get(cinto_rctx *r)
     int head = r->c->req->method == CINTO_HEAD;
     if (read_page(r, &lp, head, &pg) < 0)
         goto done;
+    /* Continuation pages report the first page's ETag (deviation D11): a
+     * client that keeps the last page's ETag then polls from before any
+     * write made while it was paging, and misses none of them. */
+    long long etag = lp.spec.token_etag >= 0 && lp.spec.token_etag < ts ? lp.spec.token_etag : ts;
+    lp.spec.page_etag = etag;
     if (head) {
         r->c->resp->status = 200;
         cinto_response_set(r->c->resp, "Content-Type", "application/json");
@@ -395,7 +400,7 @@ void cinto_res_list_get(cinto_rctx *r)
         cinto_response_json(r->c->resp, 200, env);
         json_object_put(env);
     }
-    cinto_res_set_etag(r, ts);
+    cinto_res_set_etag(r, etag);
     cinto_res_cache_headers(r);
 done:
     page_free(&pg);

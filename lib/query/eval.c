@@ -327,6 +327,8 @@ char *cinto_token_make(const cinto_list_spec *s, json_object *last, long long of
     int bad = 0;
     for (int i = 0; i < 3; i++)
         bad |= put_member(root, keys[i], members[i]) < 0;
+    if (!bad && s->page_etag >= 0)
+        bad |= put_member(root, "etag", json_object_new_int64(s->page_etag)) < 0;
     if (bad)
         goto done;
     size_t len;

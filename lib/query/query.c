@@ -785,6 +785,11 @@ static int parse_token(const cinto_query_param *p, cinto_list_spec *out, cinto_q
         goto done;
     }
     out->token_last = json_object_get(last);
+    json_object *etag;
+    int64_t e;
+    if (json_object_object_get_ex(root, "etag", &etag) &&
+        json_object_is_type(etag, json_type_int) && (e = json_object_get_int64(etag)) >= 0)
+        out->token_etag = e;
     rc = 0;
     goto done;
 bad:
@@ -857,6 +862,7 @@ int cinto_list_spec_parse(const cinto_query *q, long long now_ms, const char *co
     typed_param typed[T_COUNT];
     const cinto_query_param *special[3] = {NULL, NULL, NULL}; /* _sort, _fields, _token */
     memset(out, 0, sizeof *out);
+    out->token_etag = out->page_etag = -1;
     memset(err, 0, sizeof *err);
     unsigned char *keep = last_occurrences(q);
     if (!keep)

@@ -46,6 +46,11 @@ typedef struct cinto_list_spec {
     char *fields;            /* _fields raw value or NULL */
     json_object *token_last; /* decoded _token last_object, or NULL */
     char *token_nonce;       /* for single-use DELETE tokens */
+    /* Deviation D11 (spec 09 §9.8): the ETag of the first page, carried by
+     * the token so that continuation pages report it (-1 when absent).
+     * Set page_etag before cinto_token_make to put it in the next token. */
+    long long token_etag;
+    long long page_etag;
 } cinto_list_spec;
 /* Validation error: fill location "querystring", name (param name or NULL) and description
  * exactly as spec 02 / errata say (e.g. `"abc" is not a number`, `-1 is less than minimum

@@ -494,13 +494,10 @@ test('SYNC-1 / LIST-16 / BATCH-1 kinto.js: pull over several pages (paginate_by)
   assert.equal(B.lastModified, A.lastModified);
 });
 
-// D11 is a SHOULD (upstream Kinto has the hazard): while cinto answers continuation pages with
-// the current list timestamp, this test is a todo (it runs, and its failure is reported, but
-// not counted as a failure). Remove the todo option once continuation pages carry the first
-// page's ETag.
+// D11 (a SHOULD; upstream Kinto has the hazard): continuation pages answer the first page's
+// ETag, carried in the pagination token, so the device that was paging sees the update later.
 test(
   'SYNC-7 kinto.js: a record updated while another device pages through the list is not missed (09 §9.8, D11)',
-  { todo: 'D11 (SHOULD): continuation pages must answer the ETag of the first page (09 §9.8)' },
   async () => {
     const { bid, remote } = await setup();
     const A = device(bid);

@@ -1100,3 +1100,38 @@ Test(misc, many_parameters)
     cinto_list_spec_free(&s);
     cinto_buf_free(&b);
 }
+
+/* Deviation D11: the first page's ETag travels in the token. */
+Test(token, carries_the_first_page_etag)
+{
+    cinto_query q;
+    char err[256];
+    cr_assert_eq(cinto_query_parse("_limit=2", &q, err, sizeof err), 0);
+    cinto_list_spec s;
+    cinto_query_error qe;
+    cr_assert_eq(cinto_list_spec_parse(&q, 0, NULL, &s, &qe), 0);
+    cr_assert_eq(s.token_etag, -1);
+    s.page_etag = 1234;
+    json_object *last = json_object_new_object();
+    json_object_object_add(last, "id", json_object_new_string("a"));
+    json_object_object_add(last, "last_modified", json_object_new_int64(99));
+    char *nonce = NULL;
+    char *tok = cinto_token_make(&s, last, 2, &nonce);
+    cr_assert_not_null(tok);
+    cinto_buf qs = CINTO_BUF_INIT;
+    cinto_buf_puts(&qs, "_token=");
+    cinto_url_encode(tok, strlen(tok), &qs);
+    cinto_query q2;
+    cr_assert_eq(cinto_query_parse(qs.data, &q2, err, sizeof err), 0);
+    cinto_list_spec s2;
+    cr_assert_eq(cinto_list_spec_parse(&q2, 0, NULL, &s2, &qe), 0, "%s", qe.description);
+    cr_assert_eq(s2.token_etag, 1234);
+    cinto_list_spec_free(&s);
+    cinto_list_spec_free(&s2);
+    cinto_query_free(&q);
+    cinto_query_free(&q2);
+    cinto_buf_free(&qs);
+    json_object_put(last);
+    free(tok);
+    free(nonce);
+}
