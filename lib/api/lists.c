@@ -275,6 +275,24 @@ static int parent_exists(cinto_rctx *r)
     return 0;
 }
 
+/* What list reads and bulk deletes check after loading, in upstream's
+ * order: access (perm "read" or "write"), the parent, then headers and
+ * query string. Returns -1 after answering. */
+static int list_checks(cinto_rctx *r, list_params *lp, cinto_precond *p, const char *perm)
+{
+    int ok = list_access(r, lp, perm);
+    if (ok < 0)
+        return -1;
+    if (!ok) {
+        cinto_error_denied(r->c);
+        return -1;
+    }
+    if (parent_exists(r) < 0 || cinto_res_parse_preconditions(r, p) < 0 ||
+        parse_list_params(r, lp, strcmp(perm, "write") == 0) < 0)
+        return -1;
+    return 0;
+}
+
 /* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9). */
 static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
 {
@@ -343,15 +361,7 @@ void cinto_res_list_get(cinto_rctx *r)
         json_object_put(e);
         goto done;
     }
-    int ok = list_access(r, &lp, "read");
-    if (ok < 0)
-        goto done;
-    if (!ok) {
-        cinto_error_denied(r->c);
-        goto done;
-    }
-    if (parent_exists(r) < 0 || cinto_res_parse_preconditions(r, &p) < 0 ||
-        parse_list_params(r, &lp, 0) < 0)
+    if (list_checks(r, &lp, &p, "read") < 0)
         goto done;
     /* The ETag is read before the data (spec 09 §9.4). */
     long long ts;
@@ -564,15 +574,7 @@ void cinto_res_list_delete(cinto_rctx *r)
     if (cinto_res_begin_write(r) < 0 || cinto_res_fetch_chain(r, NULL) < 0 ||
         cinto_res_check_accept(r) < 0 || cinto_res_load_acl(r, NULL) < 0)
         goto done;
-    int ok = list_access(r, &lp, "write");
-    if (ok < 0)
-        goto done;
-    if (!ok) {
-        cinto_error_denied(r->c);
-        goto done;
-    }
-    if (parent_exists(r) < 0 || cinto_res_parse_preconditions(r, &p) < 0 ||
-        parse_list_params(r, &lp, 1) < 0)
+    if (list_checks(r, &lp, &p, "write") < 0)
         goto done;
     if ((p.has_none && p.none_star) || (p.has_match && !p.match_star && p.match_ts != r->hwm)) {
         cinto_res_precondition_failed(r, NULL, r->hwm);

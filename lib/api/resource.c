@@ -20,7 +20,9 @@
 #define MAX_ID_LEN 255
 #define FUTURE_LIMIT_MS (24LL * 3600 * 1000)
 
-int cinto_valid_id(const char *id)
+/* Ids: a letter or digit, then letters, digits and the extra characters
+ * (spec 01 §1.2); capped at 255 bytes rather than truncated. */
+static int valid_id_with(const char *id, const char *extra)
 {
     size_t n = strlen(id);
     if (n == 0 || n > MAX_ID_LEN)
@@ -29,27 +31,20 @@ int cinto_valid_id(const char *id)
         char ch = id[i];
         int alnum =
             (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-        if (!alnum && (i == 0 || (ch != '_' && ch != '-')))
+        if (!alnum && (i == 0 || !strchr(extra, ch)))
             return 0;
     }
     return 1;
 }
 
+int cinto_valid_id(const char *id)
+{
+    return valid_id_with(id, "_-");
+}
+
 int cinto_valid_kind_id(enum cinto_kind kind, const char *id)
 {
-    if (kind != CINTO_KIND_ACCOUNT)
-        return cinto_valid_id(id);
-    size_t n = strlen(id);
-    if (n == 0 || n > MAX_ID_LEN)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char ch = id[i];
-        int alnum =
-            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
-        if (!alnum && (i == 0 || !strchr("+.@_-", ch)))
-            return 0;
-    }
-    return 1;
+    return valid_id_with(id, kind == CINTO_KIND_ACCOUNT ? "+.@_-" : "_-");
 }
 
 int cinto_obj_exists(const cinto_rctx *r, enum cinto_kind k)

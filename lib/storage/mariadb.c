@@ -23,7 +23,6 @@ enum stmt_id {
     ST_TS_SELECT_LOCK,
     ST_TS_INSERT,
     ST_TS_CREATE_LOCKED,
-    ST_TS_NEXT,
     ST_TS_RAISE,
     ST_GET3,
     ST_LOAD,
@@ -57,12 +56,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_TS_CREATE_LOCKED] =
         "INSERT INTO revisions (parent_id, resource_name, last_modified) "
         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
-    /* One round trip locks the list and hands out the next timestamp: on an
-     * existing row LAST_INSERT_ID(expr) reports the value written. */
-    [ST_TS_NEXT] =
-        "INSERT INTO revisions (parent_id, resource_name, last_modified) VALUES (?, ?, ?) "
-        "ON DUPLICATE KEY UPDATE last_modified = "
-        "LAST_INSERT_ID(GREATEST(last_modified + 1, VALUES(last_modified)))",
     [ST_TS_RAISE] = "UPDATE revisions SET last_modified = GREATEST(last_modified, ?) "
                     "WHERE parent_id = ? AND resource_name = ?",
     [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM objects "
@@ -541,50 +534,37 @@ static int read_ts(mdb *db, enum stmt_id id, const char *parent, const char *res
     return rc;
 }
 
-static int m_list_timestamp(cinto_storage *st, const char *parent, const char *resource,
-                            long long now_ms, long long *ts)
+/* Reads a list's mark with select_id, creating the row from now_ms first
+ * when the list has none (insert_id says how: a plain reader's INSERT
+ * IGNORE, or a writer's locking upsert). */
+static int read_or_create_ts(mdb *db, enum stmt_id select_id, enum stmt_id insert_id,
+                             const char *parent, const char *resource, long long now_ms,
+                             long long *ts)
 {
-    mdb *db = (mdb *)st;
-    int rc = read_ts(db, ST_TS_SELECT, parent, resource, ts);
+    int rc = read_ts(db, select_id, parent, resource, ts);
     if (rc != CINTO_ST_NOTFOUND)
         return rc;
-    /* First read of an empty list: persist "now" so repeated reads agree
-     * (spec 01 §1.6); a concurrent first reader or writer wins cleanly. */
     param ps[] = {P_S(parent), P_S(resource), P_I(now_ms)};
-    rc = run(db, ST_TS_INSERT, NULL, ps, 3, NULL, NULL, NULL);
+    rc = run(db, insert_id, NULL, ps, 3, NULL, NULL, NULL);
     if (rc != CINTO_ST_OK)
         return rc;
-    rc = read_ts(db, ST_TS_SELECT, parent, resource, ts);
+    rc = read_ts(db, select_id, parent, resource, ts);
     return rc == CINTO_ST_NOTFOUND ? CINTO_ST_FAIL : rc;
 }
 
-static int m_next_timestamp(cinto_storage *st, const char *parent, const char *resource,
+/* First read of an empty list persists "now" so repeated reads agree
+ * (spec 01 §1.6); a concurrent first reader or writer wins cleanly. */
+static int m_list_timestamp(cinto_storage *st, const char *parent, const char *resource,
                             long long now_ms, long long *ts)
 {
-    mdb *db = (mdb *)st;
-    param ps[] = {P_S(parent), P_S(resource), P_I(now_ms)};
-    unsigned long long affected = 0, id = 0;
-    int rc = run(db, ST_TS_NEXT, NULL, ps, 3, NULL, &affected, &id);
-    if (rc != CINTO_ST_OK)
-        return rc;
-    /* 1 row affected: inserted with now_ms; 2: updated, value in id. */
-    *ts = affected == 1 ? now_ms : (long long)id;
-    return CINTO_ST_OK;
+    return read_or_create_ts((mdb *)st, ST_TS_SELECT, ST_TS_INSERT, parent, resource, now_ms, ts);
 }
 
 static int m_lock_list(cinto_storage *st, const char *parent, const char *resource,
                        long long now_ms, long long *hwm)
 {
-    mdb *db = (mdb *)st;
-    int rc = read_ts(db, ST_TS_SELECT_LOCK, parent, resource, hwm);
-    if (rc != CINTO_ST_NOTFOUND)
-        return rc;
-    param ps[] = {P_S(parent), P_S(resource), P_I(now_ms)};
-    rc = run(db, ST_TS_CREATE_LOCKED, NULL, ps, 3, NULL, NULL, NULL);
-    if (rc != CINTO_ST_OK)
-        return rc;
-    rc = read_ts(db, ST_TS_SELECT_LOCK, parent, resource, hwm);
-    return rc == CINTO_ST_NOTFOUND ? CINTO_ST_FAIL : rc;
+    return read_or_create_ts((mdb *)st, ST_TS_SELECT_LOCK, ST_TS_CREATE_LOCKED, parent, resource,
+                             now_ms, hwm);
 }
 
 static int m_raise_timestamp(cinto_storage *st, const char *parent, const char *resource,
@@ -1079,7 +1059,6 @@ static const cinto_storage_ops mariadb_ops = {
     .rollback = m_rollback,
     .ping = m_ping,
     .list_timestamp = m_list_timestamp,
-    .next_timestamp = m_next_timestamp,
     .lock_list = m_lock_list,
     .raise_timestamp = m_raise_timestamp,
     .get_many = m_get_many,

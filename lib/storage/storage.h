@@ -76,14 +76,12 @@ typedef struct cinto_storage_ops {
      * the first time it is read. */
     int (*list_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                           long long now_ms, long long *ts);
-    /* Locks the list until commit and hands out the next timestamp:
-     * max(now_ms, hwm + 1), which becomes the new high-water mark. */
-    int (*next_timestamp)(cinto_storage *st, const char *parent, const char *resource,
-                          long long now_ms, long long *ts);
-    /* Locks the list and returns its current mark without changing it. */
+    /* Locks the list until commit (writers of one list wait here for each
+     * other) and returns its current mark. */
     int (*lock_list)(cinto_storage *st, const char *parent, const char *resource, long long now_ms,
                      long long *hwm);
-    /* Raises the mark to ts (client-forced timestamps). */
+    /* Raises the mark to ts (never lowers it): every write moves it to the
+     * timestamp it used. */
     int (*raise_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                            long long ts);
 
