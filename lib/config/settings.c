@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "config/settings.h"
 
+#include <json-c/json.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <sodium.h>
@@ -58,6 +60,25 @@ static kv *kvlist_find(const kvlist *l, const char *key)
     return NULL;
 }
 
+/* Kinto reads setting values as JSON when they parse (spec 08 §8.14 item
+ * 3): a quoted value is the string inside, so `userid_hmac_secret = ""`
+ * is the empty secret. Numbers and booleans keep their text; the typed
+ * accessors read them. Returns a malloc'd copy. */
+static char *native_value(const char *v)
+{
+    size_t n = strlen(v);
+    if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+        json_object *o = json_tokener_parse(v);
+        if (o && json_object_is_type(o, json_type_string)) {
+            char *r = strdup(json_object_get_string(o));
+            json_object_put(o);
+            return r;
+        }
+        json_object_put(o);
+    }
+    return strdup(v);
+}
+
 /* Appends a copy of key and value; -1 when memory ran out. */
 static int kvlist_add(kvlist *l, const char *key, const char *value)
 {
@@ -69,7 +90,7 @@ static int kvlist_add(kvlist *l, const char *key, const char *value)
         l->items = items;
         l->cap = ncap;
     }
-    char *k = strdup(key), *v = strdup(value);
+    char *k = strdup(key), *v = native_value(value);
     if (!k || !v) {
         free(k);
         free(v);
@@ -441,7 +462,10 @@ static int add_setting(cinto_settings *s, const char *raw_key, const char *value
     const char *key = strncmp(raw_key, "kinto.", 6) == 0 ? raw_key + 6 : raw_key;
     kv *prev = kvlist_find(&s->file, key);
     if (prev) {
-        if (strcmp(prev->value, value) == 0)
+        char *native = native_value(value);
+        int same = native && strcmp(prev->value, native) == 0;
+        free(native);
+        if (same)
             return 0;
         set_err(err, errlen, "settings \"%s\" and \"kinto.%s\" are in conflict", key, key);
         return -1;

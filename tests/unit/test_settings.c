@@ -473,3 +473,25 @@ Test(settings, null_safety)
     cr_assert_eq(cinto_settings_count(NULL), 0);
     cinto_settings_free(NULL);
 }
+
+/* Values that are JSON strings are read as the string inside (spec 08 §8.14
+ * item 3), so `userid_hmac_secret = ""` means the empty secret. */
+Test(settings, json_string_values)
+{
+    const char *p = write_ini("json.ini", "[app:main]\n"
+                                          "kinto.userid_hmac_secret = \"\"\n"
+                                          "kinto.project_name = \"my kinto\"\n"
+                                          "kinto.raw = \"unterminated\n"
+                                          "kinto.paginate_by = 5\n"
+                                          "readonly = \"x\"\n"
+                                          "kinto.readonly = x\n");
+    char err[256];
+    cinto_settings *s = cinto_settings_load(p, err, sizeof err);
+    cr_assert_not_null(s, "%s", err);
+    cr_assert_str_eq(cinto_settings_get(s, "userid_hmac_secret"), "");
+    cr_assert_str_eq(cinto_settings_get(s, "project_name"), "my kinto");
+    cr_assert_str_eq(cinto_settings_get(s, "raw"), "\"unterminated");
+    cr_assert_eq(cinto_settings_int(s, "paginate_by", 0, NULL), 5);
+    cr_assert_str_eq(cinto_settings_get(s, "readonly"), "x", "same value in both spellings");
+    cinto_settings_free(s);
+}
