@@ -125,8 +125,12 @@ static int xlat_property(xlat *x, cinto_buf *o)
 {
     char kind = x->s[x->i + 1];
     size_t open = x->i + 2;
-    if (open >= x->len || x->s[open] != '{')
-        return cinto_buf_putc(o, kind); /* identity escape */
+    if (open >= x->len || x->s[open] != '{') {
+        /* Identity escape (Annex B): the letter itself. Consume the two
+         * characters, or the translation loop sees them again forever. */
+        x->i += 2;
+        return cinto_buf_putc(o, kind);
+    }
     const char *close = memchr(x->s + open, '}', x->len - open);
     if (!close) {
         snprintf(x->err, x->errlen, "unterminated \\%c{", kind);

@@ -4,6 +4,9 @@
 # Needs clang (14+) with libFuzzer, and the -dev packages of json-c,
 # libsodium and PCRE2, plus python3-jsonschema for the schema harness's
 # meta-schemas (generated into OUTDIR, never into the source tree).
+# Source lists are kept in plain variables and split on purpose, so the
+# source tree's path must not contain spaces.
+# shellcheck disable=SC2086
 set -eu
 
 out=${1:?usage: build.sh OUTDIR}
@@ -40,7 +43,6 @@ build() {
     name=$1
     shift
     echo "  CC $name"
-    # shellcheck disable=SC2086
     $CC $CFLAGS $CPPFLAGS -o "$out/$name" "$here/$name.c" "$@"
 }
 

@@ -25,8 +25,7 @@ static void url(const char *s, size_t len, int plus)
     if (cinto_url_decode(s, len, plus, &out) == 0) {
         CINTO_FUZZ_CHECK(out.len <= len, "decoded longer than input");
         CINTO_FUZZ_CHECK(cinto_url_encode(out.data, out.len, &enc) == 0, "encode failed");
-        CINTO_FUZZ_CHECK(cinto_url_decode(enc.data, enc.len, plus, &back) == 0,
-                         "re-decode failed");
+        CINTO_FUZZ_CHECK(cinto_url_decode(enc.data, enc.len, plus, &back) == 0, "re-decode failed");
         CINTO_FUZZ_CHECK(back.len == out.len && memcmp(back.data, out.data, out.len) == 0,
                          "url round trip differs");
     }
@@ -40,7 +39,8 @@ static void utf8(const char *s, size_t len)
     cinto_buf out = CINTO_BUF_INIT;
     (void)cinto_utf8_valid(s, len);
     CINTO_FUZZ_CHECK(cinto_latin1_to_utf8(s, len, &out) == 0, "latin1 failed");
-    CINTO_FUZZ_CHECK(out.len == 0 || cinto_utf8_valid(out.data, out.len), "latin1 output not UTF-8");
+    CINTO_FUZZ_CHECK(out.len == 0 || cinto_utf8_valid(out.data, out.len),
+                     "latin1 output not UTF-8");
     cinto_buf_free(&out);
 }
 

@@ -1,7 +1,8 @@
 /* Query string -> cinto_query_parse -> cinto_list_spec_parse, then the
  * resulting filters and sort keys are evaluated on a fixed set of small
  * objects (cinto_filter_match, cinto_sort_compare, cinto_after_token). The
- * first input byte picks the strict field list so that both modes run. */
+ * first input byte picks the strict field list so that both modes run.
+ * The sort order must be a total preorder on those objects. */
 #include "fuzz_common.h"
 #include "query/query.h"
 #include "util/json.h"
@@ -48,6 +49,12 @@ static void evaluate(const cinto_list_spec *s)
             int ba = cinto_sort_compare(s, objects[j], objects[i]);
             CINTO_FUZZ_CHECK((ab > 0) == (ba < 0) && (ab == 0) == (ba == 0),
                              "sort not antisymmetric on %zu,%zu", i, j);
+            for (size_t k = 0; k < NOBJ; k++) {
+                if (ab > 0 || cinto_sort_compare(s, objects[j], objects[k]) > 0)
+                    continue;
+                CINTO_FUZZ_CHECK(cinto_sort_compare(s, objects[i], objects[k]) <= 0,
+                                 "sort not transitive on %zu,%zu,%zu", i, j, k);
+            }
         }
     }
 }

@@ -21,8 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[512];
     if (!instances[0])
         for (size_t i = 0; i < NINST; i++) {
-            instances[i] = cinto_json_parse(instances_text[i], strlen(instances_text[i]), NULL,
-                                            err, sizeof err);
+            instances[i] = cinto_json_parse(instances_text[i], strlen(instances_text[i]), NULL, err,
+                                            sizeof err);
             if (!instances[i])
                 abort();
         }

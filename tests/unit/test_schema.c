@@ -515,3 +515,15 @@ Test(schema_messages, python_4_2x_wording)
     /* Upstream indexes the keyword's string value: its last character. */
     cr_expect_str_eq(e.field, "t");
 }
+
+/* Found by tests/fuzz: "\p" or "\P" not followed by "{" is an identity
+ * escape; translating it must make progress (it used to loop forever). */
+Test(schema_regex, identity_escape_p_terminates, .timeout = 10)
+{
+    cinto_schema_error e;
+    memset(&e, 0, sizeof e);
+    cr_assert_eq(schema_check("{\"pattern\":\"\\\\p\"}", &e), 0, "%s", e.message);
+    cr_assert_eq(schema_check("{\"patternProperties\":{\"\\\\P\":{}}}", &e), 0, "%s", e.message);
+    cr_assert_eq(valid("{\"pattern\":\"^a\\\\pb$\"}", "\"apb\""), 0);
+    cr_assert_eq(valid("{\"pattern\":\"^a\\\\pb$\"}", "\"ab\""), 1);
+}
