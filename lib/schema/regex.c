@@ -16,6 +16,7 @@
  * Variable-length lookbehind cannot be expressed with PCRE2 10.42 and
  * fails to compile. */
 #include "schema/internal.h"
+#include "util/codec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,17 +87,6 @@ typedef struct xlat {
     size_t errlen;
 } xlat;
 
-static int hexv(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads exactly n hex digits at s[i]; -1 when they are not there. */
 static long read_hex(const xlat *x, size_t i, size_t n)
 {
@@ -104,7 +94,7 @@ static long read_hex(const xlat *x, size_t i, size_t n)
     if (i + n > x->len)
         return -1;
     for (size_t k = 0; k < n; k++) {
-        int h = hexv(x->s[i + k]);
+        int h = cinto_hex_digit(x->s[i + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
@@ -173,8 +163,8 @@ static int xlat_unicode(xlat *x, cinto_buf *o, int in_class)
     if (i < x->len && x->s[i] == '{') {
         size_t j = i + 1;
         cp = 0;
-        while (j < x->len && hexv(x->s[j]) >= 0 && cp <= 0x10FFFF)
-            cp = cp * 16 + hexv(x->s[j++]);
+        while (j < x->len && cinto_hex_digit(x->s[j]) >= 0 && cp <= 0x10FFFF)
+            cp = cp * 16 + cinto_hex_digit(x->s[j++]);
         if (j == i + 1 || j >= x->len || x->s[j] != '}' || cp > 0x10FFFF) {
             x->i += 2;
             return cinto_buf_putc(o, 'u');

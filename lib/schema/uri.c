@@ -1,6 +1,7 @@
 /* URI reference resolution (RFC 3986 §5.2) for "$id" and "$ref". Only
  * what schema identifiers need: no normalization beyond dot segments. */
 #include "schema/internal.h"
+#include "util/codec.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -203,17 +204,6 @@ size_t cinto_uri_strip_fragment(const char *uri)
     return h ? (size_t)(h - uri) : strlen(uri);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 char *cinto_uri_pct_decode(const char *s, size_t n)
 {
     char *out = malloc(n + 1);
@@ -221,8 +211,9 @@ char *cinto_uri_pct_decode(const char *s, size_t n)
         return NULL;
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-            out[j++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+        if (s[i] == '%' && i + 2 < n && cinto_hex_digit(s[i + 1]) >= 0 &&
+            cinto_hex_digit(s[i + 2]) >= 0) {
+            out[j++] = (char)(cinto_hex_digit(s[i + 1]) * 16 + cinto_hex_digit(s[i + 2]));
             i += 2;
         } else {
             out[j++] = s[i];

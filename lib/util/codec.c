@@ -17,6 +17,17 @@ static int prepare(cinto_buf *out, size_t extra)
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+int cinto_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 int cinto_b64_encode(const void *data, size_t len, cinto_buf *out)
 {
     const unsigned char *p = data;
@@ -97,17 +108,6 @@ void cinto_hex(const unsigned char *in, size_t len, char *out)
     out[2 * len] = '\0';
 }
 
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int cinto_url_decode(const char *s, size_t len, int plus_is_space, cinto_buf *out)
 {
     if (prepare(out, len) < 0)
@@ -117,8 +117,8 @@ int cinto_url_decode(const char *s, size_t len, int plus_is_space, cinto_buf *ou
         if (c == '%') {
             /* Both digits must be present and hexadecimal: "%zz", "%0" and
              * a trailing "%" are errors, never passed through. */
-            int hi = i + 1 < len ? hex_value((unsigned char)s[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value((unsigned char)s[i + 2]) : -1;
+            int hi = i + 1 < len ? cinto_hex_digit((unsigned char)s[i + 1]) : -1;
+            int lo = i + 2 < len ? cinto_hex_digit((unsigned char)s[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi << 4 | lo);

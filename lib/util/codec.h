@@ -15,6 +15,8 @@ int cinto_b64_encode(const void *data, size_t len, cinto_buf *out);
  * invalid char/length. out gets the bytes (appended) + NUL. */
 int cinto_b64_decode(const char *s, size_t len, cinto_buf *out);
 /* Lowercase hex of in[0..len) into out (2*len + 1 bytes), NUL-terminated. */
+/* Value of one hexadecimal digit, -1 for anything else. */
+int cinto_hex_digit(int c);
 void cinto_hex(const unsigned char *in, size_t len, char *out);
 /* Percent-decoding (appends); '+' becomes a space when plus_is_space.
  * -1 on a malformed %xx escape. */

@@ -8,24 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static long read_u4(const char *s, size_t len, size_t at)
 {
     if (at + 6 > len || s[at] != '\\' || s[at + 1] != 'u')
         return -1;
     long v = 0;
     for (int k = 2; k < 6; k++) {
-        int h = hexval(s[at + k]);
+        int h = cinto_hex_digit(s[at + k]);
         if (h < 0)
             return -1;
         v = v * 16 + h;
