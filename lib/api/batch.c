@@ -104,6 +104,26 @@ static int is_batch_path(const char *path)
     return n == 6 && strncmp(p, "/batch", 6) == 0;
 }
 
+/* A subrequest's context: the batch's app, settings, storage and clock. */
+static void sub_ctx_init(cinto_ctx *sc, cinto_ctx *c, cinto_request *sub, cinto_response *resp)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->app = c->app;
+    sc->cfg = c->cfg;
+    sc->st = c->st;
+    sc->req = sub;
+    sc->resp = resp;
+    sc->now_ms = c->now_ms;
+}
+
+static void sub_ctx_clear(cinto_ctx *sc)
+{
+    cinto_route_free(&sc->route);
+    cinto_query_free(&sc->query);
+    free(sc->userid);
+    cinto_strv_clear(&sc->principals);
+}
+
 /* Runs one subrequest through the pipeline and describes its answer. */
 static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
 {
@@ -149,13 +169,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
     cinto_response resp;
     cinto_response_init(&resp);
     cinto_ctx sc;
-    memset(&sc, 0, sizeof sc);
-    sc.app = c->app;
-    sc.cfg = c->cfg;
-    sc.st = c->st;
-    sc.req = &sub;
-    sc.resp = &resp;
-    sc.now_ms = c->now_ms;
+    sub_ctx_init(&sc, c, &sub, &resp);
     int cors_ok, star;
     sub.path = cinto_buf_steal(&p);
     cinto_route_and_handle(&sc, &cors_ok, &star);
@@ -167,17 +181,8 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
         if (again) {
             free(sub.path);
             sub.path = again;
-            cinto_route_free(&sc.route);
-            cinto_query_free(&sc.query);
-            free(sc.userid);
-            cinto_strv_clear(&sc.principals);
-            memset(&sc, 0, sizeof sc);
-            sc.app = c->app;
-            sc.cfg = c->cfg;
-            sc.st = c->st;
-            sc.req = &sub;
-            sc.resp = &resp;
-            sc.now_ms = c->now_ms;
+            sub_ctx_clear(&sc);
+            sub_ctx_init(&sc, c, &sub, &resp);
             cinto_response_reset(&resp);
             cinto_route_and_handle(&sc, &cors_ok, &star);
         }
@@ -199,10 +204,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
             rbody = json_object_new_string_len(resp.body.data, (int)resp.body.len);
     }
     json_object_object_add(out, "body", rbody ? rbody : json_object_new_string(""));
-    cinto_route_free(&sc.route);
-    cinto_query_free(&sc.query);
-    free(sc.userid);
-    cinto_strv_clear(&sc.principals);
+    sub_ctx_clear(&sc);
     cinto_response_free(&resp);
     free(sub.path);
     free(sub.body);
