@@ -579,6 +579,16 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
     dispatch(c);
 }
 
+void cinto_ctx_clear(cinto_ctx *c)
+{
+    cinto_route_free(&c->route);
+    cinto_query_free(&c->query);
+    free(c->userid);
+    c->userid = NULL;
+    cinto_strv_clear(&c->principals);
+    c->principals_loaded = 0;
+}
+
 int cinto_app_handle(cinto_app *app, cinto_transport *t)
 {
     if (!app->configured && !app->config_error[0]) {
@@ -624,10 +634,7 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
         global_headers(&c, cors_ok, star);
     }
     int rc = cinto_response_send(&resp, t, req.method == CINTO_HEAD);
-    cinto_route_free(&c.route);
-    cinto_query_free(&c.query);
-    free(c.userid);
-    cinto_strv_clear(&c.principals);
+    cinto_ctx_clear(&c);
     cinto_response_free(&resp);
     cinto_request_free(&req);
     return rc;

@@ -116,14 +116,6 @@ static void sub_ctx_init(cinto_ctx *sc, cinto_ctx *c, cinto_request *sub, cinto_
     sc->now_ms = c->now_ms;
 }
 
-static void sub_ctx_clear(cinto_ctx *sc)
-{
-    cinto_route_free(&sc->route);
-    cinto_query_free(&sc->query);
-    free(sc->userid);
-    cinto_strv_clear(&sc->principals);
-}
-
 /* Runs one subrequest through the pipeline and describes its answer. */
 static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
 {
@@ -181,7 +173,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
         if (again) {
             free(sub.path);
             sub.path = again;
-            sub_ctx_clear(&sc);
+            cinto_ctx_clear(&sc);
             sub_ctx_init(&sc, c, &sub, &resp);
             cinto_response_reset(&resp);
             cinto_route_and_handle(&sc, &cors_ok, &star);
@@ -204,7 +196,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
             rbody = json_object_new_string_len(resp.body.data, (int)resp.body.len);
     }
     json_object_object_add(out, "body", rbody ? rbody : json_object_new_string(""));
-    sub_ctx_clear(&sc);
+    cinto_ctx_clear(&sc);
     cinto_response_free(&resp);
     free(sub.path);
     free(sub.body);

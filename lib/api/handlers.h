@@ -19,6 +19,8 @@ void cinto_handle_batch(cinto_ctx *c);
 /* app.c: the whole pipeline for one request, also run for each subrequest
  * of a batch. */
 void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star);
+/* Frees what the pipeline attached to a context (route, query, identity). */
+void cinto_ctx_clear(cinto_ctx *c);
 
 /* principals.c: who is asking (no storage access), then their groups. */
 int cinto_authenticate(cinto_ctx *c);
