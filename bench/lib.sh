@@ -31,3 +31,18 @@ wait_http() { # URL PID SECONDS
 		sleep 0.2
 	done
 }
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# wrk (installed when root and missing) and an up-to-date build.
+bench_prepare() {
+	if ! command -v wrk >/dev/null 2>&1; then
+		[ "$(id -u)" = 0 ] || die "wrk is missing (apt-get install wrk)"
+		log "installing wrk"
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
+			--no-install-recommends wrk
+	fi
+	"$ROOT/tools/cinto-dev" build >/dev/null
+}

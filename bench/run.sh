@@ -26,20 +26,8 @@ while [ $# -gt 0 ]; do
 done
 [[ $DURATION =~ ^[0-9]+$ ]] || { echo "bench: --duration takes whole seconds" >&2; exit 2; }
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-if ! command -v wrk >/dev/null 2>&1; then
-	[ "$(id -u)" = 0 ] || die "wrk is missing (apt-get install wrk)"
-	log "installing wrk"
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
-		--no-install-recommends wrk
-fi
-
-"$ROOT/tools/cinto-dev" build >/dev/null
-
 . "$ROOT/bench/lib.sh"
+bench_prepare
 
 TMP=$(mktemp -d /tmp/cinto-bench.XXXXXX)
 SERVE_PID= TRIVIAL_PID=

@@ -31,20 +31,8 @@ done
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] || { echo "bench: --duration takes whole seconds" >&2; exit 2; }
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || { echo "bench: --rounds takes a positive number" >&2; exit 2; }
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-if ! command -v wrk >/dev/null 2>&1; then
-	[ "$(id -u)" = 0 ] || die "wrk is missing (apt-get install wrk)"
-	log "installing wrk"
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq \
-		--no-install-recommends wrk
-fi
-
-"$ROOT/tools/cinto-dev" build >/dev/null
-
 . "$ROOT/bench/lib.sh"
+bench_prepare
 
 TMP=$(mktemp -d /tmp/cinto-bench-schema.XXXXXX)
 SERVE_PID=

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { startServer, basic, req, DEFAULT_SETTINGS } from './lib/harness.js';
+import { must, expectError } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -21,17 +22,6 @@ before(async () => {
 });
 after(async () => { await Promise.all([empty?.stop(), some?.stop()]); });
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
-function expectError(r, status, errno, { message } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  assert.equal(r.json?.code, status, r.text);
-  assert.equal(r.json.errno, errno, r.text);
-  if (message !== undefined) assert.equal(r.json.message, message);
-}
 const hmacId = (secret, credentials) => `basicauth:${createHmac('sha256', Buffer.from(secret, 'utf8')).update(Buffer.from(credentials, 'utf8')).digest('hex')}`;
 const b64 = (bytes) => Buffer.from(bytes).toString('base64');
 const whoami = async (srv, authorization) => (await must(req(srv, 'GET', '/', { headers: authorization === undefined ? {} : { Authorization: authorization } }), 200)).json.user;

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req, rawRequest } from './lib/harness.js';
+import { must, expectError } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -31,20 +32,6 @@ after(async () => { await srv?.stop(); });
 
 // --- helpers -------------------------------------------------------------
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
-function expectError(r, status, errno, { message } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
-  assert.equal(r.json.code, status);
-  assert.equal(r.json.errno, errno, r.text);
-  if (message instanceof RegExp) assert.match(r.json.message ?? '', message);
-  else if (message !== undefined) assert.equal(r.json.message, message);
-  assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
-}
 // A 4xx, and a JSON error body when the application (not lighttpd) answered.
 function expect4xx(r, what) {
   const status = r.status;

@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
+import { must, expectError } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -40,22 +41,7 @@ after(async () => {
 
 // --- helpers -------------------------------------------------------------
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 800)}`);
-  return r;
-}
 
-function expectError(r, status, errno, { message, details } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 800)}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 800)}`);
-  assert.equal(r.json.code, status, r.text);
-  assert.equal(r.json.errno, errno, r.text);
-  assert.equal(typeof r.json.error, 'string');
-  if (message instanceof RegExp) assert.match(r.json.message ?? '', message);
-  else if (message !== undefined) assert.equal(r.json.message, message, r.text);
-  if (details !== undefined) assert.deepEqual(r.json.details, details);
-}
 
 // The same checks on one entry of a batch response list.
 function expectSubError(sub, status, errno) {

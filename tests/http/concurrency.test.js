@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { startServer, basic, req } from './lib/harness.js';
+import { must } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -18,11 +19,6 @@ let srv;
 before(async () => { srv = await startServer({ workers: 4 }); });
 after(async () => { await srv?.stop(); });
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
 async function collection() {
   const b = uid('cc');
   await must(req(srv, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);

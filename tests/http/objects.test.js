@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
+import { must, expectError } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -30,24 +31,7 @@ after(async () => { await srv?.stop(); });
 
 // --- helpers -------------------------------------------------------------
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
 
-function expectError(r, status, errno, { error, message, details } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
-  assert.equal(r.json.code, status);
-  assert.equal(r.json.errno, errno, r.text);
-  assert.equal(typeof r.json.error, 'string');
-  if (error !== undefined) assert.equal(r.json.error, error);
-  if (message instanceof RegExp) assert.match(r.json.message, message);
-  else if (message !== undefined) assert.equal(r.json.message, message);
-  if (details !== undefined) assert.deepEqual(r.json.details, details);
-  assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
-}
 
 // Raw request (own fetch) for things the harness may normalise: no body
 // encoding, no redirect following.

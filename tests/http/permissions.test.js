@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { startServer, basic, req } from './lib/harness.js';
+import { must, expectError } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -31,21 +32,7 @@ after(async () => { await srv?.stop(); });
 
 // --- helpers -------------------------------------------------------------
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
 
-function expectError(r, status, errno, { message, details } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
-  assert.equal(r.json.code, status);
-  assert.equal(r.json.errno, errno, r.text);
-  if (message instanceof RegExp) assert.match(r.json.message ?? '', message);
-  else if (message !== undefined) assert.equal(r.json.message, message);
-  if (details !== undefined) assert.deepEqual(r.json.details, details);
-}
 
 const idsOf = (r) => r.json.data.map((o) => o.id).sort();
 const principalsOf = async (auth, s = srv) => (await must(req(s, 'GET', '/', { auth }), 200)).json.user.principals;

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
+import { must } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -32,12 +33,6 @@ after(async () => {
 
 // --- helpers -------------------------------------------------------------
 
-async function must(p, status) {
-  const r = await p;
-  const ok = Array.isArray(status) ? status.includes(r.status) : r.status === status;
-  assert.ok(ok, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
 
 // A 400 errno 107 validation error in the shape of 08 §8.3 / 05 §5.6, with exactly one detail
 // (05 §5.6 item 1) located in the body. Returns that detail.

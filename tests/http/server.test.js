@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, basic, req, rawRequest } from './lib/harness.js';
+import { must, expectError } from './lib/expect.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -72,22 +73,6 @@ after(async () => {
 
 // --- helpers -------------------------------------------------------------
 
-async function must(p, status) {
-  const r = await p;
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  return r;
-}
-function expectError(r, status, errno, { error, message, details } = {}) {
-  assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${String(r.text).slice(0, 600)}`);
-  assert.ok(r.json && typeof r.json === 'object', `JSON error body expected: ${String(r.text).slice(0, 600)}`);
-  assert.equal(r.json.code, status);
-  assert.equal(r.json.errno, errno, r.text);
-  assert.equal(typeof r.json.error, 'string');
-  if (error !== undefined) assert.equal(r.json.error, error);
-  if (message !== undefined) assert.equal(r.json.message, message);
-  if (details !== undefined) assert.deepEqual(r.json.details, details);
-  assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
-}
 const list = (v) => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
 const cacheSet = (r) => list(r.headers.get('cache-control')).sort();
 
