@@ -58,6 +58,42 @@ static const char *str_setting(cinto_settings *s, const char *key, const char *d
     return v ? v : dflt;
 }
 
+/* kinto.{plural|object}_{resource}_{method}_enabled = false removes one
+ * method of one endpoint (spec 01 §1.3 item 4); read once into a mask per
+ * endpoint. HEAD follows GET. */
+static void load_disabled_methods(cinto_config *c, cinto_settings *s)
+{
+    static const struct {
+        const char *type, *resource;
+    } names[CINTO_EP_COUNT] = {
+        [CINTO_EP_BUCKETS] = {"plural", "bucket"},
+        [CINTO_EP_BUCKET] = {"object", "bucket"},
+        [CINTO_EP_GROUPS] = {"plural", "group"},
+        [CINTO_EP_GROUP] = {"object", "group"},
+        [CINTO_EP_COLLECTIONS] = {"plural", "collection"},
+        [CINTO_EP_COLLECTION] = {"object", "collection"},
+        [CINTO_EP_RECORDS] = {"plural", "record"},
+        [CINTO_EP_RECORD] = {"object", "record"},
+    };
+    for (int ep = 0; ep < CINTO_EP_COUNT; ep++) {
+        c->disabled_methods[ep] = 0;
+        if (!names[ep].type)
+            continue;
+        for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++) {
+            const char *name = m == CINTO_HEAD ? "get" : cinto_method_name((enum cinto_method)m);
+            char method[16], key[128];
+            size_t i = 0;
+            for (; name[i] && i < sizeof method - 1; i++)
+                method[i] = (char)tolower((unsigned char)name[i]);
+            method[i] = '\0';
+            snprintf(key, sizeof key, "%s_%s_%s_enabled", names[ep].type, names[ep].resource,
+                     method);
+            if (!cinto_settings_bool(s, key, 1))
+                c->disabled_methods[ep] |= CINTO_M(m);
+        }
+    }
+}
+
 /* Reads the settings the request path needs into typed fields, once. */
 static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errlen)
 {
@@ -103,6 +139,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     c->version_prefix_redirect = cinto_settings_bool(s, "version_prefix_redirect_enabled", 1);
     c->version_prefix_ttl = cinto_settings_int(s, "version_prefix_redirect_ttl_seconds", -1, NULL);
     c->version_json_path = str_setting(s, "version_json_path", "version.json");
+    c->schema_validation = cinto_settings_bool(s, "experimental_collection_schema_validation", 0);
+    load_disabled_methods(c, s);
 
     /* Authentication policies (spec 04 §4.11): only the Basic-Auth based
      * ones exist here; others are logged and ignored. */
@@ -398,45 +436,6 @@ static void dispatch(cinto_ctx *c)
     }
 }
 
-/* kinto.{plural|object}_{resource}_{method}_enabled = false removes one
- * method of one endpoint (spec 01 §1.3 item 4). */
-static int method_enabled(cinto_ctx *c, enum cinto_method m)
-{
-    static const struct {
-        const char *type, *resource;
-    } names[CINTO_EP_COUNT] = {
-        [CINTO_EP_BUCKETS] = {"plural", "bucket"},
-        [CINTO_EP_BUCKET] = {"object", "bucket"},
-        [CINTO_EP_GROUPS] = {"plural", "group"},
-        [CINTO_EP_GROUP] = {"object", "group"},
-        [CINTO_EP_COLLECTIONS] = {"plural", "collection"},
-        [CINTO_EP_COLLECTION] = {"object", "collection"},
-        [CINTO_EP_RECORDS] = {"plural", "record"},
-        [CINTO_EP_RECORD] = {"object", "record"},
-    };
-    if (!names[c->route.ep].type)
-        return 1;
-    char method[16];
-    const char *name = m == CINTO_HEAD ? "get" : cinto_method_name(m);
-    size_t i = 0;
-    for (; name[i] && i < sizeof method - 1; i++)
-        method[i] = (char)tolower((unsigned char)name[i]);
-    method[i] = '\0';
-    char key[128];
-    snprintf(key, sizeof key, "%s_%s_%s_enabled", names[c->route.ep].type,
-             names[c->route.ep].resource, method);
-    return cinto_settings_bool(c->cfg->raw, key, 1);
-}
-
-/* The route's methods minus the disabled ones. */
-static unsigned enabled_methods(cinto_ctx *c, unsigned methods)
-{
-    for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++)
-        if ((methods & CINTO_M(m)) && !method_enabled(c, (enum cinto_method)m))
-            methods &= ~CINTO_M(m);
-    return methods;
-}
-
 /* Everything between reading the request and sending the answer. */
 void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
 {
@@ -535,9 +534,10 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_response_set(c->resp, "Allow", "%s", allow);
         return;
     }
-    if (!method_enabled(c, req->method)) {
+    unsigned disabled = c->cfg->disabled_methods[c->route.ep];
+    if (disabled & CINTO_M(req->method)) {
         char allow[128];
-        cinto_route_allow(enabled_methods(c, methods), allow, sizeof allow);
+        cinto_route_allow(methods & ~disabled, allow, sizeof allow);
         cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
                     NULL);
         cinto_response_set(c->resp, "Allow", "%s", allow);

@@ -14,6 +14,26 @@
 #define CINTO_VERSION "0.1.0"
 #define CINTO_HTTP_API_VERSION "1.23"
 
+enum cinto_endpoint {
+    CINTO_EP_NONE,
+    CINTO_EP_ROOT,
+    CINTO_EP_BATCH,
+    CINTO_EP_BUCKETS,
+    CINTO_EP_BUCKET,
+    CINTO_EP_GROUPS,
+    CINTO_EP_GROUP,
+    CINTO_EP_COLLECTIONS,
+    CINTO_EP_COLLECTION,
+    CINTO_EP_RECORDS,
+    CINTO_EP_RECORD,
+    CINTO_EP_HEARTBEAT,
+    CINTO_EP_LBHEARTBEAT,
+    CINTO_EP_VERSION,
+    CINTO_EP_ACCOUNTS,
+    CINTO_EP_ACCOUNT,
+    CINTO_EP_COUNT
+};
+
 /* Settings read once per worker into typed values (spec 08 §8.15). */
 typedef struct cinto_config {
     cinto_settings *raw;
@@ -45,6 +65,8 @@ typedef struct cinto_config {
     int trailing_slash_redirect, version_prefix_redirect;
     long long trailing_slash_ttl, version_prefix_ttl;
     const char *version_json_path;
+    int schema_validation;                     /* experimental_collection_schema_validation */
+    unsigned disabled_methods[CINTO_EP_COUNT]; /* bits CINTO_M(method) */
 } cinto_config;
 
 typedef struct cinto_app {
@@ -61,26 +83,6 @@ typedef struct cinto_app {
     } * grants;
     size_t ngrants;
 } cinto_app;
-
-enum cinto_endpoint {
-    CINTO_EP_NONE,
-    CINTO_EP_ROOT,
-    CINTO_EP_BATCH,
-    CINTO_EP_BUCKETS,
-    CINTO_EP_BUCKET,
-    CINTO_EP_GROUPS,
-    CINTO_EP_GROUP,
-    CINTO_EP_COLLECTIONS,
-    CINTO_EP_COLLECTION,
-    CINTO_EP_RECORDS,
-    CINTO_EP_RECORD,
-    CINTO_EP_HEARTBEAT,
-    CINTO_EP_LBHEARTBEAT,
-    CINTO_EP_VERSION,
-    CINTO_EP_ACCOUNTS,
-    CINTO_EP_ACCOUNT,
-    CINTO_EP_COUNT
-};
 
 typedef struct cinto_route {
     enum cinto_endpoint ep;

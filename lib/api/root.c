@@ -92,7 +92,7 @@ void cinto_handle_hello(cinto_ctx *c)
         json_object_object_add(acc, "validation_enabled", json_object_new_boolean(0));
         json_object_object_add(caps, "accounts", acc);
     }
-    if (cinto_settings_bool(cfg->raw, "experimental_collection_schema_validation", 0))
+    if (cfg->schema_validation)
         json_object_object_add(caps, "schema",
                                capability("Validates collection records with JSON schemas.",
                                           "https://kinto.readthedocs.io/en/latest/api/1.x/"

@@ -86,7 +86,9 @@ static int schema_failed(cinto_rctx *r, const cinto_schema_error *e)
     return -1;
 }
 
-/* Validates data against the schema stored in field of obj (at uri). */
+/* Validates data against the schema stored in field of holder (at uri).
+ * Returns 1 when it passed, 0 when holder has no such schema, -1 after
+ * answering the failure. */
 static int validate_against(cinto_rctx *r, json_object *data, const cinto_object *holder,
                             const char *uri, const char *field, int is_record)
 {
@@ -115,6 +117,8 @@ static int validate_against(cinto_rctx *r, json_object *data, const cinto_object
         if (v < 0 && !e.message[0])
             snprintf(e.message, sizeof e.message, "validation could not finish");
         rc = schema_failed(r, &e);
+    } else {
+        rc = 1;
     }
 done:
     json_object_put(holder_json);
@@ -155,7 +159,7 @@ int cinto_res_validate_schemas(cinto_rctx *r, json_object *data, int patch)
 {
     if (check_schema_fields(r, data, patch) < 0)
         return -1;
-    if (!cinto_settings_bool(r->c->cfg->raw, "experimental_collection_schema_validation", 0))
+    if (!r->c->cfg->schema_validation)
         return 0;
     const cinto_object *bucket = &r->objs[CINTO_KIND_BUCKET];
     const char *buri = r->uris[CINTO_KIND_BUCKET];
@@ -163,23 +167,23 @@ int cinto_res_validate_schemas(cinto_rctx *r, json_object *data, int patch)
     switch (r->kind) {
     case CINTO_KIND_RECORD: {
         const cinto_object *coll = &r->objs[CINTO_KIND_COLLECTION];
-        json_object *cj = cinto_res_object_json(coll);
-        int has_schema = json_object_is_type(cinto_json_get(cj, "schema"), json_type_object);
-        json_object_put(cj);
-        if (has_schema) {
-            if (validate_against(r, data, coll, r->uris[CINTO_KIND_COLLECTION], "schema", 1) < 0)
-                return -1;
-            /* The record remembers which schema version accepted it. */
+        int rc = validate_against(r, data, coll, r->uris[CINTO_KIND_COLLECTION], "schema", 1);
+        if (rc < 0)
+            return -1;
+        /* The record remembers which schema version accepted it. */
+        if (rc == 1)
             json_object_object_add(data, "schema", json_object_new_int64(coll->last_modified));
-        }
         if (has_bucket && validate_against(r, data, bucket, buri, "record:schema", 1) < 0)
             return -1;
         return 0;
     }
     case CINTO_KIND_COLLECTION:
-        return has_bucket ? validate_against(r, data, bucket, buri, "collection:schema", 0) : 0;
+        return has_bucket && validate_against(r, data, bucket, buri, "collection:schema", 0) < 0
+                   ? -1
+                   : 0;
     case CINTO_KIND_GROUP:
-        return has_bucket ? validate_against(r, data, bucket, buri, "group:schema", 0) : 0;
+        return has_bucket && validate_against(r, data, bucket, buri, "group:schema", 0) < 0 ? -1
+                                                                                            : 0;
     default:
         return 0;
     }
