@@ -481,7 +481,7 @@ void cinto_res_list_post(cinto_rctx *r)
         cinto_error_denied(r->c);
         goto done;
     }
-    if (parent_exists(r) < 0 || cinto_res_parse_body(r, 0, &b) < 0 ||
+    if (parent_exists(r) < 0 || cinto_res_parse_body(r, 0, pre, &b) < 0 ||
         cinto_res_parse_preconditions(r, &p) < 0)
         goto done;
     cinto_object *o = &r->objs[r->kind];

@@ -141,7 +141,7 @@ void cinto_res_object_put(cinto_rctx *r)
         deny(r);
         goto done;
     }
-    if (parent_exists_check(r) < 0 || cinto_res_parse_body(r, 0, &b) < 0 ||
+    if (parent_exists_check(r) < 0 || cinto_res_parse_body(r, 0, NULL, &b) < 0 ||
         cinto_res_parse_preconditions(r, &p) < 0 || cinto_res_check_path_id(r) < 0)
         goto done;
     cinto_object *o = &r->objs[r->kind];
@@ -234,7 +234,7 @@ void cinto_res_object_patch(cinto_rctx *r)
         deny(r);
         goto done;
     }
-    if (parent_exists_check(r) < 0 || cinto_res_parse_body(r, flavour == 2, &b) < 0 ||
+    if (parent_exists_check(r) < 0 || cinto_res_parse_body(r, flavour == 2, NULL, &b) < 0 ||
         cinto_res_parse_preconditions(r, &p) < 0)
         goto done;
     const char *behavior = r->c->req->response_behavior;

@@ -36,7 +36,8 @@ void cinto_res_set_etag(cinto_rctx *r, long long ts);
 void cinto_res_cache_headers(cinto_rctx *r);
 
 /* writes.c */
-int cinto_res_parse_body(cinto_rctx *r, int json_patch, cinto_body *b);
+/* parsed: the body already parsed, or NULL to parse it here. */
+int cinto_res_parse_body(cinto_rctx *r, int json_patch, json_object *parsed, cinto_body *b);
 void cinto_res_body_free(cinto_body *b);
 /* Timestamp for a write (spec 01 §1.6-1.7); client_lm < 0 when none. */
 int cinto_res_timestamp(cinto_rctx *r, long long client_lm, long long current_lm, long long *ts);

@@ -55,7 +55,7 @@ static int check_permissions(cinto_rctx *r, json_object *perms)
     return 0;
 }
 
-int cinto_res_parse_body(cinto_rctx *r, int json_patch, cinto_body *b)
+int cinto_res_parse_body(cinto_rctx *r, int json_patch, json_object *parsed, cinto_body *b)
 {
     memset(b, 0, sizeof *b);
     cinto_request *req = r->c->req;
@@ -63,7 +63,9 @@ int cinto_res_parse_body(cinto_rctx *r, int json_patch, cinto_body *b)
     int is_null = 0;
     const char *text = req->body_len ? req->body : (json_patch ? "[]" : "{}");
     size_t len = req->body_len ? req->body_len : 2;
-    b->root = cinto_json_parse(text, len, &is_null, err, sizeof err);
+    /* A body already parsed (POST reads data.id early) is not parsed again. */
+    b->root =
+        parsed ? json_object_get(parsed) : cinto_json_parse(text, len, &is_null, err, sizeof err);
     if (!b->root) {
         if (is_null)
             snprintf(err, sizeof err, "Invalid JSON: the body must be a JSON %s",
