@@ -2,6 +2,7 @@
  * prefix and trailing-slash redirects, CORS, method checks, dispatch, and
  * the headers every answer carries (spec 08). Handlers never see the
  * transport. */
+#include "util/log.h"
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -155,8 +156,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
         else if (strcmp(includes[i], "kinto.plugins.default_bucket") == 0)
             c->default_bucket = 1;
         else
-            fprintf(stderr, "cinto: plugin '%s' is not available in this build; ignored\n",
-                    includes[i]);
+            cinto_log("plugin '%s' is not available in this build; ignored", includes[i]);
     }
     cinto_strv_free(includes);
     c->account_cache_ttl = cinto_settings_int(s, "account_cache_ttl_seconds", 30, NULL);
@@ -185,8 +185,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
             }
             c->policies[c->npolicies++] = CINTO_POLICY_ACCOUNT;
         } else {
-            fprintf(stderr, "cinto: authentication policy '%s' is not supported; ignored\n",
-                    policies[i]);
+            cinto_log("authentication policy '%s' is not supported; ignored", policies[i]);
         }
     }
     cinto_strv_free(policies);
@@ -603,7 +602,7 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
         char err[512];
         if (cinto_app_configure(app, ini, err, sizeof err) < 0) {
             snprintf(app->config_error, sizeof app->config_error, "%s", err);
-            fprintf(stderr, "cinto: configuration error: %s\n", err);
+            cinto_log("configuration error: %s", err);
         }
     }
     cinto_request req;

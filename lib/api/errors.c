@@ -1,5 +1,6 @@
 #include "api/errors.h"
 #include "util/json.h"
+#include "util/log.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -90,7 +91,7 @@ void cinto_error_storage(cinto_ctx *c, int st_rc)
                     "Integrity constraint violated, please retry.", NULL);
     } else {
         if (c->st)
-            fprintf(stderr, "cinto: storage failure: %s\n", c->st->last_error);
+            cinto_log("storage failure: %s", c->st->last_error);
         cinto_error_internal(c, NULL);
     }
 }
@@ -98,7 +99,7 @@ void cinto_error_storage(cinto_ctx *c, int st_rc)
 void cinto_error_internal(cinto_ctx *c, const char *why)
 {
     if (why)
-        fprintf(stderr, "cinto: internal error: %s\n", why);
+        cinto_log("internal error: %s", why);
     cinto_error(c, 500, CINTO_ERRNO_UNDEFINED,
                 "A programmatic error occurred, developers have been informed.", NULL);
 }

@@ -2,6 +2,7 @@
  * checks in upstream's order (spec 01 §1.9 item 5), one transaction per
  * write, and the list lock that makes timestamps unique and increasing in
  * commit order (spec 09 §9.3). Kind differences live in kinds.c. */
+#include "util/log.h"
 #include "api/resource.h"
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -464,7 +465,7 @@ void cinto_handle_resource(cinto_ctx *c)
                     "Service temporary unavailable due to overloading or maintenance, please "
                     "retry later.",
                     NULL);
-        fprintf(stderr, "cinto: kinto.storage_url is not set\n");
+        cinto_log("kinto.storage_url is not set");
         return;
     }
     if (setup(&r, c) < 0) {

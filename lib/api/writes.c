@@ -1,5 +1,6 @@
 /* What every write shares: body validation (spec 03 §3.1), timestamps
  * (spec 01 §1.6-1.7), storing, ACL changes (spec 03 §3.7), deletion. */
+#include "util/log.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/resource_internal.h"
@@ -235,8 +236,7 @@ json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl)
                           : r->c->userid                ? r->c->userid
                                                         : "system.Everyone";
         if (!r->c->userid && r->kind != CINTO_KIND_ACCOUNT)
-            fprintf(stderr, "cinto: anonymous write made %s world-writable\n",
-                    r->uri ? r->uri : r->list_prefix);
+            cinto_log("anonymous write made %s world-writable", r->uri ? r->uri : r->list_prefix);
         json_object *w = cinto_json_get(acl, "write");
         if (!w || !json_object_is_type(w, json_type_array)) {
             w = json_object_new_array();

@@ -5,6 +5,7 @@
  * indexed by enum) and values are always bound, never pasted into SQL.
  * Statements whose shape varies (list reads) are assembled from fixed
  * fragments chosen by flags and kept in a small cache keyed by their text. */
+#include "util/log.h"
 #include "storage/storage.h"
 
 #include <errno.h>
@@ -1242,7 +1243,7 @@ int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
         rc = run_script(db, cinto_migrations[i], err, errlen);
         if (rc != CINTO_ST_OK)
             return rc;
-        fprintf(stderr, "cinto: applied migration %s\n", cinto_migration_names[i]);
+        cinto_log("applied migration %s", cinto_migration_names[i]);
     }
     return CINTO_ST_OK;
 }
