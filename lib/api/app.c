@@ -100,6 +100,11 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
 {
     cinto_config *c = &app->cfg;
     c->raw = s;
+    /* First, so that every later configuration problem reaches the file. */
+    if (cinto_log_set_file(cinto_settings_get(s, "log_file")) < 0)
+        cinto_log("kinto.log_file: cannot append to %s (check that its folder exists and is "
+                  "writable by the account that runs cinto.fcgi)",
+                  cinto_log_file());
     c->max_body = cinto_settings_int(s, "max_request_body_bytes", DEFAULT_MAX_BODY, NULL);
     if (c->max_body < 0)
         c->max_body = DEFAULT_MAX_BODY;
