@@ -48,6 +48,9 @@ function cgi(method, pathInfo, { query = '', body, env = {}, stdin } = {}) {
     p.stderr.on('data', (d) => (err += d));
     const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
     p.on('error', reject);
+    // a program that answers without reading its input (a GET) may exit before the write:
+    // EPIPE on its stdin is not a failure (seen with the fast-starting static binary)
+    p.stdin.on('error', () => {});
     p.on('close', (code) => {
       clearTimeout(timer);
       saveSanitizerReports(err, 'cgi');
