@@ -304,7 +304,9 @@ static struct auth_plugin sha2_plugin = {
  *   modules keeps every host library out of the process.
  * - OpenSSL: libmariadb loads the OpenSSL configuration at start; the
  *   host's openssl.cnf belongs to its own OpenSSL and may name provider
- *   modules to dlopen. cinto configures no TLS, so it reads none. */
+ *   modules to dlopen. cinto configures no TLS, so it reads none.
+ * - LIBMYSQL_PLUGINS would make libmariadb's start dlopen the plugins it
+ *   names (before any option of ours applies). */
 static void static_process_setup(void)
 {
 #ifdef CINTO_STATIC_BINARY
@@ -313,6 +315,7 @@ static void static_process_setup(void)
     __nss_configure_lookup("passwd", "files");
     __nss_configure_lookup("group", "files");
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
+    unsetenv("LIBMYSQL_PLUGINS");
 #endif
 }
 
