@@ -826,8 +826,13 @@ static void refresh_config(cinto_app *app, cinto_transport *t)
     app->config_tried = now;
     char err[1024];
     if (configure_from(app, &app->ini, err, sizeof err) < 0) {
-        char key[128];
-        snprintf(key, sizeof key, "config:%.20s:%.90s", app->config_reason, app->config_error);
+        /* One line per distinct problem: the key is a hash of the whole
+         * detailed text (distinct errors share long prefixes). */
+        unsigned long h = 5381;
+        for (const char *p = err; *p; p++)
+            h = h * 33 + (unsigned char)*p;
+        char key[64];
+        snprintf(key, sizeof key, "config:%.20s:%lx", app->config_reason, h);
         cinto_log_once(key, 300, "configuration error: %s (answering 503: %s)", err,
                        app->config_error);
     } else if (was_configured || had_error) {

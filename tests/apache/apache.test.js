@@ -39,6 +39,8 @@ const READY_MS = SANITIZED ? 90000 : 30000;
 const AUTH = basic('alice', 'apache-secret');
 // Printed into the decoy files of the docroot: must never appear in an answer.
 const DECOY = 'DECOY-MUST-NOT-BE-SERVED';
+// Backup copies of the ini beside the binary (each holds the password in real life).
+const BACKUP_NAMES = ['cinto.ini~', 'cinto.ini.save', 'cinto.ini.orig', 'cinto.ini.old', 'cinto.ini.txt', 'CINTO.INI.TXT', 'Copy of cinto.ini', 'kinto.ini', 'notes~'];
 
 const VARIANTS = [
   { name: 'mod_fcgid', defines: [], fcgid: true },
@@ -355,7 +357,8 @@ class Site {
     // the uploaded layout: libcinto.so.0 beside the binary (found through RUNPATH $ORIGIN)
     this.libBeside = origin;
     for (const l of libs) fs.copyFileSync(l, path.join(origin ? docroot : libDir, path.basename(l)));
-    fs.copyFileSync(path.join(REPO_ROOT, 'www', 'index.html'), path.join(docroot, 'index.html'));
+    // the web pages, as the bundle ships them (index.html, the self-check script, the probe)
+    fs.cpSync(path.join(REPO_ROOT, 'www'), docroot, { recursive: true });
     // the real configuration outside the docroot, readable by the web server's user
     this.ini = path.join(base, 'cinto.ini');
     fs.copyFileSync(this.srv.ini, this.ini);
@@ -366,6 +369,20 @@ class Site {
     fs.writeFileSync(path.join(docroot, 'README'), `${DECOY}\n`);
     fs.writeFileSync(path.join(docroot, '.git', 'config'), `# ${DECOY}\n`);
     fs.writeFileSync(path.join(docroot, 'hello.txt'), 'hello\n');
+    // copies of the ini that editors and FTP clients leave behind (served with the password
+    // before the sample refused them), and ordinary files of the same kinds that must be served
+    for (const n of BACKUP_NAMES) fs.writeFileSync(path.join(docroot, n), `# ${DECOY}\n[app:main]\n`);
+    fs.mkdirSync(path.join(docroot, 'sub'));
+    fs.writeFileSync(path.join(docroot, 'sub', 'cinto.ini.bak'), `# ${DECOY}\n`);
+    fs.writeFileSync(path.join(docroot, 'notes.txt'), 'notes\n');
+    fs.writeFileSync(path.join(docroot, 'data.old'), 'old data\n');
+    fs.writeFileSync(path.join(docroot, 'sub', 'readme.txt'), 'sub readme\n');
+    // Kinto Admin, unpacked by the user into admin/
+    fs.mkdirSync(path.join(docroot, 'admin', 'assets'), { recursive: true });
+    fs.writeFileSync(path.join(docroot, 'admin', 'index.html'), '<!doctype html><title>admin</title>ADMIN-PAGE\n');
+    fs.writeFileSync(path.join(docroot, 'admin', 'assets', 'app.js'), 'console.log("admin");\n');
+    fs.writeFileSync(path.join(docroot, 'admin', 'LICENSE.txt'), 'license\n');
+    for (const d of ['sub', 'admin', path.join('admin', 'assets')]) fs.chmodSync(path.join(docroot, d), 0o755);
 
     const env = {};
     if (libs.length && !origin) {
@@ -613,6 +630,43 @@ for (const variant of VARIANTS) {
         assert.equal(r.status, 403, `${p}: ${r.status} ${r.text.slice(0, 200)}`);
         assert.ok(!r.text.includes(DECOY), `${p} leaked its content`);
       }
+    });
+
+    it('backup copies of the ini and names ending in ~ are refused; other .txt/.old files are served', async () => {
+      for (const n of [...BACKUP_NAMES, 'sub/cinto.ini.bak']) {
+        const p = '/' + n.split('/').map(encodeURIComponent).join('/');
+        const r = await site.req('GET', p);
+        assert.equal(r.status, 403, `${p}: ${r.status} ${r.text.slice(0, 200)}`);
+        assert.ok(!r.text.includes(DECOY), `${p} leaked its content`);
+      }
+      for (const [p, body] of [['/notes.txt', 'notes\n'], ['/data.old', 'old data\n'], ['/sub/readme.txt', 'sub readme\n']]) {
+        const r = await site.req('GET', p);
+        assert.equal(r.status, 200, `${p}: ${r.status} ${r.text.slice(0, 200)}` + ctx());
+        assert.equal(r.text, body, p);
+      }
+    });
+
+    it('admin/ is served as static files (Kinto Admin), never by cinto.fcgi', async () => {
+      const idx = await site.req('GET', '/admin/');
+      assert.equal(idx.status, 200, idx.text.slice(0, 200) + ctx());
+      assert.match(idx.text, /ADMIN-PAGE/);
+      const slash = await site.req('GET', '/admin');
+      assert.equal(slash.status, 301, 'mod_dir adds the slash');
+      assert.match(slash.headers.get('location') || '', /\/admin\/$/);
+      const js = await site.req('GET', '/admin/assets/app.js');
+      assert.equal(js.status, 200);
+      assert.equal(js.text, 'console.log("admin");\n');
+      assert.equal((await site.req('GET', '/admin/LICENSE.txt')).status, 200);
+      const missing = await site.req('GET', '/admin/nothing.js');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.json, null, 'an Apache 404, not the API');
+    });
+
+    it('the ASCII-mode probe of the self-check page is served byte for byte', async () => {
+      const r = await fetch(`${site.origin}/probe.bin`, { signal: AbortSignal.timeout(READY_MS) });
+      assert.equal(r.status, 200);
+      const got = Buffer.from(await r.arrayBuffer());
+      assert.ok(got.equals(fs.readFileSync(path.join(REPO_ROOT, 'www', 'probe.bin'))), 'probe.bin changed in transit');
     });
 
     it('/ serves index.html', async () => {
