@@ -112,6 +112,17 @@ static void load_disabled_methods(cinto_config *c, cinto_settings *s)
     }
 }
 
+/* An unset or empty value ("kinto.paginate_by =" in a template) means
+ * the default. */
+static int blank(const char *v)
+{
+    if (!v)
+        return 1;
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+        v++;
+    return *v == '\0';
+}
+
 /* Typed setting readers: a value that is set but unreadable is a
  * configuration error (upstream Kinto refuses to start), not silently the
  * default. Quoting the value is safe: none of these keys holds a secret. */
@@ -121,7 +132,7 @@ static int int_setting(cinto_settings *s, const char *key, long long dflt, long 
     int ok;
     const char *v = cinto_settings_get(s, key);
     *out = cinto_settings_int(s, key, dflt, &ok);
-    if (v && !ok) {
+    if (!blank(v) && !ok) {
         snprintf(err, errlen, "kinto.%s = \"%.40s\" is not a whole number", key, v);
         return -1;
     }
@@ -133,7 +144,7 @@ static int bool_setting(cinto_settings *s, const char *key, int dflt, int *out, 
 {
     const char *v = cinto_settings_get(s, key);
     *out = cinto_settings_bool(s, key, dflt);
-    if (v && cinto_settings_bool(s, key, 0) != cinto_settings_bool(s, key, 1)) {
+    if (!blank(v) && cinto_settings_bool(s, key, 0) != cinto_settings_bool(s, key, 1)) {
         snprintf(err, errlen, "kinto.%s = \"%.40s\" is not true or false", key, v);
         return -1;
     }
