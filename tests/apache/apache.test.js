@@ -36,6 +36,7 @@ const MODDIR = process.env.CINTO_TEST_APACHE_MODULES || '/usr/lib/apache2/module
 const SAN_ENV = process.env.CINTO_TEST_SANITIZE_ENV ? JSON.parse(process.env.CINTO_TEST_SANITIZE_ENV) : {};
 const SANITIZED = Object.keys(SAN_ENV).length > 0;
 const READY_MS = SANITIZED ? 90000 : 30000;
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const AUTH = basic('alice', 'apache-secret');
 // Printed into the decoy files of the docroot: must never appear in an answer.
 const DECOY = 'DECOY-MUST-NOT-BE-SERVED';
@@ -275,6 +276,10 @@ StartServers 1
 ServerLimit 2
 ThreadsPerChild 16
 MaxRequestWorkers 32
+# spare threads within MaxRequestWorkers (the defaults ask for 75: a browser's parallel
+# connections then make mpm_event log AH10159 as an error)
+MinSpareThreads 8
+MaxSpareThreads 32
 TypesConfig /etc/mime.types
 LogFormat "%h %u %t \\"%r\\" %>s %b %D" timed
 CustomLog ${aq(path.join(run, 'access.log'))} timed
@@ -667,6 +672,31 @@ for (const variant of VARIANTS) {
       assert.equal(r.status, 200);
       const got = Buffer.from(await r.arrayBuffer());
       assert.ok(got.equals(fs.readFileSync(path.join(REPO_ROOT, 'www', 'probe.bin'))), 'probe.bin changed in transit');
+    });
+
+    it('the self-check page reports everything in order (headless Chromium, when installed)', { skip: CHROMIUM ? false : 'no /usr/bin/chromium' }, async () => {
+      const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cchr-'));
+      try {
+        const dom = await new Promise((resolve, reject) => {
+          const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+            '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=10000', '--dump-dom', `${site.origin}/`];
+          const p = spawn(CHROMIUM, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          p.stdout.on('data', (d) => (out += d));
+          p.stderr.resume();
+          const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
+          p.on('error', reject);
+          p.on('close', () => {
+            clearTimeout(timer);
+            resolve(out);
+          });
+        });
+        assert.match(dom, /data-selfcheck="ok"/, dom.slice(0, 3000));
+        assert.match(dom, /cinto 0\.1\.0 runs|cinto [\d.]+ runs/);
+        assert.match(dom, /Upload check passed/);
+      } finally {
+        fs.rmSync(profile, { recursive: true, force: true });
+      }
     });
 
     it('/ serves index.html', async () => {
