@@ -436,7 +436,8 @@ static int configure_from(cinto_app *app, const cinto_ini_location *loc, char *e
 
 int cinto_app_configure(cinto_app *app, const char *ini, char *err, size_t errlen)
 {
-    cinto_ini_locate(ini, NULL, app->binary_dir, app_home(app), &app->ini);
+    if (cinto_ini_locate(ini, NULL, app->binary_dir, NULL, &app->ini) == CINTO_INI_NONE)
+        cinto_ini_locate(ini, NULL, app->binary_dir, app_home(app), &app->ini);
     cinto_ini_stamp_of(app->ini.path, &app->ini_stamp);
     app->ini_checked = 1;
     return configure_from(app, &app->ini, err, errlen);
@@ -822,8 +823,11 @@ static void refresh_config(cinto_app *app, cinto_transport *t)
 {
     cinto_ini_location loc;
     cinto_ini_stamp st;
-    cinto_ini_locate(getenv("KINTO_INI"), t->param(t->ctx, "KINTO_INI"), app->binary_dir,
-                     app_home(app), &loc);
+    const char *env = getenv("KINTO_INI"), *var = t->param(t->ctx, "KINTO_INI");
+    /* The home folder only when nothing nearer exists: /etc/passwd of a
+     * shared host can be long, and plain CGI would read it per request. */
+    if (cinto_ini_locate(env, var, app->binary_dir, NULL, &loc) == CINTO_INI_NONE)
+        cinto_ini_locate(env, var, app->binary_dir, app_home(app), &loc);
     cinto_ini_stamp_of(loc.path, &st);
     time_t now = time(NULL);
     int same = app->ini_checked && loc.source == app->ini.source &&
