@@ -45,6 +45,8 @@ export function compareProbe(expected, got) {
   }
   const b = got.bytes;
   if (b.length === expected.length && b.every((v, i) => v === expected[i])) return { ok: true };
+  // some hosts answer a missing file with a page of their own and status 200
+  if (/text\/html/i.test(got.contentType || '')) return { ok: false, change: 'missing', detail: 'a web page came back instead of the file' };
   let i = 0;
   while (i < b.length && i < expected.length && b[i] === expected[i]) i++;
   if (i === b.length && b.length < expected.length) {

@@ -50,6 +50,8 @@ test('SELF-2 the probe comparison names what an ASCII-mode upload changed', () =
   assert.equal(compareProbe(p, { status: 200, bytes: flipped }).change, 'changed');
   assert.equal(compareProbe(p, { status: 404, bytes: new Uint8Array() }).change, 'missing');
   assert.equal(compareProbe(p, { networkError: 'x' }).change, 'missing');
+  const page = { status: 200, contentType: 'text/html; charset=utf-8', bytes: new TextEncoder().encode('<html>not here</html>') };
+  assert.equal(compareProbe(p, page).change, 'missing', "a host's own page for a missing file is no ASCII upload");
 });
 
 test('SELF-3 classify: what one answer of the program means', () => {
