@@ -120,6 +120,8 @@ export function classify(answer) {
   if (answer.status >= 500) return { kind: 'not-started', html: HTML.test(text) };
   if (answer.status === 404) return { kind: 'not-routed' };
   if (answer.status === 403) return { kind: 'forbidden' };
+  // a web page with 200: the host's own page for an address it does not know
+  if (answer.status === 200 && HTML.test(text)) return { kind: 'not-routed' };
   if (answer.status === 200) return { kind: 'served-as-file' };
   return { kind: 'unexpected', status: answer.status };
 }

@@ -63,6 +63,7 @@ test('SELF-3 classify: what one answer of the program means', () => {
   assert.equal(classify(html(404, 'Not Found')).kind, 'not-routed');
   assert.equal(classify(html(403, 'Forbidden')).kind, 'forbidden');
   assert.equal(classify({ status: 200, text: '\x7fELF\x02\x01\x01' }).kind, 'served-as-file');
+  assert.equal(classify(html(200, 'Welcome to your new hosting account')).kind, 'not-routed');
   assert.equal(classify({ networkError: 'Failed to fetch' }).kind, 'unreachable');
   assert.equal(classify({ status: 302, text: '' }).kind, 'unexpected');
 });
