@@ -10,6 +10,7 @@
 #include "plugins/default_bucket.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,19 +37,35 @@ cinto_app *cinto_app_new(const char *binary_dir)
     return app;
 }
 
-void cinto_app_free(cinto_app *app)
+/* Drops everything derived from the settings (storage connection, cached
+ * grants, compiled schemas, typed values), so that a new configuration
+ * starts clean. The log file is kept: errors about the next configuration
+ * still reach it. */
+static void unconfigure(cinto_app *app)
 {
-    if (!app)
-        return;
     if (app->storage)
         app->storage->ops->close(app->storage);
+    app->storage = NULL;
     for (size_t i = 0; i < app->ngrants; i++) {
         free(app->grants[i].key);
         cinto_strv_free(app->grants[i].principals);
     }
     free(app->grants);
+    app->grants = NULL;
+    app->ngrants = 0;
     cinto_strv_free(app->cfg.cors_origins);
     cinto_settings_free(app->cfg.raw);
+    memset(&app->cfg, 0, sizeof app->cfg);
+    cinto_validation_cache_clear();
+    app->configured = 0;
+}
+
+void cinto_app_free(cinto_app *app)
+{
+    if (!app)
+        return;
+    unconfigure(app);
+    free(app->home);
     free(app->binary_dir);
     free(app);
 }
@@ -95,31 +112,132 @@ static void load_disabled_methods(cinto_config *c, cinto_settings *s)
     }
 }
 
-/* Reads the settings the request path needs into typed fields, once. */
-static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errlen)
+/* An unset or empty value ("kinto.paginate_by =" in a template) means
+ * the default. */
+static int blank(const char *v)
+{
+    if (!v)
+        return 1;
+    while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+        v++;
+    return *v == '\0';
+}
+
+/* Typed setting readers: a value that is set but unreadable is a
+ * configuration error (upstream Kinto refuses to start), not silently the
+ * default. Quoting the value is safe: none of these keys holds a secret. */
+static int int_setting(cinto_settings *s, const char *key, long long dflt, long long *out,
+                       char *err, size_t errlen)
+{
+    int ok;
+    const char *v = cinto_settings_get(s, key);
+    *out = cinto_settings_int(s, key, dflt, &ok);
+    if (!blank(v) && !ok) {
+        snprintf(err, errlen, "kinto.%s = \"%.40s\" is not a whole number", key, v);
+        return -1;
+    }
+    return 0;
+}
+
+static int bool_setting(cinto_settings *s, const char *key, int dflt, int *out, char *err,
+                        size_t errlen)
+{
+    const char *v = cinto_settings_get(s, key);
+    *out = cinto_settings_bool(s, key, dflt);
+    if (!blank(v) && cinto_settings_bool(s, key, 0) != cinto_settings_bool(s, key, 1)) {
+        snprintf(err, errlen, "kinto.%s = \"%.40s\" is not true or false", key, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* The log file: a relative name is taken from the ini's folder (where the
+ * customer put the ini), not from whatever folder the server started the
+ * worker in. */
+static int set_log_file(cinto_settings *s, char *pub, size_t publen, char *err, size_t errlen)
+{
+    const char *name = cinto_settings_get(s, "log_file");
+    const char *ini = cinto_settings_path(s);
+    char path[4096];
+    if (name && *name && name[0] != '/' && ini && strrchr(ini, '/'))
+        snprintf(path, sizeof path, "%.*s/%s", (int)(strrchr(ini, '/') - ini), ini, name);
+    else
+        snprintf(path, sizeof path, "%s", name ? name : "");
+    if (cinto_log_set_file(path) == 0)
+        return 0;
+    int e = errno;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    snprintf(err, errlen,
+             "kinto.log_file: cannot append to %.500s (%s): create its folder and make it writable "
+             "by the account that runs cinto.fcgi, or remove the setting",
+             path, strerror(e));
+    snprintf(pub, publen,
+             "kinto.log_file: cannot write to the log file %.200s (%s). Create its folder and make "
+             "it writable by the account that runs cinto.fcgi, or remove kinto.log_file.",
+             base, strerror(e));
+    return -1;
+}
+
+/* The public words for a kinto.storage_url that cannot be used; the
+ * storage layer's own text (which may quote the URL) goes to the log only. */
+static void storage_url_problem(const char *url, char *pub, size_t publen)
+{
+    int mariadb = strncmp(url, "mysql://", 8) == 0 || strncmp(url, "mariadb://", 10) == 0;
+    snprintf(pub, publen,
+             "kinto.storage_url %s: write it as mysql://USER:PASSWORD@HOST/DATABASE, or "
+             "mysql://USER:PASSWORD@localhost/DATABASE?unix_socket=/path/to/mysqld.sock, with "
+             "the database name and user from your hosting control panel.",
+             mariadb ? "is incomplete (no database name?)"
+                     : "is not a MariaDB URL (cinto stores its data in MariaDB or MySQL only)");
+}
+
+/* Reads the settings the request path needs into typed fields, once per
+ * configuration. On failure err gets the text for the log, pub the text
+ * for HTTP answers and app->config_reason the kind of problem. */
+static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publen, char *err,
+                       size_t errlen)
 {
     cinto_config *c = &app->cfg;
     c->raw = s;
+    pub[0] = err[0] = '\0';
     /* First, so that every later configuration problem reaches the file. */
-    if (cinto_log_set_file(cinto_settings_get(s, "log_file")) < 0)
-        cinto_log("kinto.log_file: cannot append to %s (check that its folder exists and is "
-                  "writable by the account that runs cinto.fcgi)",
-                  cinto_log_file());
-    c->max_body = cinto_settings_int(s, "max_request_body_bytes", DEFAULT_MAX_BODY, NULL);
+    if (set_log_file(s, pub, publen, err, errlen) < 0) {
+        app->config_reason = "log-file";
+        app->config_retry = 1; /* the folder may be created without touching the ini */
+        return -1;
+    }
+    app->config_reason = "config-value";
+    if (int_setting(s, "max_request_body_bytes", DEFAULT_MAX_BODY, &c->max_body, err, errlen) < 0 ||
+        bool_setting(s, "readonly", 0, &c->readonly, err, errlen) < 0 ||
+        bool_setting(s, "explicit_permissions", 1, &c->explicit_permissions, err, errlen) < 0 ||
+        int_setting(s, "batch_max_requests", 25, &c->batch_max_requests, err, errlen) < 0 ||
+        int_setting(s, "paginate_by", 0, &c->paginate_by, err, errlen) < 0 ||
+        int_setting(s, "storage_max_fetch_size", 10000, &c->storage_max_fetch_size, err, errlen) <
+            0 ||
+        int_setting(s, "retry_after_seconds", 3, &c->retry_after, err, errlen) < 0 ||
+        int_setting(s, "backoff_percentage", 100, &c->backoff_percentage, err, errlen) < 0 ||
+        int_setting(s, "cors_max_age_seconds", 3600, &c->cors_max_age, err, errlen) < 0 ||
+        int_setting(s, "account_cache_ttl_seconds", 30, &c->account_cache_ttl, err, errlen) < 0 ||
+        bool_setting(s, "trailing_slash_redirect_enabled", 1, &c->trailing_slash_redirect, err,
+                     errlen) < 0 ||
+        int_setting(s, "trailing_slash_redirect_ttl_seconds", 3600, &c->trailing_slash_ttl, err,
+                    errlen) < 0 ||
+        bool_setting(s, "version_prefix_redirect_enabled", 1, &c->version_prefix_redirect, err,
+                     errlen) < 0 ||
+        int_setting(s, "version_prefix_redirect_ttl_seconds", -1, &c->version_prefix_ttl, err,
+                    errlen) < 0 ||
+        bool_setting(s, "experimental_collection_schema_validation", 0, &c->schema_validation, err,
+                     errlen) < 0) {
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
     if (c->max_body < 0)
         c->max_body = DEFAULT_MAX_BODY;
-    c->readonly = cinto_settings_bool(s, "readonly", 0);
-    c->explicit_permissions = cinto_settings_bool(s, "explicit_permissions", 1);
-    c->batch_max_requests = cinto_settings_int(s, "batch_max_requests", 25, NULL);
-    c->paginate_by = cinto_settings_int(s, "paginate_by", 0, NULL);
     if (c->paginate_by < 0)
         c->paginate_by = 0;
-    c->storage_max_fetch_size = cinto_settings_int(s, "storage_max_fetch_size", 10000, NULL);
     if (c->storage_max_fetch_size <= 0)
         c->storage_max_fetch_size = 10000;
-    c->retry_after = cinto_settings_int(s, "retry_after_seconds", 3, NULL);
     c->backoff = cinto_settings_get(s, "backoff");
-    c->backoff_percentage = cinto_settings_int(s, "backoff_percentage", 100, NULL);
     cinto_settings_list(s, "cors_origins", &c->cors_origins);
     if (c->cors_origins && !c->cors_origins[0] && !cinto_settings_get(s, "cors_origins")) {
         cinto_strv_free(c->cors_origins);
@@ -127,7 +245,6 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
         if (c->cors_origins)
             c->cors_origins[0] = strdup("*");
     }
-    c->cors_max_age = cinto_settings_int(s, "cors_max_age_seconds", 3600, NULL);
     c->project_name = str_setting(s, "project_name", "kinto");
     c->project_version = str_setting(s, "project_version", CINTO_VERSION);
     c->project_docs = str_setting(s, "project_docs", "https://kinto.readthedocs.io/");
@@ -139,13 +256,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     c->eos_message = cinto_settings_get(s, "eos_message");
     c->eos_url = cinto_settings_get(s, "eos_url");
     c->userid_hmac_secret = str_setting(s, "userid_hmac_secret", "");
-    c->trailing_slash_redirect = cinto_settings_bool(s, "trailing_slash_redirect_enabled", 1);
-    c->trailing_slash_ttl =
-        cinto_settings_int(s, "trailing_slash_redirect_ttl_seconds", 3600, NULL);
-    c->version_prefix_redirect = cinto_settings_bool(s, "version_prefix_redirect_enabled", 1);
-    c->version_prefix_ttl = cinto_settings_int(s, "version_prefix_redirect_ttl_seconds", -1, NULL);
     c->version_json_path = str_setting(s, "version_json_path", "version.json");
-    c->schema_validation = cinto_settings_bool(s, "experimental_collection_schema_validation", 0);
     load_disabled_methods(c, s);
 
     /* Authentication policies (spec 04 §4.11): only the Basic-Auth based
@@ -164,7 +275,6 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
             cinto_log("plugin '%s' is not available in this build; ignored", includes[i]);
     }
     cinto_strv_free(includes);
-    c->account_cache_ttl = cinto_settings_int(s, "account_cache_ttl_seconds", 30, NULL);
     c->default_bucket_hmac_secret = str_setting(s, "default_bucket_hmac_secret", "");
 
     for (size_t i = 0; policies && policies[i]; i++) {
@@ -184,7 +294,10 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
         } else if (is_account) {
             if (!c->accounts) {
                 snprintf(err, errlen,
-                         "the accounts policy needs kinto.includes = kinto.plugins.accounts");
+                         "multiauth.policy.%.64s.use names the accounts policy: add "
+                         "kinto.plugins.accounts to kinto.includes",
+                         policies[i]);
+                snprintf(pub, publen, "%s", err);
                 cinto_strv_free(policies);
                 return -1;
             }
@@ -196,29 +309,138 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     cinto_strv_free(policies);
 
     const char *url = cinto_settings_get(s, "storage_url");
-    if (url) {
-        app->storage = cinto_mariadb_open(url, err, errlen);
-        if (!app->storage)
-            return -1;
+    if (!url || !*url) {
+        snprintf(err, errlen,
+                 "kinto.storage_url is not set: add kinto.storage_url = "
+                 "mysql://USER:PASSWORD@HOST/DATABASE under [app:main]");
+        snprintf(pub, publen, "%s.", err);
+        return -1;
     }
+    app->storage = cinto_mariadb_open(url, err, errlen);
+    if (!app->storage) {
+        storage_url_problem(url, pub, publen);
+        return -1;
+    }
+    return 0;
+}
+
+/* The home folder of the account running this worker, read once from
+ * /etc/passwd itself: suexec passes no HOME and a static binary has no
+ * getpwuid. */
+static const char *app_home(cinto_app *app)
+{
+    if (!app->home_read) {
+        app->home = cinto_passwd_home("/etc/passwd", getuid());
+        app->home_read = 1;
+    }
+    return app->home;
+}
+
+/* Where the error is, for HTTP answers: the kind of place and the file's
+ * own name, not its full path (which names the hosting account). */
+static void public_where(const cinto_ini_location *loc, char *out, size_t outlen)
+{
+    const char *base = strrchr(loc->path, '/') ? strrchr(loc->path, '/') + 1 : loc->path;
+    if (loc->source == CINTO_INI_ENV || loc->source == CINTO_INI_REQUEST)
+        snprintf(out, outlen, "%s, %.100s", cinto_ini_source_text(loc->source), base);
+    else
+        snprintf(out, outlen, "%s", cinto_ini_source_text(loc->source));
+}
+
+/* Reads the settings from loc and everything derived from them. On
+ * failure: app->config_error / config_reason for the HTTP answers, err
+ * for the log (full paths; secrets masked). */
+static int configure_from(cinto_app *app, const cinto_ini_location *loc, char *err, size_t errlen)
+{
+    char why[768] = "", pub[768] = "", where[256];
+    enum cinto_settings_error kind;
+    unconfigure(app);
+    app->config_retry = 0;
+    app->config_error[0] = '\0';
+    public_where(loc, where, sizeof where);
+    cinto_settings *s = cinto_settings_load_ex(loc->source == CINTO_INI_NONE ? NULL : loc->path,
+                                               &kind, why, sizeof why);
+    if (s && loc->source == CINTO_INI_NONE && !cinto_settings_get(s, "storage_url")) {
+        /* Settings may all come from KINTO_* variables; without a storage
+         * URL there, the customer simply has not uploaded the file yet. */
+        kind = CINTO_SETTINGS_NOT_FOUND;
+        cinto_settings_free(s);
+        s = NULL;
+    }
+    if (!s) {
+        switch (kind) {
+        case CINTO_SETTINGS_NOT_FOUND:
+            app->config_reason = "config-not-found";
+            if (loc->source == CINTO_INI_NONE) {
+                snprintf(err, errlen,
+                         "no configuration file found: no KINTO_INI, no %s/cinto.ini, none in "
+                         "the folder above it, none in the home folder (%s)",
+                         app->binary_dir, app->home ? app->home : "unknown");
+                snprintf(app->config_error, sizeof app->config_error,
+                         "No configuration file found: upload cinto.ini beside cinto.fcgi, or in "
+                         "the folder above it, or in your home folder (or name it with SetEnv "
+                         "KINTO_INI in .htaccess).");
+            } else {
+                snprintf(err, errlen, "configuration file %s (KINTO_INI) does not exist: %s",
+                         loc->path, why);
+                snprintf(app->config_error, sizeof app->config_error,
+                         "No configuration file found: %s does not exist. Fix the path in "
+                         "KINTO_INI, or remove that setting and upload cinto.ini beside "
+                         "cinto.fcgi.",
+                         where);
+            }
+            break;
+        case CINTO_SETTINGS_UNREADABLE:
+            app->config_reason = "config-unreadable";
+            snprintf(err, errlen, "cannot read the configuration file %s: %s", loc->path, why);
+            snprintf(app->config_error, sizeof app->config_error,
+                     "The configuration file cannot be read (%s: %s). Make it readable by the "
+                     "account that runs cinto.fcgi (chmod 600 cinto.ini when the host runs "
+                     "scripts under your own account, else chmod 644) and its folder enterable.",
+                     where, why);
+            break;
+        case CINTO_SETTINGS_SYNTAX:
+            app->config_reason = "config-syntax";
+            snprintf(err, errlen, "syntax error in the configuration file %s: %s", loc->path, why);
+            snprintf(app->config_error, sizeof app->config_error,
+                     "Syntax error in the configuration file (%s): %s. Fix it and upload it "
+                     "again: settings are written as \"key = value\" lines under [app:main].",
+                     where, why);
+            break;
+        default:
+            app->config_reason = "config-error";
+            snprintf(err, errlen, "cannot load the configuration file %s: %s", loc->path, why);
+            snprintf(app->config_error, sizeof app->config_error,
+                     "The configuration could not be loaded (%s).", why);
+            break;
+        }
+        return -1;
+    }
+    if (load_config(app, s, pub, sizeof pub, why, sizeof why) < 0) {
+        cinto_settings_redact(s, why);
+        cinto_settings_redact(s, pub);
+        snprintf(err, errlen, "configuration %s: %s", loc->path[0] ? loc->path : "(environment)",
+                 why);
+        if (strcmp(app->config_reason, "log-file") == 0)
+            snprintf(app->config_error, sizeof app->config_error, "%s", pub);
+        else
+            snprintf(app->config_error, sizeof app->config_error,
+                     "Bad setting in the configuration file (%s): %s", where, pub);
+        unconfigure(app);
+        return -1;
+    }
+    app->configured = 1;
+    app->config_reason = NULL;
     return 0;
 }
 
 int cinto_app_configure(cinto_app *app, const char *ini, char *err, size_t errlen)
 {
-    char path[4096];
-    if (!ini) {
-        snprintf(path, sizeof path, "%s/cinto.ini", app->binary_dir);
-        if (access(path, R_OK) == 0)
-            ini = path;
-    }
-    cinto_settings *s = cinto_settings_load(ini, err, errlen);
-    if (!s)
-        return -1;
-    if (load_config(app, s, err, errlen) < 0)
-        return -1;
-    app->configured = 1;
-    return 0;
+    if (cinto_ini_locate(ini, NULL, app->binary_dir, NULL, &app->ini) == CINTO_INI_NONE)
+        cinto_ini_locate(ini, NULL, app->binary_dir, app_home(app), &app->ini);
+    cinto_ini_stamp_of(app->ini.path, &app->ini_stamp);
+    app->ini_checked = 1;
+    return configure_from(app, &app->ini, err, errlen);
 }
 
 int cinto_app_migrate(cinto_app *app, char *err, size_t errlen)
@@ -593,23 +815,67 @@ void cinto_ctx_clear(cinto_ctx *c)
     c->principals_loaded = 0;
 }
 
+/* Before each request: finds the ini again and compares its stamp with
+ * the one the current settings (or error) came from, so that an uploaded,
+ * edited, renamed or chmodded file takes effect at the next request and no
+ * error sticks. A few stat calls; the file is read only when it changed. */
+static void refresh_config(cinto_app *app, cinto_transport *t)
+{
+    cinto_ini_location loc;
+    cinto_ini_stamp st;
+    const char *env = getenv("KINTO_INI"), *var = t->param(t->ctx, "KINTO_INI");
+    /* The home folder only when nothing nearer exists: /etc/passwd of a
+     * shared host can be long, and plain CGI would read it per request. */
+    if (cinto_ini_locate(env, var, app->binary_dir, NULL, &loc) == CINTO_INI_NONE)
+        cinto_ini_locate(env, var, app->binary_dir, app_home(app), &loc);
+    cinto_ini_stamp_of(loc.path, &st);
+    time_t now = time(NULL);
+    int same = app->ini_checked && loc.source == app->ini.source &&
+               strcmp(loc.path, app->ini.path) == 0 && cinto_ini_stamp_equal(&st, &app->ini_stamp);
+    if (same && !(app->config_retry && !app->configured && now != app->config_tried))
+        return;
+    int was_configured = app->configured, had_error = app->ini_checked && !app->configured;
+    app->ini = loc;
+    app->ini_stamp = st;
+    app->ini_checked = 1;
+    app->config_tried = now;
+    char err[1024];
+    if (configure_from(app, &app->ini, err, sizeof err) < 0) {
+        /* One line per distinct problem: the key is a hash of the whole
+         * detailed text (distinct errors share long prefixes). */
+        unsigned long h = 5381;
+        for (const char *p = err; *p; p++)
+            h = h * 33 + (unsigned char)*p;
+        char key[64];
+        snprintf(key, sizeof key, "config:%.20s:%lx", app->config_reason, h);
+        cinto_log_once(key, 300, "configuration error: %s (answering 503: %s)", err,
+                       app->config_error);
+    } else if (was_configured || had_error) {
+        cinto_log_once_reset();
+        cinto_log("configuration reloaded from %s",
+                  app->ini.path[0] ? app->ini.path : "the environment");
+    }
+}
+
+/* The answer to every request while the configuration is unusable: 503
+ * (the customer can fix it; clients should retry later), errno 201 as for
+ * any unavailable backend, the message naming the problem and the fix, and
+ * details.reason for the self-check page. Never cached. */
+static void config_error_answer(cinto_ctx *c, const cinto_app *app)
+{
+    json_object *d = json_object_new_object();
+    json_object_object_add(
+        d, "reason",
+        json_object_new_string(app->config_reason ? app->config_reason : "config-error"));
+    cinto_error(c, 503, CINTO_ERRNO_BACKEND, app->config_error, d);
+    cinto_response_set(c->resp, "Retry-After", "%d", 30);
+    cinto_response_set(c->resp, "Cache-Control", "no-cache, no-store");
+    cinto_response_set(c->resp, "X-Content-Type-Options", "nosniff");
+}
+
 int cinto_app_handle(cinto_app *app, cinto_transport *t)
 {
-    if (!app->configured && !app->config_error[0]) {
-        /* KINTO_INI from the process environment, else from the web
-         * server's request variables (SetEnv in an .htaccess), else the
-         * file beside the binary. */
-        const char *ini = getenv("KINTO_INI");
-        if (!ini || !*ini)
-            ini = t->param(t->ctx, "KINTO_INI");
-        if (ini && !*ini)
-            ini = NULL;
-        char err[512];
-        if (cinto_app_configure(app, ini, err, sizeof err) < 0) {
-            snprintf(app->config_error, sizeof app->config_error, "%s", err);
-            cinto_log("configuration error: %s", err);
-        }
-    }
+    refresh_config(app, t);
     cinto_request req;
     cinto_response resp;
     cinto_ctx c;
@@ -629,8 +895,7 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
     int cors_ok = 1, star = 0;
     if (!app->configured) {
         c.cfg = NULL;
-        cinto_error(&c, 500, CINTO_ERRNO_UNDEFINED, "The server is not configured correctly.",
-                    NULL);
+        config_error_answer(&c, app);
     } else {
         cinto_route_and_handle(&c, &cors_ok, &star);
         if (resp.failed)

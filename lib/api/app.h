@@ -3,6 +3,7 @@
 #ifndef CINTO_API_APP_H
 #define CINTO_API_APP_H
 
+#include "config/locate.h"
 #include "config/settings.h"
 #include "http/parse.h"
 #include "http/request.h"
@@ -72,7 +73,21 @@ typedef struct cinto_config {
 typedef struct cinto_app {
     char *binary_dir;
     int configured;
-    char config_error[512];
+    /* When not configured: what every request answers (503, errno 201),
+     * in words that show no secret, user, host or absolute path, and a
+     * short machine-readable reason ("config-not-found", ...). */
+    char config_error[1024];
+    const char *config_reason;
+    /* The ini the settings (or the error) come from, checked again on
+     * every request so that an edited or newly uploaded file is read
+     * without restarting the worker. */
+    cinto_ini_location ini;
+    cinto_ini_stamp ini_stamp;
+    int ini_checked;
+    int config_retry;       /* the error depends on more than the ini (log file) */
+    long long config_tried; /* time of the last attempt, for config_retry */
+    char *home;             /* home folder of the running account, or NULL */
+    int home_read;
     cinto_config cfg;
     cinto_storage *storage;
     /* Cache of "<resource>_<perm>_principals" settings: the keys come
@@ -106,9 +121,11 @@ typedef struct cinto_ctx {
 
 cinto_app *cinto_app_new(const char *binary_dir);
 void cinto_app_free(cinto_app *app);
-/* Loads settings and opens storage; a failure is kept and answered as a
- * 500/503 on every request rather than killing the worker. ini may be
- * NULL (then the default lookup applies). */
+/* Loads settings and opens storage (replacing what was loaded before). ini
+ * may be NULL: then cinto.ini beside the binary, in its parent folder or
+ * in the account's home folder (README "Configuration"). On failure err
+ * holds the detailed text for the log or a terminal (full paths, never a
+ * secret) and app->config_error the text for HTTP answers. */
 int cinto_app_configure(cinto_app *app, const char *ini, char *err, size_t errlen);
 /* Serves one request end to end. */
 int cinto_app_handle(cinto_app *app, cinto_transport *t);

@@ -27,6 +27,10 @@ int cinto_authenticate(cinto_ctx *c);
 int cinto_load_principals(cinto_ctx *c);
 int cinto_has_principal(const cinto_ctx *c, const char *principal);
 
+/* validation.c: forgets the compiled schemas (the settings, and so maybe
+ * the database, changed). */
+void cinto_validation_cache_clear(void);
+
 /* app.c: "scheme://host/mount" of public URLs (spec 08 §8.12). */
 void cinto_base_url(cinto_ctx *c, cinto_buf *out);
 

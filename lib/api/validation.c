@@ -27,6 +27,17 @@ typedef struct cached_schema {
 static cached_schema cache[SCHEMA_CACHE];
 static unsigned cache_next;
 
+void cinto_validation_cache_clear(void)
+{
+    for (int i = 0; i < SCHEMA_CACHE; i++) {
+        free(cache[i].key);
+        cinto_schema_free(cache[i].schema);
+        free(cache[i].error);
+        memset(&cache[i], 0, sizeof cache[i]);
+    }
+    cache_next = 0;
+}
+
 /* The schema as validated: fields the server manages are dropped from
  * "required" (spec 05 §5.5). */
 static json_object *prepare_schema(json_object *schema, int ignore_id)

@@ -397,24 +397,24 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
     cinto_buf b = CINTO_BUF_INIT;
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        set_err(err, errlen, "%s", strerror(errno));
         return -1;
     }
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
         if (cinto_buf_append(&b, chunk, n) < 0) {
-            set_err(err, errlen, "out of memory reading %s", path);
+            set_err(err, errlen, "out of memory");
             goto err;
         }
     }
     if (ferror(fp)) {
-        set_err(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        set_err(err, errlen, "%s", strerror(errno));
         goto err;
     }
     fclose(fp);
     if (cinto_buf_append(&b, "", 0) < 0) {
-        set_err(err, errlen, "out of memory reading %s", path);
+        set_err(err, errlen, "out of memory");
         cinto_buf_free(&b);
         return -1;
     }
@@ -533,7 +533,12 @@ oom:
     return -1;
 }
 
-static int load_file(cinto_settings *s, const char *path, char *err, size_t errlen)
+/* Reads and parses path. On failure *kind says why and err holds the
+ * reason without the path (strerror text, or "line N: ..."), so that the
+ * caller decides how much of the path to show. Errors never quote a
+ * line's text: it may be a password or a secret. */
+static int load_file(cinto_settings *s, const char *path, enum cinto_settings_error *kind,
+                     char *err, size_t errlen)
 {
     char *text = NULL;
     size_t len = 0;
@@ -542,26 +547,35 @@ static int load_file(cinto_settings *s, const char *path, char *err, size_t errl
     int rc = -1;
     char perr[200] = "";
     if (stat(path, &st) < 0) {
-        set_err(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        *kind = errno == ENOENT || errno == ENOTDIR ? CINTO_SETTINGS_NOT_FOUND
+                                                    : CINTO_SETTINGS_UNREADABLE;
+        set_err(err, errlen, "%s", strerror(errno));
         return -1;
     }
-    if (read_file(path, &text, &len, err, errlen) < 0)
+    if (S_ISDIR(st.st_mode)) {
+        *kind = CINTO_SETTINGS_UNREADABLE;
+        set_err(err, errlen, "%s", strerror(EISDIR));
         return -1;
+    }
+    if (read_file(path, &text, &len, perr, sizeof perr) < 0) {
+        *kind = CINTO_SETTINGS_UNREADABLE;
+        set_err(err, errlen, "%s", perr);
+        return -1;
+    }
     s->path = strdup(path);
     s->hash = sha256_hex(text, len);
     s->mtime = mtime_text(&st);
     if (!s->path || !s->hash || !s->mtime) {
+        *kind = CINTO_SETTINGS_NO_MEMORY;
         set_err(err, errlen, "out of memory");
         goto done;
     }
-    if (ini_parse(&f, text, len, perr, sizeof perr) < 0) {
-        set_err(err, errlen, "%s: %s", path, perr);
+    *kind = CINTO_SETTINGS_SYNTAX;
+    if (ini_parse(&f, text, len, err, errlen) < 0)
         goto done;
-    }
-    if (load_app_main(s, &f, perr, sizeof perr) < 0) {
-        set_err(err, errlen, "%s: %s", path, perr);
+    if (load_app_main(s, &f, err, errlen) < 0)
         goto done;
-    }
+    *kind = CINTO_SETTINGS_OK;
     rc = 0;
 done:
     ini_free(&f);
@@ -591,8 +605,13 @@ static int capture_env(cinto_settings *s)
     return 0;
 }
 
-cinto_settings *cinto_settings_load(const char *path, char *err, size_t errlen)
+cinto_settings *cinto_settings_load_ex(const char *path, enum cinto_settings_error *kind, char *err,
+                                       size_t errlen)
 {
+    enum cinto_settings_error dummy;
+    if (!kind)
+        kind = &dummy;
+    *kind = CINTO_SETTINGS_NO_MEMORY;
     cinto_settings *s = calloc(1, sizeof *s);
     if (err && errlen)
         err[0] = '\0';
@@ -605,11 +624,28 @@ cinto_settings *cinto_settings_load(const char *path, char *err, size_t errlen)
         set_err(err, errlen, "out of memory");
         goto err;
     }
-    if (path && load_file(s, path, err, errlen) < 0)
+    if (path && load_file(s, path, kind, err, errlen) < 0)
         goto err;
+    *kind = CINTO_SETTINGS_OK;
     return s;
 err:
     cinto_settings_free(s);
+    return NULL;
+}
+
+cinto_settings *cinto_settings_load(const char *path, char *err, size_t errlen)
+{
+    enum cinto_settings_error kind;
+    char why[512];
+    cinto_settings *s = cinto_settings_load_ex(path, &kind, why, sizeof why);
+    if (s)
+        return s;
+    if (kind == CINTO_SETTINGS_NOT_FOUND || kind == CINTO_SETTINGS_UNREADABLE)
+        set_err(err, errlen, "cannot open %s: %s", path, why);
+    else if (kind == CINTO_SETTINGS_SYNTAX)
+        set_err(err, errlen, "%s: %s", path, why);
+    else
+        set_err(err, errlen, "%s", why);
     return NULL;
 }
 
@@ -790,4 +826,76 @@ size_t cinto_settings_count(const cinto_settings *s)
 const char *cinto_settings_key_at(const cinto_settings *s, size_t i)
 {
     return s && i < s->file.count ? s->file.items[i].key : NULL;
+}
+
+/* ---- redaction --------------------------------------------------------- */
+
+/* Replaces each occurrence of secret in text by "***" (or by as many '*'
+ * as the secret is long, when shorter: the text never grows). */
+static void mask(char *text, const char *secret, size_t n)
+{
+    if (n == 0)
+        return;
+    for (char *p = strstr(text, secret); p; p = strstr(p, secret)) {
+        size_t m = n < 3 ? n : 3;
+        memset(p, '*', m);
+        memmove(p + m, p + n, strlen(p + n) + 1);
+        p += m;
+    }
+}
+
+static int secret_key(const char *key)
+{
+    char low[256];
+    snprintf(low, sizeof low, "%s", key);
+    lower(low);
+    return strstr(low, "secret") || strstr(low, "password");
+}
+
+/* The password part of a "scheme://user:password@host/..." URL, as
+ * written and percent-decoded. */
+static void mask_url_password(char *text, const char *url)
+{
+    const char *p = url ? strstr(url, "://") : NULL;
+    if (!p)
+        return;
+    p += 3;
+    const char *at = strrchr(p, '@');
+    const char *colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
+    if (!colon)
+        return;
+    size_t n = (size_t)(at - colon - 1);
+    char *raw = strndup(colon + 1, n);
+    char *dec = malloc(n + 1);
+    if (raw && dec) {
+        size_t j = 0;
+        for (size_t i = 0; i < n; i++) {
+            int hi, lo;
+            if (raw[i] == '%' && i + 2 < n && (hi = cinto_hex_digit(raw[i + 1])) >= 0 &&
+                (lo = cinto_hex_digit(raw[i + 2])) >= 0) {
+                dec[j++] = (char)(hi * 16 + lo);
+                i += 2;
+            } else {
+                dec[j++] = raw[i];
+            }
+        }
+        dec[j] = '\0';
+        mask(text, raw, n);
+        mask(text, dec, j);
+    }
+    free(raw);
+    free(dec);
+}
+
+void cinto_settings_redact(const cinto_settings *s, char *text)
+{
+    if (!s || !text)
+        return;
+    for (size_t i = 0; i < s->file.count; i++)
+        if (secret_key(s->file.items[i].key))
+            mask(text, s->file.items[i].value, strlen(s->file.items[i].value));
+    for (size_t i = 0; i < s->env.count; i++)
+        if (secret_key(s->env.items[i].key))
+            mask(text, s->env.items[i].value, strlen(s->env.items[i].value));
+    mask_url_password(text, cinto_settings_get(s, "storage_url"));
 }

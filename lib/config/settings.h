@@ -26,6 +26,28 @@ typedef struct cinto_settings cinto_settings;
 cinto_settings *cinto_settings_load(const char *path, char *err, size_t errlen);
 void cinto_settings_free(cinto_settings *s);
 
+/* Why a load failed. */
+enum cinto_settings_error {
+    CINTO_SETTINGS_OK,
+    CINTO_SETTINGS_NOT_FOUND,  /* no such file */
+    CINTO_SETTINGS_UNREADABLE, /* exists but cannot be read (permissions, a folder) */
+    CINTO_SETTINGS_SYNTAX,     /* not an ini file we can read */
+    CINTO_SETTINGS_NO_MEMORY,
+};
+
+/* As cinto_settings_load, but *kind says why it failed and err does not
+ * repeat the path: the strerror text, or "line N: what is wrong" (never
+ * the text of the line, which may hold a password). */
+cinto_settings *cinto_settings_load_ex(const char *path, enum cinto_settings_error *kind, char *err,
+                                       size_t errlen);
+
+/* Masks every secret of s found in text (NUL-terminated, changed in
+ * place, never longer): values of keys whose name contains "secret" or
+ * "password", and the password of kinto.storage_url (as written and
+ * percent-decoded). For messages that quote settings or come from code
+ * that might (the storage layer quotes its URL). */
+void cinto_settings_redact(const cinto_settings *s, char *text);
+
 /* Lookup by normalized key ("paginate_by", "multiauth.policies"; a leading
  * "kinto." is also accepted and stripped): the environment variable
  * KINTO_<KEY> (upper-cased, '.' and '-' -> '_') wins over the file, even

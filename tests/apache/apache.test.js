@@ -36,9 +36,12 @@ const MODDIR = process.env.CINTO_TEST_APACHE_MODULES || '/usr/lib/apache2/module
 const SAN_ENV = process.env.CINTO_TEST_SANITIZE_ENV ? JSON.parse(process.env.CINTO_TEST_SANITIZE_ENV) : {};
 const SANITIZED = Object.keys(SAN_ENV).length > 0;
 const READY_MS = SANITIZED ? 90000 : 30000;
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
 const AUTH = basic('alice', 'apache-secret');
 // Printed into the decoy files of the docroot: must never appear in an answer.
 const DECOY = 'DECOY-MUST-NOT-BE-SERVED';
+// Backup copies of the ini beside the binary (each holds the password in real life).
+const BACKUP_NAMES = ['cinto.ini~', 'cinto.ini.save', 'cinto.ini.orig', 'cinto.ini.old', 'cinto.ini.txt', 'CINTO.INI.TXT', 'Copy of cinto.ini', 'kinto.ini', 'notes~'];
 
 const VARIANTS = [
   { name: 'mod_fcgid', defines: [], fcgid: true },
@@ -273,6 +276,10 @@ StartServers 1
 ServerLimit 2
 ThreadsPerChild 16
 MaxRequestWorkers 32
+# spare threads within MaxRequestWorkers (the defaults ask for 75: a browser's parallel
+# connections then make mpm_event log AH10159 as an error)
+MinSpareThreads 8
+MaxSpareThreads 32
 TypesConfig /etc/mime.types
 LogFormat "%h %u %t \\"%r\\" %>s %b %D" timed
 CustomLog ${aq(path.join(run, 'access.log'))} timed
@@ -323,6 +330,7 @@ function workerSanitizerEnv(sanDir) {
 class Site {
   constructor(variant) {
     this.variant = variant;
+    this.expected5xx = []; // [start, end) byte ranges of the access log
   }
 
   // Database (via the harness), site folder, config; then Apache.
@@ -355,7 +363,8 @@ class Site {
     // the uploaded layout: libcinto.so.0 beside the binary (found through RUNPATH $ORIGIN)
     this.libBeside = origin;
     for (const l of libs) fs.copyFileSync(l, path.join(origin ? docroot : libDir, path.basename(l)));
-    fs.copyFileSync(path.join(REPO_ROOT, 'www', 'index.html'), path.join(docroot, 'index.html'));
+    // the web pages, as the bundle ships them (index.html, the self-check script, the probe)
+    fs.cpSync(path.join(REPO_ROOT, 'www'), docroot, { recursive: true });
     // the real configuration outside the docroot, readable by the web server's user
     this.ini = path.join(base, 'cinto.ini');
     fs.copyFileSync(this.srv.ini, this.ini);
@@ -366,6 +375,20 @@ class Site {
     fs.writeFileSync(path.join(docroot, 'README'), `${DECOY}\n`);
     fs.writeFileSync(path.join(docroot, '.git', 'config'), `# ${DECOY}\n`);
     fs.writeFileSync(path.join(docroot, 'hello.txt'), 'hello\n');
+    // copies of the ini that editors and FTP clients leave behind (served with the password
+    // before the sample refused them), and ordinary files of the same kinds that must be served
+    for (const n of BACKUP_NAMES) fs.writeFileSync(path.join(docroot, n), `# ${DECOY}\n[app:main]\n`);
+    fs.mkdirSync(path.join(docroot, 'sub'));
+    fs.writeFileSync(path.join(docroot, 'sub', 'cinto.ini.bak'), `# ${DECOY}\n`);
+    fs.writeFileSync(path.join(docroot, 'notes.txt'), 'notes\n');
+    fs.writeFileSync(path.join(docroot, 'data.old'), 'old data\n');
+    fs.writeFileSync(path.join(docroot, 'sub', 'readme.txt'), 'sub readme\n');
+    // Kinto Admin, unpacked by the user into admin/
+    fs.mkdirSync(path.join(docroot, 'admin', 'assets'), { recursive: true });
+    fs.writeFileSync(path.join(docroot, 'admin', 'index.html'), '<!doctype html><title>admin</title>ADMIN-PAGE\n');
+    fs.writeFileSync(path.join(docroot, 'admin', 'assets', 'app.js'), 'console.log("admin");\n');
+    fs.writeFileSync(path.join(docroot, 'admin', 'LICENSE.txt'), 'license\n');
+    for (const d of ['sub', 'admin', path.join('admin', 'assets')]) fs.chmodSync(path.join(docroot, d), 0o755);
 
     const env = {};
     if (libs.length && !origin) {
@@ -522,6 +545,30 @@ class Site {
   }
 }
 
+// The DOM of a page after its scripts ran, from headless Chromium (flags of the machine notes:
+// no background networking, a fresh profile).
+async function dumpDom(url) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cchr-'));
+  try {
+    return await new Promise((resolve, reject) => {
+      const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=10000', '--dump-dom', url];
+      const p = spawn(CHROMIUM, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.resume();
+      const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
+      p.on('error', reject);
+      p.on('close', () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
+    });
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 for (const variant of VARIANTS) {
@@ -615,6 +662,78 @@ for (const variant of VARIANTS) {
       }
     });
 
+    it('backup copies of the ini and names ending in ~ are refused; other .txt/.old files are served', async () => {
+      for (const n of [...BACKUP_NAMES, 'sub/cinto.ini.bak']) {
+        const p = '/' + n.split('/').map(encodeURIComponent).join('/');
+        const r = await site.req('GET', p);
+        assert.equal(r.status, 403, `${p}: ${r.status} ${r.text.slice(0, 200)}`);
+        assert.ok(!r.text.includes(DECOY), `${p} leaked its content`);
+      }
+      for (const [p, body] of [['/notes.txt', 'notes\n'], ['/data.old', 'old data\n'], ['/sub/readme.txt', 'sub readme\n']]) {
+        const r = await site.req('GET', p);
+        assert.equal(r.status, 200, `${p}: ${r.status} ${r.text.slice(0, 200)}` + ctx());
+        assert.equal(r.text, body, p);
+      }
+    });
+
+    it('admin/ is served as static files (Kinto Admin), never by cinto.fcgi', async () => {
+      const idx = await site.req('GET', '/admin/');
+      assert.equal(idx.status, 200, idx.text.slice(0, 200) + ctx());
+      assert.match(idx.text, /ADMIN-PAGE/);
+      const slash = await site.req('GET', '/admin');
+      assert.equal(slash.status, 301, 'mod_dir adds the slash');
+      assert.match(slash.headers.get('location') || '', /\/admin\/$/);
+      const js = await site.req('GET', '/admin/assets/app.js');
+      assert.equal(js.status, 200);
+      assert.equal(js.text, 'console.log("admin");\n');
+      assert.equal((await site.req('GET', '/admin/LICENSE.txt')).status, 200);
+      const missing = await site.req('GET', '/admin/nothing.js');
+      assert.equal(missing.status, 404);
+      assert.equal(missing.json, null, 'an Apache 404, not the API');
+    });
+
+    it('the ASCII-mode probe of the self-check page is served byte for byte', async () => {
+      const r = await fetch(`${site.origin}/probe.bin`, { signal: AbortSignal.timeout(READY_MS) });
+      assert.equal(r.status, 200);
+      const got = Buffer.from(await r.arrayBuffer());
+      assert.ok(got.equals(fs.readFileSync(path.join(REPO_ROOT, 'www', 'probe.bin'))), 'probe.bin changed in transit');
+    });
+
+    it('the self-check page reports everything in order (headless Chromium, when installed)', { skip: CHROMIUM ? false : 'no /usr/bin/chromium' }, async () => {
+      const dom = await dumpDom(`${site.origin}/`);
+      assert.match(dom, /data-selfcheck="ok"/, dom.slice(0, 3000));
+      assert.match(dom, /cinto [\d.]+ runs/);
+      assert.match(dom, /Upload check passed/);
+    });
+
+    it('a missing ini: the 503 JSON reaches the browser through Apache, and the page explains it', async () => {
+      // SetEnv KINTO_INI names the file: a request variable under FastCGI, the environment
+      // under CGI (Apache's 503 from the app must pass unchanged, not become an error page)
+      const away = `${site.ini}.away`;
+      const logStart = fs.statSync(site.accessLog).size;
+      fs.renameSync(site.ini, away);
+      try {
+        const r = await site.req('GET', '/v1/');
+        assert.equal(r.status, 503, r.text + ctx());
+        assert.equal(r.json && r.json.errno, 201, r.text);
+        assert.equal(r.json.details.reason, 'config-not-found');
+        const where = variant.fcgid ? /KINTO_INI \(SetEnv in \.htaccess/ : /KINTO_INI in the server's environment/;
+        assert.match(r.json.message, where);
+        assert.ok(!r.text.includes(site.base), 'no full path in the answer');
+        if (CHROMIUM) {
+          const dom = await dumpDom(`${site.origin}/`);
+          assert.match(dom, /data-selfcheck="problem"/, dom.slice(0, 3000));
+          assert.match(dom, /id="finding-config-not-found"/);
+          assert.match(dom, /Configuration not found/);
+        }
+      } finally {
+        fs.renameSync(away, site.ini);
+        site.expected5xx.push([logStart, fs.statSync(site.accessLog).size]);
+      }
+      const ok = await site.req('GET', '/v1/');
+      assert.equal(ok.status, 200, 'the same workers recover: ' + ok.text + ctx());
+    });
+
     it('/ serves index.html', async () => {
       const r = await site.req('GET', '/');
       assert.equal(r.status, 200, r.text.slice(0, 200) + ctx());
@@ -647,10 +766,16 @@ for (const variant of VARIANTS) {
         .filter((l) => !/AH01630: client denied by server configuration: \S*\/\.ht/.test(l))
         .filter((l) => /not allowed here|End of script output|Permission denied|error while loading shared|:error\]|:crit\]|:alert\]|:emerg\]/.test(l));
       assert.deepEqual(bad, []);
-      const five = fs
-        .readFileSync(site.accessLog, 'utf8')
-        .split('\n')
-        .filter((l) => /" 5\d\d /.test(l));
+      // the 503s of the missing-ini test are expected: leave their part of the log out
+      const raw = fs.readFileSync(site.accessLog);
+      let kept = '';
+      let pos = 0;
+      for (const [a, b] of site.expected5xx) {
+        kept += raw.subarray(pos, a).toString('utf8');
+        pos = b;
+      }
+      kept += raw.subarray(pos).toString('utf8');
+      const five = kept.split('\n').filter((l) => /" 5\d\d /.test(l));
       assert.deepEqual(five, []);
     });
   });
