@@ -235,6 +235,8 @@ CustomLog /var/log/apache2/access.log timed
   FcgidProcessTableFile /run/apache2/fcgid_shm
   FcgidMaxProcessesPerClass 4
   FcgidMinProcessesPerClass 0
+  # marks the workers for tools/cinto-dev's clean-up (the Define on Apache's command line; suexec drops it)
+  FcgidInitialEnv CINTO_RUN \${CINTO_RUN}
 </IfModule>
 
 <Directory />
@@ -384,7 +386,9 @@ class Site {
 
   async spawnApache() {
     const out = fs.openSync(this.launchLog, 'a');
-    const child = spawn(path.join(HERE, 'chroot-apache.sh'), [this.root, this.run, this.dbSocket], {
+    // the Define puts the run folder on Apache's command line, where tools/cinto-dev's clean-up
+    // finds leftovers of a test process killed outright
+    const child = spawn(path.join(HERE, 'chroot-apache.sh'), [this.root, this.run, this.dbSocket, '-C', `Define CINTO_RUN ${this.run}`], {
       stdio: ['ignore', out, out],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
     });
