@@ -122,7 +122,10 @@ const liveSites = new Set();
 // The test process is going away without after() (a crash, a signal): take Apache and
 // everything it started along; the mount namespace goes with the last of them.
 process.on('exit', () => {
-  for (const site of liveSites) site.killAll();
+  for (const site of liveSites) {
+    site.killAll();
+    if (site.run && !process.env.CINTO_TEST_KEEP) fs.rmSync(site.run, { recursive: true, force: true });
+  }
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => process.exit(128 + os.constants.signals[sig]));

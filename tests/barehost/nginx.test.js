@@ -130,7 +130,12 @@ class Recipe {
       dir = fs.mkdtempSync('/tmp/cnginx-');
     }
     this.dir = dir;
-    process.on('exit', () => this.killAll());
+    process.on('exit', () => {
+      this.killAll();
+      restoreModes();
+      if (!process.env.CINTO_TEST_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
     const srv = path.join(dir, 'srv/cinto');
     const run = path.join(dir, 'run/cinto');
     const conf = path.join(dir, 'conf');
