@@ -1,4 +1,5 @@
-lib_libcinto_la_SOURCES += lib/storage/storage.h lib/storage/common.c lib/storage/mariadb.c
+lib_libcinto_la_SOURCES += lib/storage/storage.h lib/storage/common.c lib/storage/mariadb.c \
+	lib/storage/auth_plugins.c lib/storage/auth_plugins.h
 nodist_lib_libcinto_la_SOURCES += lib/storage/migrations.c
 BUILT_SOURCES += lib/storage/migrations.c
 CLEANFILES += lib/storage/migrations.c
@@ -6,3 +7,11 @@ EXTRA_DIST += lib/storage/gen-migrations.sh
 lib/storage/migrations.c: $(srcdir)/lib/storage/gen-migrations.sh $(srcdir)/sql/*.sql
 	$(AM_V_GEN)$(MKDIR_P) lib/storage && \
 	sh $(srcdir)/lib/storage/gen-migrations.sh $(srcdir)/sql > $@.tmp && mv $@.tmp $@
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_dbauth
+TESTS += tests/unit/test_dbauth
+tests_unit_test_dbauth_SOURCES = tests/unit/test_dbauth.c
+tests_unit_test_dbauth_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_dbauth_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS) $(SODIUM_LIBS)
+endif

@@ -7,6 +7,7 @@
  * fragments chosen by flags and kept in a small cache keyed by their text. */
 #include "util/log.h"
 #include "storage/storage.h"
+#include "storage/auth_plugins.h"
 
 #include <errno.h>
 #include <mysql.h>
@@ -212,7 +213,7 @@ static int connect_db(mdb *db)
 {
     if (db->conn)
         return CINTO_ST_OK;
-    MYSQL *m = mysql_init(NULL);
+    MYSQL *m = cinto_mysql_init();
     if (!m)
         return CINTO_ST_NOMEM;
     unsigned timeout = 3, rw_timeout = 30;
