@@ -45,12 +45,14 @@ const READY_MS = 30000;
 const CINTO_LIBS = /^lib(mariadb|mysqlclient|json-c|fcgi|sodium|cinto)[^/]*\.so/;
 
 // Ways a host runs the program. suexec: SuexecUserGroup in the vhost, the program runs as the
-// customer; fcgid false: no mod_fcgid, so the .htaccess falls back to plain CGI (mod_cgid).
+// customer; fcgid false: no mod_fcgid, so the .htaccess falls back to plain CGI (mod_cgid
+// under the event MPM, mod_cgi under prefork, as on hosts that run mod_php).
 const MODES = [
   { name: 'mod_fcgid + suexec', fcgid: true, suexec: true },
   { name: 'mod_fcgid', fcgid: true, suexec: false },
   { name: 'plain CGI', fcgid: false, suexec: false },
   { name: 'suexec + CGI', fcgid: false, suexec: true },
+  { name: 'plain CGI (prefork, mod_cgi)', fcgid: false, suexec: false, prefork: true },
 ];
 
 function skipReason() {
@@ -209,7 +211,7 @@ LogLevel warn
 User www-data
 Group www-data
 
-LoadModule mpm_event_module ${mod}/mod_mpm_event.so
+LoadModule ${mode.prefork ? `mpm_prefork_module ${mod}/mod_mpm_prefork.so` : `mpm_event_module ${mod}/mod_mpm_event.so`}
 LoadModule authz_core_module ${mod}/mod_authz_core.so
 LoadModule authz_host_module ${mod}/mod_authz_host.so
 LoadModule authn_core_module ${mod}/mod_authn_core.so
@@ -218,15 +220,23 @@ LoadModule dir_module ${mod}/mod_dir.so
 LoadModule env_module ${mod}/mod_env.so
 LoadModule setenvif_module ${mod}/mod_setenvif.so
 LoadModule rewrite_module ${mod}/mod_rewrite.so
-${mode.fcgid ? `LoadModule fcgid_module ${mod}/mod_fcgid.so` : `LoadModule cgid_module ${mod}/mod_cgid.so`}
+${mode.fcgid ? `LoadModule fcgid_module ${mod}/mod_fcgid.so` : mode.prefork ? `LoadModule cgi_module ${mod}/mod_cgi.so` : `LoadModule cgid_module ${mod}/mod_cgid.so`}
 ${mode.suexec ? `LoadModule suexec_module ${mod}/mod_suexec.so` : '# no suexec: programs run as www-data'}
 
-StartServers 1
-ServerLimit 4
-ThreadsPerChild 16
-MaxRequestWorkers 64
-MinSpareThreads 16
-MaxSpareThreads 48
+<IfModule mpm_event_module>
+  StartServers 1
+  ServerLimit 4
+  ThreadsPerChild 16
+  MaxRequestWorkers 64
+  MinSpareThreads 16
+  MaxSpareThreads 48
+</IfModule>
+<IfModule mpm_prefork_module>
+  StartServers 2
+  MinSpareServers 1
+  MaxSpareServers 8
+  MaxRequestWorkers 32
+</IfModule>
 TypesConfig /etc/mime.types
 LogFormat "%h %u %t \\"%r\\" %>s %b %D" timed
 CustomLog /var/log/apache2/access.log timed
@@ -346,7 +356,8 @@ class Site {
     this.settings = {
       ...DEFAULT_SETTINGS,
       'kinto.userid_hmac_secret': this.hmacSecret,
-      'kinto.storage_url': `mysql://${dbUser}:${dbPassword}@localhost/${dbName}?unix_socket=/run/mysqld/mysqld.sock`,
+      // "localhost" without a socket: the default one, /run/mysqld/mysqld.sock, as on most hosts
+      'kinto.storage_url': `mysql://${dbUser}:${dbPassword}@localhost/${dbName}`,
     };
     this.dbSocket = db.socket;
     const scratch = process.env.CINTO_TEST_TMP || os.tmpdir();
@@ -394,6 +405,8 @@ class Site {
     const child = spawn(path.join(HERE, 'chroot-apache.sh'), [this.root, this.run, this.dbSocket, '-C', `Define CINTO_RUN ${this.run}`], {
       stdio: ['ignore', out, out],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C' },
+      // a process group of its own: the prefork MPM signals its whole group when it stops
+      detached: true,
     });
     fs.closeSync(out);
     const st = procStat(child.pid);
