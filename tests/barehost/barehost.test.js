@@ -144,6 +144,18 @@ async function freePort() {
   });
 }
 
+// An error of a failed test with the logs of the run added after its message (the reporter
+// prints the stack, which carries the message as it was when the error was made).
+function withLogs(e, logs) {
+  if (!e || typeof e !== 'object') return e;
+  e.message = `${e.message}${logs}`;
+  if (typeof e.stack === 'string') {
+    const at = e.stack.search(/\n\s+at /);
+    e.stack = at < 0 ? `${e.stack}${logs}` : `${e.stack.slice(0, at)}${logs}${e.stack.slice(at)}`;
+  }
+  return e;
+}
+
 function tail(file, lines = 25) {
   try {
     const text = fs.readFileSync(file, 'utf8').trimEnd();
@@ -536,8 +548,7 @@ for (const suite of SUITES) {
           try {
             await fn();
           } catch (e) {
-            if (e && typeof e === 'object') e.message = `${e.message}${site.logs()}`;
-            throw e;
+            throw withLogs(e, site.logs());
           }
         });
       before(async () => {

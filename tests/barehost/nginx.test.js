@@ -73,6 +73,18 @@ const alive = (p) => {
 };
 const track = (pid) => ({ pid, starttime: procStat(pid)?.starttime });
 
+// An error of a failed test with the logs of the run added after its message (the reporter
+// prints the stack, which carries the message as it was when the error was made).
+function withLogs(e, logs) {
+  if (!e || typeof e !== 'object') return e;
+  e.message = `${e.message}${logs}`;
+  if (typeof e.stack === 'string') {
+    const at = e.stack.search(/\n\s+at /);
+    e.stack = at < 0 ? `${e.stack}${logs}` : `${e.stack.slice(0, at)}${logs}${e.stack.slice(at)}`;
+  }
+  return e;
+}
+
 function tail(file, lines = 25) {
   try {
     const text = fs.readFileSync(file, 'utf8').trimEnd();
@@ -277,8 +289,7 @@ describe("nginx + spawn-fcgi, as the README's recipe says", { skip: SKIP || fals
       try {
         await fn();
       } catch (e) {
-        if (e && typeof e === 'object') e.message = `${e.message}${site.logs()}`;
-        throw e;
+        throw withLogs(e, site.logs());
       }
     });
   before(async () => {
