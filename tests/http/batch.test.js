@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
+import { portableTests } from './lib/portable.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -38,6 +39,10 @@ before(async () => {
 after(async () => {
   await Promise.all([srv?.stop(), lim?.stop()]);
 });
+
+// BATCH-2 (subrequests in order), BATCH-3 / SYNC-6 (409 rolls back): shared with the deployment
+// tests (lib/portable.js)
+portableTests('batch', () => srv);
 
 // --- helpers -------------------------------------------------------------
 
@@ -356,52 +361,6 @@ test('BATCH-1 authentication: none needed for the envelope; each subrequest auth
 
 // --- BATCH-2 -------------------------------------------------------------
 
-test('BATCH-2 subrequests run in order; one entry per request {status, path (with /v1, no query), headers, body}', async () => {
-  const { R } = await fixture();
-  const subs = await run(
-    {
-      requests: [
-        { method: 'PUT', path: `${R}/a`, body: { data: { n: 1 } } },
-        { path: `${R}/a` },
-        { method: 'PATCH', path: `${R}/a`, body: { data: { n: 2 } } },
-        { path: `${R}/a` },
-        { method: 'DELETE', path: `${R}/a` },
-        { path: `${R}/a` },
-        { path: '/' },
-        { method: 'PUT', path: `/v1${R}/b`, body: { data: { n: 3 } } },
-        { method: 'POST', path: R, body: { data: { n: 4 } } },
-        { path: `${R}?_sort=n` },
-      ],
-    },
-    { auth: OWNER },
-  );
-  assert.deepEqual(statuses(subs), [201, 200, 200, 200, 200, 404, 200, 201, 201, 200], JSON.stringify(subs));
-  for (const s of subs) {
-    assert.deepEqual(Object.keys(s).sort(), ['body', 'headers', 'path', 'status'], JSON.stringify(s));
-    assert.equal(typeof s.status, 'number');
-    assert.ok(s.headers && typeof s.headers === 'object' && !Array.isArray(s.headers), JSON.stringify(s));
-    for (const [k, v] of Object.entries(s.headers)) assert.equal(typeof v, 'string', `header ${k} of ${JSON.stringify(s)}`);
-    assert.match(hdr(s, 'content-type') ?? '', /^application\/json/, JSON.stringify(s));
-  }
-  assert.deepEqual(subs.map((s) => s.path), [
-    `/v1${R}/a`, `/v1${R}/a`, `/v1${R}/a`, `/v1${R}/a`, `/v1${R}/a`, `/v1${R}/a`, '/v1/', `/v1${R}/b`, `/v1${R}`, `/v1${R}`,
-  ]);
-  assert.equal(subs[0].body.data.n, 1);
-  assert.equal(hdr(subs[0], 'etag'), `"${subs[0].body.data.last_modified}"`);
-  assert.deepEqual(subs[1].body.data, subs[0].body.data);
-  assert.equal(subs[2].body.data.n, 2);
-  assert.deepEqual(subs[3].body.data, subs[2].body.data, 'a later subrequest sees the earlier write');
-  assert.deepEqual(subs[4].body.data, { id: 'a', last_modified: subs[4].body.data.last_modified, deleted: true });
-  expectSubError(subs[5], 404, 110);
-  assert.equal(subs[6].body.settings.batch_max_requests, 25);
-  assert.equal(subs[6].body.user.id, ids.owner);
-  const post = subs[8].body.data;
-  assert.equal(post.n, 4);
-  assert.deepEqual(subs[9].body.data.map((o) => o.n), [3, 4]);
-  assert.equal(hdr(subs[9], 'etag'), `"${post.last_modified}"`);
-  assert.deepEqual(await listIds(R), ['b', post.id].sort());
-});
-
 test('BATCH-2 the querystring is kept in the subrequest (filters, sort, limit, bulk delete)', async () => {
   const { R } = await fixture();
   for (const [id, title] of [['x1', 'c'], ['x2', 'a'], ['x3', 'b']]) {
@@ -615,54 +574,6 @@ test('BATCH-3 4xx subrequests are reported in place and the batch continues; eve
   assert.equal((await get(`${R}/ok1`)).data.v, 1);
   assert.deepEqual((await get(`${R}/ok2`)).data, subs[12].body.data);
   await absent(`${B}/collections/nope`);
-});
-
-test('BATCH-3 / SYNC-6 a 409 inside a batch rolls back the WHOLE batch: 409 errno 122 + Retry-After, nothing stored (D9)', async () => {
-  const { B, C, R, R2 } = await fixture();
-  const r0 = (await must(req(srv, 'PUT', `${R}/r0`, { auth: OWNER, body: { data: { v: 0 } } }), 201)).json.data;
-  const r1 = (await must(req(srv, 'PUT', `${R}/r1`, { auth: OWNER, body: { data: { v: 1 } } }), 201)).json.data;
-  const r2 = (await must(req(srv, 'PUT', `${R}/r2`, { auth: OWNER, body: { data: { v: 2 } } }), 201)).json.data;
-  const etagR = await listEtag(R);
-  const etagR2 = await listEtag(R2);
-  const etagColls = await listEtag(`${B}/collections`);
-  assert.equal(etagR, `"${r2.last_modified}"`);
-  const requests = [
-    { method: 'PUT', path: `${R2}/x`, body: { data: { v: 1 } } },
-    { method: 'PUT', path: `${R}/y`, body: { data: { v: 1 } } },
-    { method: 'PATCH', path: `${R}/r2`, body: { data: { v: 22 } } },
-    { method: 'DELETE', path: `${R}/r1` },
-    { method: 'PUT', path: `${C}3`, body: { data: {} } },
-    { path: `${R}/missing` }, // a 4xx before the conflict changes nothing
-    // forced past value equal to r0's timestamp: duplicate in the list (01 §1.7 item 4)
-    { method: 'PUT', path: `${R}/dup`, body: { data: { last_modified: r0.last_modified } } },
-    { method: 'PUT', path: `${R}/z`, body: { data: {} } },
-  ];
-  const r = await batch({ requests }, { auth: OWNER });
-  expectError(r, 409, 122, { message: 'Integrity constraint violated, please retry.' });
-  assert.equal(r.json.responses, undefined, 'no responses list: the batch failed as a whole');
-  assert.match(r.headers.get('retry-after') ?? '', /^\d+$/, 'Retry-After on 409 (HDR-2)');
-  // nothing of the batch is stored
-  assert.deepEqual((await get(`${R}/r1`)).data, r1);
-  assert.deepEqual((await get(`${R}/r2`)).data, r2);
-  for (const p of [`${R2}/x`, `${R}/y`, `${R}/dup`, `${R}/z`]) await absent(p);
-  await absent(`${C}3`);
-  assert.deepEqual((await get(`${R}/r0`)).data, r0);
-  assert.deepEqual(await listIds(R), ['r0', 'r1', 'r2']);
-  assert.deepEqual(await listIds(R2), []);
-  assert.equal(await listEtag(R), etagR, 'records list timestamp unchanged');
-  assert.equal(await listEtag(R2), etagR2, 'other list timestamp unchanged');
-  assert.equal(await listEtag(`${B}/collections`), etagColls, 'collections list timestamp unchanged');
-  const since = await must(req(srv, 'GET', `${R}?_since=0`, { auth: OWNER }), 200);
-  assert.deepEqual(since.json.data.map((o) => o.id).sort(), ['r0', 'r1', 'r2'], 'no tombstone either');
-  // The same batch without the conflicting write succeeds, and what it lists is durable.
-  const okReqs = requests.filter((q) => !q.path.endsWith('/dup'));
-  const subs = await run({ requests: okReqs }, { auth: OWNER });
-  assert.deepEqual(statuses(subs), [201, 201, 200, 200, 201, 404, 201]);
-  for (const [i, s] of subs.entries()) {
-    if (s.status >= 400 || okReqs[i].method === 'DELETE') continue;
-    assert.deepEqual((await get(s.path.replace(/^\/v1/, ''))).data, s.body.data, `durable: ${s.path}`);
-  }
-  await absent(`${R}/r1`);
 });
 
 test('BATCH-3 a subrequest refused with 4xx leaves nothing behind (object, ACL, list timestamps) while the others commit', async () => {

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
+import { portableTests } from './lib/portable.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -24,9 +25,11 @@ before(async () => {
 });
 after(async () => { await Promise.all([S0?.stop(), S5?.stop(), S7?.stop()]); });
 
+// LIST-1, LIST-12 (filters), LIST-16 (Next-Page): shared with the deployment tests (lib/portable.js)
+portableTests('lists', () => S0);
+
 // --- helpers -------------------------------------------------------------
 
-const etagOf = (r) => Number((r.headers.get('etag') ?? '').replace(/"/g, ''));
 const idsOf = (r) => r.json.data.map((o) => o.id);
 
 // A collection with `n` records created one after another; returns the path and the records.
@@ -54,71 +57,7 @@ async function allPages(srv, path, max = 50) {
 
 // --- LIST-1 --------------------------------------------------------------
 
-test('LIST-1 plural GET: {data}, newest first, tombstones excluded, ETag = T(list) whatever the filter', async () => {
-  const { R, recs } = await collection(S0, 5);
-  const del = await must(req(S0, 'DELETE', `${R}/r02`, { auth: OWNER }), 200);
-  const T = del.json.data.last_modified;
-  const l = await must(req(S0, 'GET', R, { auth: OWNER }), 200);
-  assert.deepEqual(Object.keys(l.json), ['data']);
-  assert.deepEqual(idsOf(l), ['r04', 'r03', 'r01', 'r00']);
-  assert.deepEqual(l.json.data[0], recs[4]);
-  assert.equal(etagOf(l), T);
-  assert.equal(l.headers.get('total-objects'), null, 'GET carries no Total-* headers');
-  assert.equal(l.headers.get('total-records'), null);
-  const f = await must(req(S0, 'GET', `${R}?i=99`, { auth: OWNER }), 200);
-  assert.deepEqual(f.json.data, []);
-  assert.equal(etagOf(f), T);
-  const h = await must(req(S0, 'HEAD', R, { auth: OWNER }), 200);
-  assert.equal(h.text, '');
-  assert.equal(h.headers.get('total-objects'), '4');
-  assert.equal(etagOf(h), T);
-  // the same order rule for buckets' collections and groups
-  const b = uid('o');
-  await must(req(S0, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);
-  for (const c of ['z', 'a', 'm']) await must(req(S0, 'PUT', `/buckets/${b}/collections/${c}`, { auth: OWNER, body: {} }), 201);
-  for (const g of ['z', 'a', 'm']) await must(req(S0, 'PUT', `/buckets/${b}/groups/${g}`, { auth: OWNER, body: {} }), 201);
-  assert.deepEqual(idsOf(await req(S0, 'GET', `/buckets/${b}/collections`, { auth: OWNER })), ['m', 'a', 'z']);
-  assert.deepEqual(idsOf(await req(S0, 'GET', `/buckets/${b}/groups`, { auth: OWNER })), ['m', 'a', 'z']);
-});
-
 // --- LIST-12 -------------------------------------------------------------
-
-test('LIST-12 _since / _before / _to / last_modified filters include tombstones; ETag stays T(list)', async () => {
-  const { R, recs } = await collection(S0, 4);
-  const [t1, , t3, t4] = recs.map((r) => r.last_modified);
-  const t5 = (await must(req(S0, 'DELETE', `${R}/r01`, { auth: OWNER }), 200)).json.data.last_modified;
-  const t6 = (await must(req(S0, 'PATCH', `${R}/r00`, { auth: OWNER, body: { data: { u: 1 } } }), 200)).json.data.last_modified;
-  assert.ok(t1 < t3 && t3 < t4 && t4 < t5 && t5 < t6);
-  const tomb = { id: 'r01', last_modified: t5, deleted: true };
-  const get = async (qs) => must(req(S0, 'GET', `${R}?${qs}`, { auth: OWNER }), 200);
-  let r = await get(`_since=${t3}`);
-  assert.deepEqual(idsOf(r), ['r00', 'r01', 'r03']);
-  assert.deepEqual(r.json.data[1], tomb);
-  assert.equal(etagOf(r), t6);
-  assert.deepEqual(idsOf(await get(`_since="${t3}"`)), ['r00', 'r01', 'r03'], 'quoted ETag form accepted');
-  assert.deepEqual(idsOf(await get(`_since=%22${t3}%22`)), ['r00', 'r01', 'r03']);
-  assert.deepEqual(idsOf(await get(`_before=${t4}`)), ['r02']);
-  assert.deepEqual(idsOf(await get(`_since=${t3}&_before=${t6}`)), ['r01', 'r03']);
-  assert.deepEqual(idsOf(await get(`gt_last_modified=${t3}`)), ['r00', 'r01', 'r03']);
-  assert.deepEqual(idsOf(await get(`min_last_modified=${t5}`)), ['r00', 'r01']);
-  assert.deepEqual(idsOf(await get(`lt_last_modified=${t6}&gt_last_modified=${t4}`)), ['r01']);
-  assert.deepEqual((await get(`last_modified=${t5}`)).json.data, [tomb]);
-  assert.deepEqual((await get('_since=0&deleted=true')).json.data, [tomb]);
-  assert.deepEqual(idsOf(await get('_since=0')), ['r00', 'r01', 'r03', 'r02']);
-  const empty = await get(`_since=${t6}`);
-  assert.deepEqual(empty.json.data, []);
-  assert.equal(etagOf(empty), t6);
-  // _to: deprecated alias of _before, with an Alert header
-  const to = await get(`_to=${t4}`);
-  assert.deepEqual(idsOf(to), ['r02']);
-  const alert = JSON.parse(to.headers.get('alert') ?? 'null');
-  assert.equal(alert?.code, 'soft-eol');
-  assert.equal(alert.message, '_to is now deprecated, you should use _before instead');
-  // HEAD never counts tombstones
-  const h = await must(req(S0, 'HEAD', `${R}?_since=0`, { auth: OWNER }), 200);
-  assert.equal(h.headers.get('total-objects'), '3');
-  assert.equal(h.headers.get('total-records'), '3');
-});
 
 test('LIST-12 invalid _since / _before values → 400 errno 107 (errata wording)', async () => {
   const { R } = await collection(S0, 1);
@@ -202,33 +141,6 @@ test('LIST-15 kinto.storage_max_fetch_size caps a page even without paginate_by'
 });
 
 // --- LIST-16 -------------------------------------------------------------
-
-test('LIST-16 Next-Page: absolute URL, original parameters kept in order, _limit/_token set; last page has none', async () => {
-  const { b, R } = await collection(S0, 12);
-  const pages = await allPages(S0, `${R}?_expected=42&_limit=5&_sort=-last_modified&_cb=x%20y`);
-  assert.deepEqual(pages.map((p) => p.json.data.length), [5, 5, 2]);
-  for (const p of pages.slice(0, -1)) {
-    const np = p.headers.get('next-page');
-    assert.ok(np.startsWith(`${S0.url}/buckets/${b}/collections/c/records?`), np);
-    const u = new URL(np);
-    assert.deepEqual([...u.searchParams.keys()], ['_expected', '_limit', '_sort', '_cb', '_token']);
-    assert.equal(u.searchParams.get('_expected'), '42');
-    assert.equal(u.searchParams.get('_limit'), '5');
-    assert.equal(u.searchParams.get('_cb'), 'x y');
-    assert.ok(u.searchParams.get('_token'));
-  }
-  assert.equal(pages.at(-1).headers.get('next-page'), null);
-  const all = pages.flatMap((p) => p.json.data);
-  assert.equal(new Set(all.map((o) => o.id)).size, 12);
-  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].last_modified > all[i].last_modified, 'order kept across pages');
-  // _limit and _token are appended when absent from the original query
-  const one = await must(req(S0, 'GET', `${R}?_sort=id&_limit=4`, { auth: OWNER }), 200);
-  const second = await must(req(S0, 'GET', one.headers.get('next-page'), { auth: OWNER }), 200);
-  assert.deepEqual([...new URL(second.headers.get('next-page')).searchParams.keys()], ['_sort', '_limit', '_token']);
-  // GET tokens can be replayed
-  const again = await must(req(S0, 'GET', one.headers.get('next-page'), { auth: OWNER }), 200);
-  assert.deepEqual(again.json.data, second.json.data);
-});
 
 test('LIST-16 paginating gives the same sequence as one big page, for several sorts and filters', async () => {
   const titles = ['b', 'a', null, 'c', 'a', undefined, 'b', 'a', 'c', undefined, 'b', 'a'];

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
+import { portableTests } from './lib/portable.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -28,6 +29,9 @@ before(async () => {
   }
 });
 after(async () => { await srv?.stop(); });
+
+// OBJ-4, OBJ-5, OBJ-14, OBJ-16: shared with the deployment tests (lib/portable.js)
+portableTests('objects', () => srv);
 
 // --- helpers -------------------------------------------------------------
 
@@ -212,52 +216,6 @@ test('OBJ-3 HEAD on an object is GET without a body', async () => {
 });
 
 // --- OBJ-4 / OBJ-5 -------------------------------------------------------
-
-test('OBJ-4 envelopes: {data, permissions} for objects, {data: [...]} for lists, DELETE has data only', async () => {
-  const { B, C, R } = await fixture();
-  const created = await must(req(srv, 'POST', R, { auth: OWNER, body: { data: { title: 'hello' }, permissions: { read: ['system.Everyone'] } } }), 201);
-  assert.deepEqual(Object.keys(created.json).sort(), ['data', 'permissions']);
-  const d = created.json.data;
-  assert.equal(d.title, 'hello');
-  assert.equal(typeof d.id, 'string');
-  assert.equal(typeof d.last_modified, 'number');
-  assert.deepEqual(Object.keys(d).sort(), ['id', 'last_modified', 'title']);
-  assert.deepEqual(created.json.permissions.read, ['system.Everyone']);
-  assert.deepEqual(created.json.permissions.write, [ids.owner]);
-  for (const path of [B, C, `${R}/${d.id}`]) {
-    const g = await must(req(srv, 'GET', path, { auth: OWNER }), 200);
-    assert.deepEqual(Object.keys(g.json).sort(), ['data', 'permissions']);
-    assert.ok(g.json.permissions.write.includes(ids.owner));
-  }
-  const list = await must(req(srv, 'GET', R, { auth: OWNER }), 200);
-  assert.deepEqual(Object.keys(list.json), ['data']);
-  assert.deepEqual(list.json.data, [d]);
-  const del = await must(req(srv, 'DELETE', `${R}/${d.id}`, { auth: OWNER }), 200);
-  assert.deepEqual(Object.keys(del.json), ['data']);
-  // Only names with at least one principal appear; no duplicates.
-  const p = await must(req(srv, 'PUT', `${R}/dup`, { auth: OWNER, body: { data: {}, permissions: { read: [ids.alice, ids.alice], write: [] } } }), 201);
-  assert.deepEqual(p.json.permissions.read, [ids.alice]);
-  assert.deepEqual(p.json.permissions.write, [ids.owner]);
-  assert.deepEqual(Object.keys(p.json.permissions).sort(), ['read', 'write']);
-});
-
-test('OBJ-5 status codes: POST 201/200, PUT 201/200 (201 over a tombstone), PATCH 200, DELETE 200', async () => {
-  const { R } = await fixture();
-  const p1 = await must(req(srv, 'POST', R, { auth: OWNER, body: { data: { id: 'p', v: 1 } } }), 201);
-  const p2 = await must(req(srv, 'POST', R, { auth: OWNER, body: { data: { id: 'p', v: 2 } } }), 200);
-  assert.deepEqual(p2.json.data, p1.json.data, 'POST on an existing id returns it unchanged');
-  await must(req(srv, 'PUT', `${R}/q`, { auth: OWNER, body: { data: { v: 1 } } }), 201);
-  await must(req(srv, 'PUT', `${R}/q`, { auth: OWNER, body: { data: { v: 2 } } }), 200);
-  await must(req(srv, 'PATCH', `${R}/q`, { auth: OWNER, body: { data: { w: 3 } } }), 200);
-  await must(req(srv, 'DELETE', `${R}/q`, { auth: OWNER }), 200);
-  await must(req(srv, 'PUT', `${R}/q`, { auth: OWNER, body: { data: { v: 4 } } }), 201);
-  await must(req(srv, 'DELETE', `${R}/q`, { auth: OWNER }), 200);
-  await must(req(srv, 'POST', R, { auth: OWNER, body: { data: { id: 'q' } } }), 201);
-  const bulk = await must(req(srv, 'DELETE', R, { auth: OWNER }), 200);
-  assert.deepEqual(bulk.json.data.map((t) => t.id).sort(), ['p', 'q']);
-  const empty = await must(req(srv, 'DELETE', R, { auth: OWNER }), 200);
-  assert.deepEqual(empty.json.data, []);
-});
 
 // --- OBJ-6 / OBJ-7 -------------------------------------------------------
 
@@ -633,22 +591,6 @@ test('OBJ-13 order of checks: negotiation (415/406) before auth, auth before bod
 
 // --- OBJ-14 --------------------------------------------------------------
 
-test('OBJ-14 GET a single object, _fields projection, 404 errno 110 with details and no message', async () => {
-  const { B, R } = await fixture();
-  const rec = await putRecord(R, 'r1', { title: 't', body: 'b', address: { city: 'Paris', zip: '75' }, n: 1 });
-  const g = await must(req(srv, 'GET', `${R}/r1?foo=bar&_since=abc`, { auth: OWNER }), 200);
-  assert.deepEqual(g.json.data, rec);
-  const f = await must(req(srv, 'GET', `${R}/r1?_fields=title,address.city`, { auth: OWNER }), 200);
-  assert.deepEqual(f.json.data, { id: 'r1', last_modified: rec.last_modified, title: 't', address: { city: 'Paris' } });
-  const f2 = await must(req(srv, 'GET', `${R}/r1?_fields=missing,n`, { auth: OWNER }), 200);
-  assert.deepEqual(f2.json.data, { id: 'r1', last_modified: rec.last_modified, n: 1 });
-  const nf = await req(srv, 'GET', `${R}/nope`, { auth: OWNER });
-  expectError(nf, 404, 110, { error: 'Not Found', details: { id: 'nope', resource_name: 'record' } });
-  assert.equal('message' in nf.json, false, 'no message on 404 errno 110');
-  expectError(await req(srv, 'GET', `${B}/collections/zzz`, { auth: OWNER }), 404, 110, { details: { id: 'zzz', resource_name: 'collection' } });
-  expectError(await req(srv, 'GET', `${B}/groups/zzz`, { auth: OWNER }), 404, 110, { details: { id: 'zzz', resource_name: 'group' } });
-});
-
 // --- OBJ-15 / OBJ-16 -----------------------------------------------------
 
 test('OBJ-15 tombstones: invisible to GET/list/count, listed with _since, re-creation over them is 201', async () => {
@@ -676,24 +618,6 @@ test('OBJ-15 tombstones: invisible to GET/list/count, listed with _since, re-cre
   const s2 = await must(req(srv, 'GET', `${R}?_since=0`, { auth: OWNER }), 200);
   assert.equal(s2.json.data.filter((o) => o.id === 'del').length, 1);
   assert.equal(s2.json.data.find((o) => o.id === 'del').deleted, undefined);
-});
-
-test('OBJ-16 DELETE returns the tombstone; deleting again gives 404', async () => {
-  const { B, C, R } = await fixture();
-  await putRecord(R, 'r1', { x: 1 });
-  const d = await must(req(srv, 'DELETE', `${R}/r1`, { auth: OWNER }), 200);
-  assert.equal(d.json.data.id, 'r1');
-  assert.equal(d.json.data.deleted, true);
-  checkStamp(d, d.json.data.last_modified);
-  expectError(await req(srv, 'DELETE', `${R}/r1`, { auth: OWNER }), 404, 110, { details: { id: 'r1', resource_name: 'record' } });
-  await must(req(srv, 'PUT', `${B}/groups/g`, { auth: OWNER, body: { data: { members: [] } } }), 201);
-  const dg = await must(req(srv, 'DELETE', `${B}/groups/g`, { auth: OWNER }), 200);
-  assert.deepEqual(Object.keys(dg.json.data).sort(), ['deleted', 'id', 'last_modified']);
-  expectError(await req(srv, 'DELETE', `${B}/groups/g`, { auth: OWNER }), 404, 110, { details: { id: 'g', resource_name: 'group' } });
-  const dc = await must(req(srv, 'DELETE', C, { auth: OWNER }), 200);
-  assert.equal(dc.json.data.deleted, true);
-  const db = await must(req(srv, 'DELETE', B, { auth: OWNER }), 200);
-  assert.equal(db.json.data.deleted, true);
 });
 
 // --- OBJ-17 --------------------------------------------------------------

@@ -395,6 +395,24 @@ export async function dbQuery(target, sql) {
   return (await sharedDb()).query(sql, target || undefined);
 }
 
+// A fresh database with a user of its own that may do anything in it, as a hosting control
+// panel makes them, on `db` (default: the shared MariaDB). Returns { db, dbName, dbUser,
+// dbPassword, drop() }.
+export async function createDatabase(db) {
+  db = db || (await sharedDb());
+  const dbName = randomName('t_');
+  const dbUser = dbName;
+  const dbPassword = crypto.randomBytes(12).toString('hex');
+  await db.query(
+    `CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;` +
+      `CREATE USER '${dbUser}'@'localhost' IDENTIFIED BY '${dbPassword}';` +
+      `GRANT ALL ON \`${dbName}\`.* TO '${dbUser}'@'localhost';`,
+  );
+  const drop = () =>
+    db.query(`DROP DATABASE IF EXISTS \`${dbName}\`; DROP USER IF EXISTS '${dbUser}'@'localhost';`).catch(() => {});
+  return { db, dbName, dbUser, dbPassword, drop };
+}
+
 // ---------------------------------------------------------------------------------------------
 // ini and lighttpd configuration
 
@@ -613,14 +631,7 @@ export async function startServer(opts = {}) {
   const readyTimeout = opts.timeout ?? (Object.keys(san).length ? 90000 : 30000);
 
   const db = privateDb ? await startDatabase() : await sharedDb();
-  const dbName = randomName('t_');
-  const dbUser = dbName;
-  const dbPassword = crypto.randomBytes(12).toString('hex');
-  await db.query(
-    `CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;` +
-      `CREATE USER '${dbUser}'@'localhost' IDENTIFIED BY '${dbPassword}';` +
-      `GRANT ALL ON \`${dbName}\`.* TO '${dbUser}'@'localhost';`,
-  );
+  const { dbName, dbUser, dbPassword } = await createDatabase(db);
   const storageUrl = `mysql://${dbUser}:${dbPassword}@localhost/${dbName}?unix_socket=${db.socket}`;
 
   const dir = fs.mkdtempSync(path.join(scratchBase(), 'srv-'));
