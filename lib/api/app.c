@@ -6,6 +6,7 @@
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/resource.h"
 #include "api/router.h"
 #include "plugins/default_bucket.h"
 
@@ -47,6 +48,8 @@ void cinto_app_free(cinto_app *app)
         cinto_strv_free(app->grants[i].principals);
     }
     free(app->grants);
+    free(app->routes);
+    free(app->route_disabled);
     cinto_strv_free(app->cfg.cors_origins);
     cinto_settings_free(app->cfg.raw);
     free(app->binary_dir);
@@ -60,39 +63,42 @@ static const char *str_setting(cinto_settings *s, const char *key, const char *d
 }
 
 /* kinto.{plural|object}_{resource}_{method}_enabled = false removes one
- * method of one endpoint (spec 01 §1.3 item 4); read once into a mask per
- * endpoint. HEAD follows GET. */
-static void load_disabled_methods(cinto_config *c, cinto_settings *s)
+ * method of one resource endpoint (spec 01 §1.3 item 4); read once into a
+ * mask per route. HEAD follows GET. */
+static unsigned disabled_methods(cinto_settings *s, const cinto_route_def *def)
 {
-    static const struct {
-        const char *type, *resource;
-    } names[CINTO_EP_COUNT] = {
-        [CINTO_EP_BUCKETS] = {"plural", "bucket"},
-        [CINTO_EP_BUCKET] = {"object", "bucket"},
-        [CINTO_EP_GROUPS] = {"plural", "group"},
-        [CINTO_EP_GROUP] = {"object", "group"},
-        [CINTO_EP_COLLECTIONS] = {"plural", "collection"},
-        [CINTO_EP_COLLECTION] = {"object", "collection"},
-        [CINTO_EP_RECORDS] = {"plural", "record"},
-        [CINTO_EP_RECORD] = {"object", "record"},
-    };
-    for (int ep = 0; ep < CINTO_EP_COUNT; ep++) {
-        c->disabled_methods[ep] = 0;
-        if (!names[ep].type)
-            continue;
-        for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++) {
-            const char *name = m == CINTO_HEAD ? "get" : cinto_method_name((enum cinto_method)m);
-            char method[16], key[128];
-            size_t i = 0;
-            for (; name[i] && i < sizeof method - 1; i++)
-                method[i] = (char)tolower((unsigned char)name[i]);
-            method[i] = '\0';
-            snprintf(key, sizeof key, "%s_%s_%s_enabled", names[ep].type, names[ep].resource,
-                     method);
-            if (!cinto_settings_bool(s, key, 1))
-                c->disabled_methods[ep] |= CINTO_M(m);
-        }
+    if (def->kind < 0)
+        return 0;
+    unsigned mask = 0;
+    for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++) {
+        const char *name = m == CINTO_HEAD ? "get" : cinto_method_name((enum cinto_method)m);
+        char method[16], key[128];
+        size_t i = 0;
+        for (; name[i] && i < sizeof method - 1; i++)
+            method[i] = (char)tolower((unsigned char)name[i]);
+        method[i] = '\0';
+        snprintf(key, sizeof key, "%s_%s_%s_enabled", def->plural ? "plural" : "object",
+                 cinto_kinds[def->kind].name, method);
+        if (!cinto_settings_bool(s, key, 1))
+            mask |= CINTO_M(m);
     }
+    return mask;
+}
+
+/* The routes this worker serves, with their disabled methods. */
+static int load_routes(cinto_app *app, cinto_settings *s)
+{
+    size_t n = cinto_core_nroutes;
+    app->routes = calloc(n, sizeof *app->routes);
+    app->route_disabled = calloc(n, sizeof *app->route_disabled);
+    if (!app->routes || !app->route_disabled)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        app->routes[i] = &cinto_core_routes[i];
+        app->route_disabled[i] = disabled_methods(s, app->routes[i]);
+    }
+    app->nroutes = n;
+    return 0;
 }
 
 /* Reads the settings the request path needs into typed fields, once. */
@@ -146,7 +152,10 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     c->version_prefix_ttl = cinto_settings_int(s, "version_prefix_redirect_ttl_seconds", -1, NULL);
     c->version_json_path = str_setting(s, "version_json_path", "version.json");
     c->schema_validation = cinto_settings_bool(s, "experimental_collection_schema_validation", 0);
-    load_disabled_methods(c, s);
+    if (load_routes(app, s) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
 
     /* Authentication policies (spec 04 §4.11): only the Basic-Auth based
      * ones exist here; others are logged and ignored. */
@@ -383,7 +392,7 @@ static void global_headers(cinto_ctx *c, int cors_ok, int star)
     }
 }
 
-static void preflight(cinto_ctx *c, unsigned methods)
+static void preflight(cinto_ctx *c, unsigned methods, unsigned excluded)
 {
     const char *m = c->req->acr_method;
     if (!c->req->origin) {
@@ -397,16 +406,17 @@ static void preflight(cinto_ctx *c, unsigned methods)
     }
     int ok = 0;
     for (int i = CINTO_GET; i < CINTO_METHOD_OTHER; i++)
-        if ((methods & CINTO_M(i)) && strcmp(cinto_method_name((enum cinto_method)i), m) == 0)
+        if ((methods & ~excluded & CINTO_M(i)) &&
+            strcmp(cinto_method_name((enum cinto_method)i), m) == 0)
             ok = 1;
     if (!ok) {
         cinto_error_invalid(c, "header", "Access-Control-Request-Method", "Method not allowed");
         return;
     }
     char allow[128];
-    cinto_route_allow(methods | CINTO_M(CINTO_OPTIONS), allow, sizeof allow);
+    cinto_route_allow(c->route.def, excluded, allow, sizeof allow);
     c->resp->status = 200;
-    cinto_response_set(c->resp, "Access-Control-Allow-Methods", "%s, OPTIONS", allow);
+    cinto_response_set(c->resp, "Access-Control-Allow-Methods", "%s", allow);
     if (c->req->acr_headers)
         cinto_response_set(c->resp, "Access-Control-Allow-Headers", "%s, %s", c->req->acr_headers,
                            exposed_headers);
@@ -416,28 +426,27 @@ static void preflight(cinto_ctx *c, unsigned methods)
     cinto_response_set(c->resp, "Content-Type", "application/json");
 }
 
+/* Runs the route's handler once what the route needs is there. */
 static void dispatch(cinto_ctx *c)
 {
-    switch (c->route.ep) {
-    case CINTO_EP_ROOT:
-        cinto_handle_hello(c);
-        break;
-    case CINTO_EP_HEARTBEAT:
-        cinto_handle_heartbeat(c);
-        break;
-    case CINTO_EP_LBHEARTBEAT:
-        cinto_handle_lbheartbeat(c);
-        break;
-    case CINTO_EP_VERSION:
-        cinto_handle_version(c);
-        break;
-    case CINTO_EP_BATCH:
-        cinto_handle_batch(c);
-        break;
-    default:
-        cinto_handle_resource(c);
-        break;
+    if ((c->route.def->needs & CINTO_NEEDS_STORAGE) && !c->st) {
+        cinto_error(c, 503, CINTO_ERRNO_BACKEND,
+                    "Service temporary unavailable due to overloading or maintenance, please "
+                    "retry later.",
+                    NULL);
+        cinto_log("kinto.storage_url is not set");
+        return;
     }
+    c->route.def->handler(c);
+}
+
+static void not_allowed(cinto_ctx *c, unsigned excluded)
+{
+    char allow[128];
+    cinto_route_allow(c->route.def, excluded, allow, sizeof allow);
+    cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
+                NULL);
+    cinto_response_set(c->resp, "Allow", "%s", allow);
 }
 
 /* Everything between reading the request and sending the answer. */
@@ -509,16 +518,21 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_buf_free(&p);
         return;
     }
-    if (cinto_route_match(sub, &c->route) < 0 ||
-        ((c->route.ep == CINTO_EP_ACCOUNTS || c->route.ep == CINTO_EP_ACCOUNT) &&
-         !c->cfg->accounts)) {
+    int ri = cinto_route_match(c->app->routes, c->app->nroutes, sub, &c->route);
+    if (ri < 0 || (c->route.def->kind == CINTO_KIND_ACCOUNT && !c->cfg->accounts)) {
         cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                     "The resource you are looking for could not be found.", NULL);
         return;
     }
-    unsigned methods = cinto_route_methods(c->route.ep);
+    c->route.disabled = c->app->route_disabled[ri];
+    /* Read-only mode and disabled methods take methods off the route, as
+     * upstream does not register them. */
+    unsigned methods = cinto_route_methods(c->route.def);
+    unsigned excluded = c->route.disabled;
+    if (c->cfg->readonly)
+        excluded |= ~(CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD) | CINTO_M(CINTO_OPTIONS));
     if (req->method == CINTO_OPTIONS) {
-        preflight(c, methods);
+        preflight(c, methods, excluded);
         return;
     }
     if (req->origin && !*cors_ok) {
@@ -527,24 +541,8 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_error_invalid(c, "header", "Origin", msg);
         return;
     }
-    if (req->method == CINTO_METHOD_OTHER || !(methods & CINTO_M(req->method)) ||
-        (c->cfg->readonly && req->method != CINTO_GET && req->method != CINTO_HEAD)) {
-        char allow[128];
-        cinto_route_allow(c->cfg->readonly ? methods & (CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD))
-                                           : methods,
-                          allow, sizeof allow);
-        cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
-                    NULL);
-        cinto_response_set(c->resp, "Allow", "%s", allow);
-        return;
-    }
-    unsigned disabled = c->cfg->disabled_methods[c->route.ep];
-    if (disabled & CINTO_M(req->method)) {
-        char allow[128];
-        cinto_route_allow(methods & ~disabled, allow, sizeof allow);
-        cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
-                    NULL);
-        cinto_response_set(c->resp, "Allow", "%s", allow);
+    if (req->method == CINTO_METHOD_OTHER || !(methods & ~excluded & CINTO_M(req->method))) {
+        not_allowed(c, excluded);
         return;
     }
     switch (req->body_state) {

@@ -12,6 +12,7 @@
 #include "util/json.h"
 #include "util/random.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,30 +70,9 @@ static int setup(cinto_rctx *r, cinto_ctx *c)
     memset(r, 0, sizeof *r);
     r->c = c;
     const cinto_route *rt = &c->route;
-    switch (rt->ep) {
-    case CINTO_EP_BUCKETS:
-    case CINTO_EP_BUCKET:
-        r->kind = CINTO_KIND_BUCKET;
-        break;
-    case CINTO_EP_GROUPS:
-    case CINTO_EP_GROUP:
-        r->kind = CINTO_KIND_GROUP;
-        break;
-    case CINTO_EP_COLLECTIONS:
-    case CINTO_EP_COLLECTION:
-        r->kind = CINTO_KIND_COLLECTION;
-        break;
-    case CINTO_EP_ACCOUNTS:
-    case CINTO_EP_ACCOUNT:
-        r->kind = CINTO_KIND_ACCOUNT;
-        break;
-    default:
-        r->kind = CINTO_KIND_RECORD;
-        break;
-    }
-    r->plural = rt->ep == CINTO_EP_BUCKETS || rt->ep == CINTO_EP_GROUPS ||
-                rt->ep == CINTO_EP_COLLECTIONS || rt->ep == CINTO_EP_RECORDS ||
-                rt->ep == CINTO_EP_ACCOUNTS;
+    assert(rt->def && rt->def->kind >= 0);
+    r->kind = (enum cinto_kind)rt->def->kind;
+    r->plural = rt->def->plural;
     r->ids[CINTO_KIND_BUCKET] = rt->bid;
     r->ids[CINTO_KIND_COLLECTION] = rt->cid;
     r->ids[CINTO_KIND_GROUP] = rt->gid;
@@ -460,14 +440,6 @@ json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *a
 void cinto_handle_resource(cinto_ctx *c)
 {
     cinto_rctx r;
-    if (!c->st) {
-        cinto_error(c, 503, CINTO_ERRNO_BACKEND,
-                    "Service temporary unavailable due to overloading or maintenance, please "
-                    "retry later.",
-                    NULL);
-        cinto_log("kinto.storage_url is not set");
-        return;
-    }
     if (setup(&r, c) < 0) {
         cinto_error_internal(c, "out of memory");
         teardown(&r);

@@ -142,10 +142,12 @@ int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
     *started = 1;
     char buri[64];
     snprintf(buri, sizeof buri, "/buckets/%s", id);
-    int put = c->req->method == CINTO_PUT;
-    if (!(put && c->route.ep == CINTO_EP_BUCKET))
+    /* A PUT of the bucket or collection itself creates it: not done here. */
+    int put = c->req->method == CINTO_PUT && !c->route.def->plural;
+    int kind = c->route.def->kind;
+    if (!(put && kind == CINTO_KIND_BUCKET))
         rc = ensure(c, "", "bucket", id, buri);
-    if (rc == CINTO_ST_OK && cid && !(put && c->route.ep == CINTO_EP_COLLECTION)) {
+    if (rc == CINTO_ST_OK && cid && !(put && kind == CINTO_KIND_COLLECTION)) {
         cinto_buf curi = CINTO_BUF_INIT;
         cinto_buf_printf(&curi, "%s/collections/%s", buri, cid);
         rc = ensure(c, buri, "collection", cid, cinto_buf_str(&curi));
