@@ -449,6 +449,21 @@ static void not_allowed(cinto_ctx *c, unsigned excluded)
     cinto_response_set(c->resp, "Allow", "%s", allow);
 }
 
+/* Ends the transaction opened around the handler: undone when a failure
+ * doomed it, committed otherwise (a 4xx answer keeps what was done before
+ * the handler, such as the default bucket's implicit creations). */
+static void end_transaction(cinto_ctx *c)
+{
+    c->tx_open = 0;
+    if (c->tx_doomed || c->resp->failed) {
+        c->st->ops->rollback(c->st);
+        return;
+    }
+    int rc = c->st->ops->commit(c->st);
+    if (rc != CINTO_ST_OK)
+        cinto_error_storage(c, rc);
+}
+
 /* Everything between reading the request and sending the answer. */
 void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
 {
@@ -571,14 +586,12 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
     if (c->cfg->default_bucket && c->route.bid && strcmp(c->route.bid, "default") == 0) {
         /* The personal bucket: created on first use, then the request runs
          * as if sent to the real bucket, all in one transaction. */
-        int started = 0;
-        if (cinto_default_bucket_prepare(c, &started) < 0)
+        if (cinto_default_bucket_prepare(c) < 0)
             return;
-        dispatch(c);
-        cinto_default_bucket_finish(c, started);
-        return;
     }
     dispatch(c);
+    if (c->tx_open)
+        end_transaction(c);
 }
 
 void cinto_ctx_clear(cinto_ctx *c)

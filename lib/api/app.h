@@ -108,6 +108,13 @@ typedef struct cinto_ctx {
     cinto_strv principals; /* effective principals (spec 04 §4.2) */
     int principals_loaded;
     int is_plural; /* the endpoint is a list */
+    /* A transaction opened around the handler (by the default bucket):
+     * the pipeline ends it after the handler. */
+    int tx_open;
+    /* Set by a failure that must undo the enclosing transaction (storage
+     * errors, internal errors): the pipeline and batch roll back on it,
+     * whatever the answer's status. */
+    int tx_doomed;
 } cinto_ctx;
 
 cinto_app *cinto_app_new(const char *binary_dir);

@@ -103,9 +103,8 @@ static int ensure(cinto_ctx *c, const char *parent, const char *resource, const 
     return rc;
 }
 
-int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
+int cinto_default_bucket_prepare(cinto_ctx *c)
 {
-    *started = 0;
     if (!c->userid) {
         cinto_error_denied(c);
         return -1;
@@ -139,7 +138,7 @@ int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
         cinto_error_storage(c, rc);
         return -1;
     }
-    *started = 1;
+    c->tx_open = 1;
     char buri[64];
     snprintf(buri, sizeof buri, "/buckets/%s", id);
     /* A PUT of the bucket or collection itself creates it: not done here. */
@@ -155,23 +154,9 @@ int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
     }
     if (rc != CINTO_ST_OK) {
         c->st->ops->rollback(c->st);
-        *started = 0;
+        c->tx_open = 0;
         cinto_error_storage(c, rc);
         return -1;
     }
     return 0;
-}
-
-void cinto_default_bucket_finish(cinto_ctx *c, int started)
-{
-    if (!started)
-        return;
-    int status = c->resp->status;
-    if (status >= 500 || status == 409 || c->resp->failed) {
-        c->st->ops->rollback(c->st);
-        return;
-    }
-    int rc = c->st->ops->commit(c->st);
-    if (rc != CINTO_ST_OK)
-        cinto_error_storage(c, rc);
 }

@@ -9,10 +9,8 @@
  * as 8-4-4-4-12. */
 void cinto_default_bucket_id(const char *secret, const char *userid, char out[37]);
 /* Rewrites the request to the real bucket and creates what is missing,
- * in a transaction left open (*started) for the request itself. Returns -1
- * after answering an error. */
-int cinto_default_bucket_prepare(cinto_ctx *c, int *started);
-/* Commits (or rolls back after a 5xx/409) what prepare started. */
-void cinto_default_bucket_finish(cinto_ctx *c, int started);
+ * in a transaction left open (c->tx_open) for the request itself: the
+ * pipeline ends it. Returns -1 after answering an error. */
+int cinto_default_bucket_prepare(cinto_ctx *c);
 
 #endif
