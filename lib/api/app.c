@@ -6,9 +6,9 @@
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "api/resource.h"
 #include "api/router.h"
-#include "plugins/default_bucket.h"
 
 #include <ctype.h>
 #include <fnmatch.h>
@@ -50,6 +50,7 @@ void cinto_app_free(cinto_app *app)
     free(app->grants);
     free(app->routes);
     free(app->route_disabled);
+    free(app->plugins);
     cinto_strv_free(app->cfg.cors_origins);
     cinto_settings_free(app->cfg.raw);
     free(app->binary_dir);
@@ -85,18 +86,25 @@ static unsigned disabled_methods(cinto_settings *s, const cinto_route_def *def)
     return mask;
 }
 
-/* The routes this worker serves, with their disabled methods. */
+/* The routes this worker serves (the core's, then those of the enabled
+ * plugins), with their disabled methods. */
 static int load_routes(cinto_app *app, cinto_settings *s)
 {
     size_t n = cinto_core_nroutes;
+    for (size_t i = 0; i < app->nplugins; i++)
+        n += app->plugins[i]->nroutes;
     app->routes = calloc(n, sizeof *app->routes);
     app->route_disabled = calloc(n, sizeof *app->route_disabled);
     if (!app->routes || !app->route_disabled)
         return -1;
-    for (size_t i = 0; i < n; i++) {
-        app->routes[i] = &cinto_core_routes[i];
+    size_t k = 0;
+    for (size_t i = 0; i < cinto_core_nroutes; i++)
+        app->routes[k++] = &cinto_core_routes[i];
+    for (size_t i = 0; i < app->nplugins; i++)
+        for (size_t j = 0; j < app->plugins[i]->nroutes; j++)
+            app->routes[k++] = &app->plugins[i]->routes[j];
+    for (size_t i = 0; i < n; i++)
         app->route_disabled[i] = disabled_methods(s, app->routes[i]);
-    }
     app->nroutes = n;
     return 0;
 }
@@ -152,6 +160,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     c->version_prefix_ttl = cinto_settings_int(s, "version_prefix_redirect_ttl_seconds", -1, NULL);
     c->version_json_path = str_setting(s, "version_json_path", "version.json");
     c->schema_validation = cinto_settings_bool(s, "experimental_collection_schema_validation", 0);
+    if (cinto_plugins_configure(app, s, err, errlen) < 0)
+        return -1;
     if (load_routes(app, s) < 0) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -162,19 +172,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     char **policies = NULL;
     cinto_settings_list(s, "multiauth.policies", &policies);
     c->basicauth_realm = "Realm";
-    char **includes = NULL;
-    cinto_settings_list(s, "includes", &includes);
-    for (size_t i = 0; includes && includes[i]; i++) {
-        if (strcmp(includes[i], "kinto.plugins.accounts") == 0)
-            c->accounts = 1;
-        else if (strcmp(includes[i], "kinto.plugins.default_bucket") == 0)
-            c->default_bucket = 1;
-        else
-            cinto_log("plugin '%s' is not available in this build; ignored", includes[i]);
-    }
-    cinto_strv_free(includes);
     c->account_cache_ttl = cinto_settings_int(s, "account_cache_ttl_seconds", 30, NULL);
-    c->default_bucket_hmac_secret = str_setting(s, "default_bucket_hmac_secret", "");
 
     for (size_t i = 0; policies && policies[i]; i++) {
         char key[256];
@@ -182,22 +180,25 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
         const char *use = cinto_settings_get(s, key);
         int is_basic = strcmp(policies[i], "basicauth") == 0 ||
                        (use && strstr(use, "BasicAuthAuthenticationPolicy"));
-        int is_account = use && strstr(use, "kinto.plugins.accounts");
-        if ((is_basic || is_account) && c->npolicies == 4)
+        int known = 0;
+        const cinto_plugin *plugin = is_basic ? NULL : cinto_plugins_policy(app, use, &known);
+        if ((is_basic || known) && c->npolicies == 4)
             continue;
         if (is_basic) {
             c->basicauth = 1;
             c->policies[c->npolicies++] = CINTO_POLICY_BASICAUTH;
             snprintf(key, sizeof key, "multiauth.policy.%s.realm", policies[i]);
             c->basicauth_realm = str_setting(s, key, "Realm");
-        } else if (is_account) {
-            if (!c->accounts) {
+        } else if (known) {
+            if (!plugin) {
                 snprintf(err, errlen,
-                         "the accounts policy needs kinto.includes = kinto.plugins.accounts");
+                         "the %.100s policy needs its plugin in kinto.includes (%.200s)",
+                         policies[i], use);
                 cinto_strv_free(policies);
                 return -1;
             }
-            c->policies[c->npolicies++] = CINTO_POLICY_ACCOUNT;
+            c->policy_plugins[c->npolicies] = plugin;
+            c->policies[c->npolicies++] = CINTO_POLICY_PLUGIN;
         } else {
             cinto_log("authentication policy '%s' is not supported; ignored", policies[i]);
         }
@@ -534,7 +535,7 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         return;
     }
     int ri = cinto_route_match(c->app->routes, c->app->nroutes, sub, &c->route);
-    if (ri < 0 || (c->route.def->kind == CINTO_KIND_ACCOUNT && !c->cfg->accounts)) {
+    if (ri < 0) {
         cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                     "The resource you are looking for could not be found.", NULL);
         return;
@@ -583,12 +584,8 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_error_storage(c, arc);
         return;
     }
-    if (c->cfg->default_bucket && c->route.bid && strcmp(c->route.bid, "default") == 0) {
-        /* The personal bucket: created on first use, then the request runs
-         * as if sent to the real bucket, all in one transaction. */
-        if (cinto_default_bucket_prepare(c) < 0)
-            return;
-    }
+    if (cinto_plugins_before(c) < 0)
+        return;
     dispatch(c);
     if (c->tx_open)
         end_transaction(c);

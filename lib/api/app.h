@@ -57,11 +57,9 @@ typedef struct cinto_config {
     int basicauth; /* the basicauth policy is enabled */
     const char *basicauth_realm;
     /* Authentication policies in the configured order (spec 04 §4.11). */
-    enum cinto_policy { CINTO_POLICY_BASICAUTH, CINTO_POLICY_ACCOUNT } policies[4];
+    enum cinto_policy { CINTO_POLICY_BASICAUTH, CINTO_POLICY_PLUGIN } policies[4];
+    const struct cinto_plugin *policy_plugins[4]; /* for CINTO_POLICY_PLUGIN */
     int npolicies;
-    int accounts;       /* kinto.plugins.accounts is included */
-    int default_bucket; /* kinto.plugins.default_bucket is included */
-    const char *default_bucket_hmac_secret;
     long long account_cache_ttl;
     int trailing_slash_redirect, version_prefix_redirect;
     long long trailing_slash_ttl, version_prefix_ttl;
@@ -87,6 +85,9 @@ typedef struct cinto_app {
     const cinto_route_def **routes;
     unsigned *route_disabled;
     size_t nroutes;
+    /* The plugins turned on (rows of the plugin table, plugin.h). */
+    const struct cinto_plugin **plugins;
+    size_t nplugins;
 } cinto_app;
 
 typedef struct cinto_route {

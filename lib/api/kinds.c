@@ -2,8 +2,8 @@
  * §3.8, cascades of spec 01 §1.13). */
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "api/resource.h"
-#include "plugins/accounts.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -79,6 +79,8 @@ static int validate_group(cinto_rctx *r, json_object *data)
     return 0;
 }
 
+/* Kinds owned by a plugin (accounts) are checked by its validate hook,
+ * cinto_plugins_validate. */
 static int validate_nothing(cinto_rctx *r, json_object *data)
 {
     return 0;
@@ -137,5 +139,5 @@ const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT] = {
     [CINTO_KIND_RECORD] = {"record", "records", rw_perms, "record:create", CINTO_KIND_COLLECTION,
                            validate_nothing, no_after_write, delete_leaf},
     [CINTO_KIND_ACCOUNT] = {"account", "accounts", rw_perms, "account:create", -1,
-                            cinto_accounts_validate, no_after_write, delete_leaf},
+                            cinto_plugins_validate, no_after_write, delete_leaf},
 };

@@ -8,35 +8,29 @@
 
 /* Upstream's method lists (Cornice registers HEAD with GET and adds
  * OPTIONS for CORS): plural endpoints list HEAD first. */
-#define PLURAL_METHODS "HEAD, GET, POST, DELETE, OPTIONS"
-#define OBJECT_METHODS "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
-#define READ_METHODS "GET, HEAD, OPTIONS"
 
 const cinto_route_def cinto_core_routes[] = {
-    {"/", READ_METHODS, cinto_handle_hello, -1, 0, 0},
+    {"/", CINTO_READ_METHODS, cinto_handle_hello, -1, 0, 0},
     {"/batch", "POST, OPTIONS", cinto_handle_batch, -1, 0, 0},
-    {"/__heartbeat__", READ_METHODS, cinto_handle_heartbeat, -1, 0, 0},
-    {"/__lbheartbeat__", READ_METHODS, cinto_handle_lbheartbeat, -1, 0, 0},
-    {"/__version__", READ_METHODS, cinto_handle_version, -1, 0, 0},
-    {"/buckets", PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 1, CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}", OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 0,
+    {"/__heartbeat__", CINTO_READ_METHODS, cinto_handle_heartbeat, -1, 0, 0},
+    {"/__lbheartbeat__", CINTO_READ_METHODS, cinto_handle_lbheartbeat, -1, 0, 0},
+    {"/__version__", CINTO_READ_METHODS, cinto_handle_version, -1, 0, 0},
+    {"/buckets", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 1,
      CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}/groups", PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_GROUP, 1,
+    {"/buckets/{bid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 0,
      CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}/groups/{gid}", OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_GROUP, 0,
+    {"/buckets/{bid}/groups", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_GROUP, 1,
      CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}/collections", PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_COLLECTION, 1,
-     CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}/collections/{cid}", OBJECT_METHODS, cinto_handle_resource,
+    {"/buckets/{bid}/groups/{gid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_GROUP,
+     0, CINTO_NEEDS_STORAGE},
+    {"/buckets/{bid}/collections", CINTO_PLURAL_METHODS, cinto_handle_resource,
+     CINTO_KIND_COLLECTION, 1, CINTO_NEEDS_STORAGE},
+    {"/buckets/{bid}/collections/{cid}", CINTO_OBJECT_METHODS, cinto_handle_resource,
      CINTO_KIND_COLLECTION, 0, CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}/collections/{cid}/records", PLURAL_METHODS, cinto_handle_resource,
+    {"/buckets/{bid}/collections/{cid}/records", CINTO_PLURAL_METHODS, cinto_handle_resource,
      CINTO_KIND_RECORD, 1, CINTO_NEEDS_STORAGE},
-    {"/buckets/{bid}/collections/{cid}/records/{rid}", OBJECT_METHODS, cinto_handle_resource,
+    {"/buckets/{bid}/collections/{cid}/records/{rid}", CINTO_OBJECT_METHODS, cinto_handle_resource,
      CINTO_KIND_RECORD, 0, CINTO_NEEDS_STORAGE},
-    {"/accounts", PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 1,
-     CINTO_NEEDS_STORAGE},
-    {"/accounts/{aid}", OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 0,
-     CINTO_NEEDS_STORAGE},
 };
 const size_t cinto_core_nroutes = sizeof cinto_core_routes / sizeof cinto_core_routes[0];
 

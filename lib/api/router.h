@@ -12,6 +12,12 @@
 /* Bit per method, for 405 answers and CORS preflight. */
 #define CINTO_M(m) (1u << (m))
 
+/* Upstream's method lists (Cornice registers HEAD with GET and adds
+ * OPTIONS for CORS): plural endpoints list HEAD first. */
+#define CINTO_PLURAL_METHODS "HEAD, GET, POST, DELETE, OPTIONS"
+#define CINTO_OBJECT_METHODS "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
+#define CINTO_READ_METHODS "GET, HEAD, OPTIONS"
+
 /* The routes every build serves (buckets, groups, collections, records,
  * batch, root and utility endpoints). */
 extern const cinto_route_def cinto_core_routes[];

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* kinto.default_bucket_hmac_secret, read once: one app per worker process. */
+static const char *hmac_secret = "";
+
 void cinto_default_bucket_id(const char *secret, const char *userid, char out[37])
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -119,7 +122,7 @@ int cinto_default_bucket_prepare(cinto_ctx *c)
         return -1;
     }
     char id[37];
-    cinto_default_bucket_id(c->cfg->default_bucket_hmac_secret, c->userid, id);
+    cinto_default_bucket_id(hmac_secret, c->userid, id);
     char *bid = strdup(id);
     if (!bid || rewrite_path(c->req, id) < 0 || rewrite_body(c->req, id) < 0) {
         free(bid);
@@ -160,3 +163,50 @@ int cinto_default_bucket_prepare(cinto_ctx *c)
     }
     return 0;
 }
+
+/* ---- plugin row -------------------------------------------------------------- */
+
+static int configure(cinto_app *app, cinto_settings *s, char *err, size_t errlen)
+{
+    const char *v = cinto_settings_get(s, "default_bucket_hmac_secret");
+    hmac_secret = v ? v : "";
+    return 0;
+}
+
+static void capability(cinto_ctx *c, json_object *caps)
+{
+    json_object_object_add(
+        caps, "default_bucket",
+        cinto_capability("The default bucket is an alias for a personal bucket where collections "
+                         "are created implicitly.",
+                         "https://kinto.readthedocs.io/en/latest/api/1.x/"
+                         "buckets.html#personal-bucket-default"));
+}
+
+static void user_info(cinto_ctx *c, json_object *user)
+{
+    char bid[37];
+    cinto_default_bucket_id(hmac_secret, c->userid, bid);
+    json_object_object_add(user, "bucket", json_object_new_string(bid));
+}
+
+/* The personal bucket: created on first use, then the request runs as if
+ * sent to the real bucket, all in one transaction. */
+static int before_handler(cinto_ctx *c)
+{
+    if (!c->route.bid || strcmp(c->route.bid, "default") != 0)
+        return 0;
+    return cinto_default_bucket_prepare(c);
+}
+
+static const char *const settings[] = {"default_bucket_hmac_secret", NULL};
+
+const cinto_plugin cinto_plugin_default_bucket = {
+    .name = "kinto.plugins.default_bucket",
+    .settings = settings,
+    .configure = configure,
+    .capability = capability,
+    .user_info = user_info,
+    .before_handler = before_handler,
+    .kind = -1,
+};

@@ -3,7 +3,11 @@
 #ifndef CINTO_PLUGINS_DEFAULT_BUCKET_H
 #define CINTO_PLUGINS_DEFAULT_BUCKET_H
 
-#include "api/app.h"
+#include "api/plugin.h"
+
+/* Its row of the plugin table: the "default_bucket" capability, user.bucket
+ * in GET /v1/, and the rewrite of /buckets/default before the handler. */
+extern const cinto_plugin cinto_plugin_default_bucket;
 
 /* The bucket id of a prefixed user id: HMAC-SHA256 hex, first 32 digits
  * as 8-4-4-4-12. */

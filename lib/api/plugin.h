@@ -1,0 +1,64 @@
+/* The plugin interface. Each plugin is one file in lib/plugins/ and one
+ * row of the static table in lib/plugins/table.c (in the spirit of
+ * SQLite's built-in extension table): the API core reaches plugins only
+ * through these rows and names none of them. Every hook is optional. */
+#ifndef CINTO_API_PLUGIN_H
+#define CINTO_API_PLUGIN_H
+
+#include "api/app.h"
+#include "util/buf.h"
+
+struct cinto_rctx;
+
+typedef struct cinto_plugin {
+    const char *name; /* as written in kinto.includes: "kinto.plugins.accounts" */
+    /* Settings it reads (without the "kinto." prefix), NULL-terminated:
+     * what `GET /v1/` and the README document for it. */
+    const char *const *settings;
+    /* On without being included, by a setting of its own (upstream's
+     * kinto.flush_endpoint_enabled); NULL: only kinto.includes turns it on. */
+    int (*enabled_by)(cinto_settings *s);
+    /* Startup: reads its settings once per worker and checks them against
+     * the rest of the configuration; -1 with err set refuses to start. */
+    int (*configure)(cinto_app *app, cinto_settings *s, char *err, size_t errlen);
+    /* Adds its entry to GET /v1/'s capabilities. */
+    void (*capability)(cinto_ctx *c, json_object *caps);
+    /* Adds its fields to GET /v1/'s "user" object (authenticated users). */
+    void (*user_info)(cinto_ctx *c, json_object *user);
+    /* Its routes, served while it is on. */
+    const cinto_route_def *routes;
+    size_t nroutes;
+    /* Runs before every handler, after authentication: may rewrite the
+     * request, open a transaction around the handler (c->tx_open: the
+     * pipeline ends it), or answer itself and return -1. */
+    int (*before_handler)(cinto_ctx *c);
+    /* An authentication policy: multiauth.policy.<name>.use values that
+     * contain policy_use name it; authenticate returns 1 and sets *userid
+     * (prefixed) when the credentials identify a user, 0 when not, a
+     * negative storage error when they could not be checked. */
+    const char *policy_use;
+    int (*authenticate)(cinto_ctx *c, const char *user, const char *pass, char **userid);
+    /* Kind-specific checks of writes of a kind it owns (resource.h
+     * cinto_kind; -1 for none), as cinto_kind_info.validate. */
+    int kind;
+    int (*validate)(struct cinto_rctx *r, json_object *data);
+} cinto_plugin;
+
+/* lib/plugins/table.c: every plugin of this build, NULL-terminated. */
+extern const cinto_plugin *const cinto_plugin_table[];
+
+/* plugin.c: what the core calls. */
+/* Turns on the plugins of kinto.includes (and those enabled by their own
+ * settings) and configures them; unknown names are logged and ignored. */
+int cinto_plugins_configure(cinto_app *app, cinto_settings *s, char *err, size_t errlen);
+/* The enabled plugin whose policy_use appears in use, or NULL (*known set
+ * when a plugin of the build has it but is not enabled). */
+const cinto_plugin *cinto_plugins_policy(const cinto_app *app, const char *use, int *known);
+void cinto_plugins_capabilities(cinto_ctx *c, json_object *caps);
+void cinto_plugins_user_info(cinto_ctx *c, json_object *user);
+/* Runs the before hooks; -1 when one answered. */
+int cinto_plugins_before(cinto_ctx *c);
+/* The validate hook of the plugin owning r's kind (0 when none). */
+int cinto_plugins_validate(struct cinto_rctx *r, json_object *data);
+
+#endif
