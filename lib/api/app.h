@@ -88,6 +88,7 @@ typedef struct cinto_app {
     /* The plugins turned on (rows of the plugin table, plugin.h). */
     const struct cinto_plugin **plugins;
     size_t nplugins;
+    size_t nlisteners; /* of them, those with an on_write hook */
 } cinto_app;
 
 typedef struct cinto_route {

@@ -4,6 +4,7 @@
  * then they are refused with a 400 that says so, never silently ignored. */
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "api/resource_internal.h"
 #include "query/query.h"
 #include "util/codec.h"
@@ -543,6 +544,8 @@ void cinto_res_list_post(cinto_rctx *r)
     int wrc = cinto_res_store(r, id, r->uri, data, ts, r->found[r->kind]);
     if (wrc == 0)
         wrc = cinto_res_write_acl(r, r->uri, none, acl);
+    if (wrc == 0)
+        wrc = cinto_res_notify(r, CINTO_ACTION_CREATE, id, r->uri, NULL, NULL, data, acl, ts);
     json_object_put(none);
     if (wrc < 0 || cinto_res_commit(r) < 0)
         goto done;
@@ -595,7 +598,7 @@ void cinto_res_list_delete(cinto_rctx *r)
         cinto_buf_reset(&uri);
         cinto_buf_printf(&uri, "%s%s", r->list_prefix, id);
         if (cinto_res_timestamp(r, -1, -1, &ts) < 0 ||
-            cinto_res_delete_one(r, id, cinto_buf_str(&uri), ts) < 0)
+            cinto_res_delete_one(r, id, cinto_buf_str(&uri), ts, NULL, pg.items[i]) < 0)
             goto done;
         json_object *t = json_object_new_object();
         json_object_object_add(t, "id", json_object_new_string(id));

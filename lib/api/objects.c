@@ -1,6 +1,7 @@
 /* GET/HEAD, PUT, PATCH and DELETE on one object (spec 01, 03). */
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "api/resource_internal.h"
 #include "patch/patch.h"
 #include "util/json.h"
@@ -169,7 +170,10 @@ void cinto_res_object_put(cinto_rctx *r)
                   : (exists ? cinto_acl_of(r, r->uri) : json_object_new_object());
     cinto_res_add_editor(r, acl);
     if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
-        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
+        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 ||
+        cinto_res_notify(r, exists ? CINTO_ACTION_UPDATE : CINTO_ACTION_CREATE, r->id, r->uri,
+                         exists ? o : NULL, NULL, data, acl, ts) < 0 ||
+        cinto_res_commit(r) < 0)
         goto done;
     answer_object(r, exists ? 200 : 201, data, acl, ts);
     data = NULL;
@@ -306,7 +310,9 @@ void cinto_res_object_patch(cinto_rctx *r)
         goto done;
     cinto_res_add_editor(r, acl);
     if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
-        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
+        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 ||
+        cinto_res_notify(r, CINTO_ACTION_UPDATE, r->id, r->uri, NULL, before, data, acl, ts) < 0 ||
+        cinto_res_commit(r) < 0)
         goto done;
     json_object *out = data;
     if (behavior && strcmp(behavior, "full") != 0) {
@@ -359,7 +365,7 @@ void cinto_res_object_delete(cinto_rctx *r)
         return;
     long long ts;
     if (cinto_res_timestamp(r, query_lm(r), o->last_modified, &ts) < 0 ||
-        cinto_res_delete_one(r, r->id, r->uri, ts) < 0 || cinto_res_commit(r) < 0)
+        cinto_res_delete_one(r, r->id, r->uri, ts, o, NULL) < 0 || cinto_res_commit(r) < 0)
         return;
     json_object *data = json_object_new_object();
     json_object_object_add(data, "id", json_object_new_string(r->id));

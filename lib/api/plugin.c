@@ -56,9 +56,12 @@ int cinto_plugins_configure(cinto_app *app, cinto_settings *s, char *err, size_t
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < app->nplugins; i++)
+    for (size_t i = 0; i < app->nplugins; i++) {
         if (app->plugins[i]->configure && app->plugins[i]->configure(app, s, err, errlen) < 0)
             return -1;
+        if (app->plugins[i]->on_write)
+            app->nlisteners++;
+    }
     return 0;
 }
 
@@ -104,5 +107,13 @@ int cinto_plugins_validate(cinto_rctx *r, json_object *data)
     for (size_t i = 0; i < app->nplugins; i++)
         if (app->plugins[i]->kind == (int)r->kind && app->plugins[i]->validate)
             return app->plugins[i]->validate(r, data);
+    return 0;
+}
+
+int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev)
+{
+    for (size_t i = 0; i < c->app->nplugins; i++)
+        if (c->app->plugins[i]->on_write && c->app->plugins[i]->on_write(c, ev) < 0)
+            return -1;
     return 0;
 }

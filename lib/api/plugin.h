@@ -10,6 +10,29 @@
 
 struct cinto_rctx;
 
+/* One change to a stored object, as every write reports it (create,
+ * update, delete, the children a cascade deletes, bulk deletes, the
+ * default bucket's implicit creations), inside the request's transaction.
+ * The JSON values are borrowed: read them, do not keep or change them. */
+typedef enum cinto_action {
+    CINTO_ACTION_CREATE,
+    CINTO_ACTION_UPDATE,
+    CINTO_ACTION_DELETE,
+} cinto_action;
+
+typedef struct cinto_write_event {
+    cinto_action action;
+    const char *resource; /* "bucket", "group", "collection", "record", "account" */
+    const char *uri;      /* "/buckets/b/collections/c/records/r" */
+    const char *id;
+    json_object *old;         /* the object before (with id, last_modified), NULL on create */
+    json_object *new;         /* after; on delete the tombstone {id, last_modified, deleted} */
+    json_object *permissions; /* its ACL after the write, NULL on delete */
+    const char *user;         /* prefixed user id, NULL when anonymous */
+    long long timestamp;      /* of the write (the tombstone's on delete) */
+    int cascade;              /* deleted because an ancestor was */
+} cinto_write_event;
+
 typedef struct cinto_plugin {
     const char *name; /* as written in kinto.includes: "kinto.plugins.accounts" */
     /* Settings it reads (without the "kinto." prefix), NULL-terminated:
@@ -42,6 +65,9 @@ typedef struct cinto_plugin {
      * cinto_kind; -1 for none), as cinto_kind_info.validate. */
     int kind;
     int (*validate)(struct cinto_rctx *r, json_object *data);
+    /* Every write, in its transaction: 0, or -1 after answering an error
+     * (a veto: the write is undone). It may write through c->st. */
+    int (*on_write)(cinto_ctx *c, const cinto_write_event *ev);
 } cinto_plugin;
 
 /* lib/plugins/table.c: every plugin of this build, NULL-terminated. */
@@ -60,5 +86,14 @@ void cinto_plugins_user_info(cinto_ctx *c, json_object *user);
 int cinto_plugins_before(cinto_ctx *c);
 /* The validate hook of the plugin owning r's kind (0 when none). */
 int cinto_plugins_validate(struct cinto_rctx *r, json_object *data);
+/* Whether any enabled plugin listens to writes: when none does, writers
+ * skip building events altogether. */
+static inline int cinto_write_listened(const cinto_app *app)
+{
+    return app->nlisteners > 0;
+}
+/* Reports one write to every listener, in table order; -1 when one
+ * vetoed (it answered). */
+int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev);
 
 #endif

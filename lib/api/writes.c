@@ -3,6 +3,7 @@
 #include "util/log.h"
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "api/resource_internal.h"
 #include "util/json.h"
 
@@ -252,7 +253,39 @@ json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl)
     return acl;
 }
 
-int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts)
+int cinto_res_notify(cinto_rctx *r, int action, const char *id, const char *uri,
+                     const cinto_object *old_obj, json_object *old_json, json_object *new_data,
+                     json_object *acl, long long ts)
+{
+    if (!cinto_write_listened(r->c->app))
+        return 0;
+    json_object *old = old_obj ? cinto_res_object_json(old_obj) : json_object_get(old_json);
+    json_object *tomb = NULL;
+    if (!new_data) {
+        tomb = json_object_new_object();
+        json_object_object_add(tomb, "id", json_object_new_string(id));
+        json_object_object_add(tomb, "last_modified", json_object_new_int64(ts));
+        json_object_object_add(tomb, "deleted", json_object_new_boolean(1));
+    }
+    cinto_write_event ev = {
+        .action = (cinto_action)action,
+        .resource = cinto_kinds[r->kind].name,
+        .uri = uri,
+        .id = id,
+        .old = old,
+        .new = new_data ? new_data : tomb,
+        .permissions = acl,
+        .user = r->c->userid,
+        .timestamp = ts,
+    };
+    int rc = cinto_report_write(r->c, &ev);
+    json_object_put(old);
+    json_object_put(tomb);
+    return rc;
+}
+
+int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts,
+                         const cinto_object *old_obj, json_object *old_json)
 {
     if (cinto_kinds[r->kind].on_delete(r, uri) < 0)
         return -1;
@@ -266,7 +299,9 @@ int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long lo
         rc = st->ops->raise_timestamp(st, r->parent, cinto_kinds[r->kind].name, ts);
         r->hwm = ts;
     }
-    return st_check(r, rc);
+    if (st_check(r, rc) < 0)
+        return -1;
+    return cinto_res_notify(r, CINTO_ACTION_DELETE, id, uri, old_obj, old_json, NULL, NULL, ts);
 }
 
 /* ---- _fields projection (spec 02 §2.7) ----------------------------------- */

@@ -79,6 +79,35 @@ static int rewrite_body(cinto_request *req, const char *id)
     return 0;
 }
 
+/* ensure(): a listener refused the creation and answered. */
+#define VETOED 100
+
+/* The implicit creation as a write event. */
+static int report(cinto_ctx *c, const char *resource, const char *id, const char *uri, long long ts)
+{
+    json_object *data = json_object_new_object();
+    json_object_object_add(data, "id", json_object_new_string(id));
+    json_object_object_add(data, "last_modified", json_object_new_int64(ts));
+    json_object *acl = json_object_new_object();
+    json_object *writers = json_object_new_array();
+    json_object_array_add(writers, json_object_new_string(c->userid));
+    json_object_object_add(acl, "write", writers);
+    cinto_write_event ev = {
+        .action = CINTO_ACTION_CREATE,
+        .resource = resource,
+        .uri = uri,
+        .id = id,
+        .new = data,
+        .permissions = acl,
+        .user = c->userid,
+        .timestamp = ts,
+    };
+    int rc = cinto_report_write(c, &ev);
+    json_object_put(data);
+    json_object_put(acl);
+    return rc;
+}
+
 /* Creates one object of the list (parent, resource) unless it exists. */
 static int ensure(cinto_ctx *c, const char *parent, const char *resource, const char *id,
                   const char *uri)
@@ -103,6 +132,8 @@ static int ensure(cinto_ctx *c, const char *parent, const char *resource, const 
     const char *who[1] = {c->userid};
     if (rc == CINTO_ST_OK)
         rc = st->ops->acl_set(st, uri, "write", who, 1, 1);
+    if (rc == CINTO_ST_OK && cinto_write_listened(c->app) && report(c, resource, id, uri, ts) < 0)
+        rc = VETOED;
     return rc;
 }
 
@@ -158,7 +189,8 @@ int cinto_default_bucket_prepare(cinto_ctx *c)
     if (rc != CINTO_ST_OK) {
         c->st->ops->rollback(c->st);
         c->tx_open = 0;
-        cinto_error_storage(c, rc);
+        if (rc != VETOED)
+            cinto_error_storage(c, rc);
         return -1;
     }
     return 0;

@@ -42,6 +42,7 @@ enum stmt_id {
     ST_GROUPS_OF2,
     ST_MEMBERS_DEL,
     ST_MEMBERS_INSERT,
+    ST_LIVE_BELOW,
     ST_COUNT
 };
 
@@ -102,6 +103,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM memberships WHERE principal IN (?, ?)",
     [ST_MEMBERS_DEL] = "DELETE FROM memberships WHERE group_uri = ?",
     [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO memberships (principal, group_uri) VALUES (?, ?)",
+    [ST_LIVE_BELOW] = "SELECT parent_id, resource_name, id, last_modified, deleted, data "
+                      "FROM objects WHERE deleted = 0 AND (parent_id = ? OR "
+                      "(parent_id >= ? AND parent_id < ?))",
 };
 
 #define DYN_CACHE 16
@@ -1040,6 +1044,32 @@ static int m_set_members(cinto_storage *st, const char *group_uri, const char *c
     return rc;
 }
 
+static int m_each_below(cinto_storage *st, const char *uri,
+                        int (*fn)(void *arg, const char *parent, const char *resource,
+                                  const cinto_object *o),
+                        void *arg)
+{
+    char *lo, *hi;
+    int rc = below_range(uri, &lo, &hi);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    param ps[] = {P_S(uri), P_S(lo), P_S(hi)};
+    rows r = {0};
+    rc = run((mdb *)st, ST_LIVE_BELOW, NULL, ps, 3, &r, NULL, NULL);
+    /* Every row is fetched before fn runs: fn may use the connection. */
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++) {
+        cinto_object o = {0};
+        rc = take_object(&r, i, 2, &o);
+        if (rc == CINTO_ST_OK)
+            rc = fn(arg, cell(&r, i, 0), cell(&r, i, 1), &o);
+        cinto_object_clear(&o);
+    }
+    rows_free(&r);
+    free(lo);
+    free(hi);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1075,6 +1105,7 @@ static const cinto_storage_ops mariadb_ops = {
     .acl_shared = m_acl_shared,
     .groups_of = m_groups_of,
     .set_members = m_set_members,
+    .each_below = m_each_below,
     .close = m_close,
 };
 

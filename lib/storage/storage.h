@@ -131,6 +131,14 @@ typedef struct cinto_storage_ops {
     int (*set_members)(cinto_storage *st, const char *group_uri, const char *const *members,
                        size_t n);
 
+    /* Calls fn for every live object whose parent is uri or below it, read
+     * in one query (the children a cascade is about to purge); stops at
+     * the first non-zero return of fn and returns it. */
+    int (*each_below)(cinto_storage *st, const char *uri,
+                      int (*fn)(void *arg, const char *parent, const char *resource,
+                                const cinto_object *o),
+                      void *arg);
+
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;
 
