@@ -89,6 +89,10 @@ typedef struct cinto_app {
     const struct cinto_plugin **plugins;
     size_t nplugins;
     size_t nlisteners; /* of them, those with an on_write hook */
+    /* Part of the key of every cache of stored data in this worker: a
+     * plugin that empties the store (flush) moves it, in every worker,
+     * so nothing cached before is served again. */
+    unsigned long cache_generation;
 } cinto_app;
 
 typedef struct cinto_route {

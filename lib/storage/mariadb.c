@@ -43,6 +43,7 @@ enum stmt_id {
     ST_MEMBERS_DEL,
     ST_MEMBERS_INSERT,
     ST_LIVE_BELOW,
+    ST_TABLES,
     ST_COUNT
 };
 
@@ -106,6 +107,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_LIVE_BELOW] = "SELECT parent_id, resource_name, id, last_modified, deleted, data "
                       "FROM objects WHERE deleted = 0 AND (parent_id = ? OR "
                       "(parent_id >= ? AND parent_id < ?))",
+    [ST_TABLES] = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                  "DATABASE() AND table_type = 'BASE TABLE' AND table_name <> ?",
 };
 
 #define DYN_CACHE 16
@@ -1070,6 +1073,29 @@ static int m_each_below(cinto_storage *st, const char *uri,
     return rc;
 }
 
+/* Tables come from the catalogue (plugins may own some), never from a
+ * request; names are checked before they are quoted into DELETE. DELETE,
+ * not TRUNCATE: it stays inside the transaction. */
+static int m_flush(cinto_storage *st)
+{
+    mdb *db = (mdb *)st;
+    param ps[] = {P_S("cinto_schema_version")};
+    rows r = {0};
+    int rc = run(db, ST_TABLES, NULL, ps, 1, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++) {
+        const char *name = cell(&r, i, 0);
+        if (!name || !*name ||
+            strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))
+            continue;
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM `%.64s`", name);
+        rc = query_text(db, sql);
+    }
+    rows_free(&r);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1106,6 +1132,7 @@ static const cinto_storage_ops mariadb_ops = {
     .groups_of = m_groups_of,
     .set_members = m_set_members,
     .each_below = m_each_below,
+    .flush = m_flush,
     .close = m_close,
 };
 

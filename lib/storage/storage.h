@@ -139,6 +139,9 @@ typedef struct cinto_storage_ops {
                       int (*fn)(void *arg, const char *parent, const char *resource,
                                 const cinto_object *o),
                       void *arg);
+    /* Empties every table of the database but the schema version (the
+     * flush endpoint), inside the caller's transaction. */
+    int (*flush)(cinto_storage *st);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;
