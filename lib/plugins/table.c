@@ -3,8 +3,11 @@
 #include "plugins/accounts.h"
 #include "plugins/default_bucket.h"
 
+extern const cinto_plugin cinto_plugin_flush;
+
 const cinto_plugin *const cinto_plugin_table[] = {
     &cinto_plugin_accounts,
     &cinto_plugin_default_bucket,
+    &cinto_plugin_flush,
     NULL,
 };
