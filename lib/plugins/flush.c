@@ -106,7 +106,7 @@ static int enabled_by(cinto_settings *s)
 }
 
 static const cinto_route_def routes[] = {
-    {"/__flush__", "POST, OPTIONS", handle_flush, -1, 0, CINTO_NEEDS_STORAGE},
+    {"/__flush__", "POST, OPTIONS", handle_flush, -1, 0, CINTO_NEEDS_STORAGE, NULL},
 };
 
 static const char *const settings[] = {"flush_endpoint_enabled", NULL};

@@ -1073,6 +1073,31 @@ static int m_each_below(cinto_storage *st, const char *uri,
     return rc;
 }
 
+/* Up to ACL_ADD_MAX principals per statement: the statement text depends
+ * only on the count, so few shapes reach the statement cache. */
+#define ACL_ADD_MAX 16
+
+static int m_acl_add(cinto_storage *st, const char *uri, const char *permission,
+                     const char *const *principals, size_t n)
+{
+    int rc = CINTO_ST_OK;
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += ACL_ADD_MAX) {
+        size_t k = n - start < ACL_ADD_MAX ? n - start : ACL_ADD_MAX;
+        param ps[3 * ACL_ADD_MAX];
+        cinto_buf sql = CINTO_BUF_INIT;
+        cinto_buf_puts(&sql, "INSERT IGNORE INTO acl (object_uri, permission, principal) VALUES ");
+        for (size_t i = 0; i < k; i++) {
+            cinto_buf_puts(&sql, i ? ", (?, ?, ?)" : "(?, ?, ?)");
+            ps[3 * i] = (param)P_S(uri);
+            ps[3 * i + 1] = (param)P_S(permission);
+            ps[3 * i + 2] = (param)P_S(principals[start + i]);
+        }
+        rc = sql.data ? run((mdb *)st, 0, sql.data, ps, 3 * k, NULL, NULL, NULL) : CINTO_ST_NOMEM;
+        cinto_buf_free(&sql);
+    }
+    return rc;
+}
+
 /* Tables come from the catalogue (plugins may own some), never from a
  * request; names are checked before they are quoted into DELETE. DELETE,
  * not TRUNCATE: it stays inside the transaction. */
@@ -1132,6 +1157,7 @@ static const cinto_storage_ops mariadb_ops = {
     .groups_of = m_groups_of,
     .set_members = m_set_members,
     .each_below = m_each_below,
+    .acl_add = m_acl_add,
     .flush = m_flush,
     .close = m_close,
 };
