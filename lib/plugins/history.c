@@ -8,7 +8,8 @@
  * collection and object as of the write) decides who else sees it.
  *
  * Cost per recorded write: the history list's timestamp (lock, raise),
- * one INSERT of the entry and one multi-row INSERT of its read ACE. */
+ * one INSERT of the entry and one multi-row INSERT of its read ACE; with
+ * auto-trimming on, a count of the entries now and then (see trim()). */
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/plugin.h"
@@ -19,6 +20,7 @@
 #include "util/log.h"
 #include "util/random.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,9 @@
 static char **exclude_resources; /* URIs whose changes (and children's) are not recorded */
 static char **exclude_user_ids;
 static int explicit_permissions = 1;
+static long long trim_max;             /* history.auto_trim_max_count, 0: no trimming */
+static long long trim_threshold = 100; /* history.auto_trim_threshold */
+static char **trim_user_ids;           /* history.auto_trim_user_ids */
 
 /* What an object URI says: /buckets/b[/collections/c[/records/r]] or
  * /buckets/b/groups/g. Pointers into a copy owned by the caller. */
@@ -208,6 +213,107 @@ static int store_entry(cinto_ctx *c, const char *bucket_uri, json_object *entry,
     return rc;
 }
 
+/* ---- auto-trimming (spec 06 §6.4 item 5) ---------------------------------------
+ *
+ * Counting a bucket's entries of one resource name on every write would
+ * scan the history on every write. Each worker instead keeps, per (bucket,
+ * resource name[, user]), how many of its own writes may pass before the
+ * count can exceed max + threshold again, and counts only then: after a
+ * trim to max entries that is threshold + 1 writes later, so one count and
+ * one purge (of at least threshold entries) serve threshold writes. The
+ * price is slack: writes by other workers are seen at the next count, so
+ * with W workers a class may hold up to max + W * threshold entries
+ * between counts. */
+
+#define TRIM_SLOTS 64
+
+static struct trim_slot {
+    char *key; /* "<bucket uri>\n<resource>\n<user or empty>" */
+    long long remaining;
+} trim_slots[TRIM_SLOTS];
+static unsigned trim_next;
+
+static struct trim_slot *trim_slot(const char *key)
+{
+    for (int i = 0; i < TRIM_SLOTS; i++)
+        if (trim_slots[i].key && strcmp(trim_slots[i].key, key) == 0)
+            return &trim_slots[i];
+    struct trim_slot *s = &trim_slots[trim_next++ % TRIM_SLOTS];
+    free(s->key);
+    s->key = strdup(key);
+    s->remaining = 0; /* unknown: count at once */
+    return s->key ? s : NULL;
+}
+
+/* Whether an entry belongs to the class being trimmed. */
+static int same_class(json_object *e, const char *resource, const char *user)
+{
+    const char *r = cinto_json_get_string(e, "resource_name");
+    const char *u = cinto_json_get_string(e, "user_id");
+    return r && strcmp(r, resource) == 0 && (!user || (u && strcmp(u, user) == 0));
+}
+
+/* Counts the class and hard-deletes its oldest entries beyond max. */
+static int trim_class(cinto_ctx *c, const char *bucket_uri, const char *resource, const char *user,
+                      long long *count)
+{
+    cinto_list_query q = {.parent = bucket_uri,
+                          .resource = "history",
+                          .gt_modified = -1,
+                          .lt_modified = -1,
+                          .min_modified = -1,
+                          .max_modified = -1,
+                          .eq_modified = -1,
+                          .ne_modified = -1,
+                          .limit = LLONG_MAX / 2};
+    cinto_object_list rows = {0};
+    cinto_strv ids = {0}, uris = {0};
+    int rc = c->st->ops->list(c->st, &q, &rows); /* newest first */
+    *count = 0;
+    for (size_t i = 0; i < rows.count && rc == CINTO_ST_OK; i++) {
+        json_object *e = cinto_res_object_json(&rows.items[i]);
+        if (!rows.items[i].deleted && same_class(e, resource, user) && ++*count > trim_max) {
+            cinto_buf uri = CINTO_BUF_INIT;
+            cinto_buf_printf(&uri, "%s/history/%s", bucket_uri, rows.items[i].id);
+            if (!uri.data || cinto_strv_push(&ids, rows.items[i].id) < 0 ||
+                cinto_strv_push(&uris, cinto_buf_str(&uri)) < 0)
+                rc = CINTO_ST_NOMEM;
+            cinto_buf_free(&uri);
+        }
+        json_object_put(e);
+    }
+    if (rc == CINTO_ST_OK && *count > trim_max + trim_threshold)
+        rc = c->st->ops->purge_objects(c->st, bucket_uri, "history", (const char *const *)ids.items,
+                                       (const char *const *)uris.items, ids.count);
+    cinto_object_list_free(&rows);
+    cinto_strv_clear(&ids);
+    cinto_strv_clear(&uris);
+    return rc;
+}
+
+static int trim(cinto_ctx *c, const char *bucket_uri, const char *resource, const char *user)
+{
+    int by_user = trim_user_ids && trim_user_ids[0];
+    if (trim_max <= 0 || (by_user && !(user && listed(trim_user_ids, user))))
+        return CINTO_ST_OK;
+    if (!by_user)
+        user = NULL;
+    cinto_buf key = CINTO_BUF_INIT;
+    cinto_buf_printf(&key, "%s\n%s\n%s", bucket_uri, resource, user ? user : "");
+    struct trim_slot *slot = key.data ? trim_slot(cinto_buf_str(&key)) : NULL;
+    cinto_buf_free(&key);
+    if (!slot)
+        return CINTO_ST_NOMEM;
+    if (--slot->remaining > 0)
+        return CINTO_ST_OK;
+    long long count;
+    int rc = trim_class(c, bucket_uri, resource, user, &count);
+    if (rc == CINTO_ST_OK)
+        slot->remaining = count > trim_max + trim_threshold ? trim_threshold + 1
+                                                            : trim_max + trim_threshold - count + 1;
+    return rc;
+}
+
 /* Not recorded (item 1): history entries themselves, accounts (outside
  * buckets), children removed by a cascade, and a bucket's deletion (its
  * whole history went with it); nor what the exclusions name. */
@@ -250,6 +356,8 @@ static int on_write(cinto_ctx *c, const cinto_write_event *ev)
         entry = entry_json(ev, &p);
         rc = store_entry(c, cinto_buf_str(&bucket_uri), entry, &readers);
     }
+    if (rc == CINTO_ST_OK)
+        rc = trim(c, cinto_buf_str(&bucket_uri), ev->resource, ev->user);
 done:
     json_object_put(entry);
     cinto_strv_clear(&readers);
@@ -313,10 +421,13 @@ static int configure(cinto_app *app, cinto_settings *s, char *err, size_t errlen
     cinto_settings_list(s, "history.exclude_resources", &exclude_resources);
     cinto_settings_list(s, "history.exclude_user_ids", &exclude_user_ids);
     explicit_permissions = cinto_settings_bool(s, "explicit_permissions", 1);
-    if (cinto_settings_int(s, "history.auto_trim_max_count", 0, NULL) > 0)
-        cinto_log("kinto.history.auto_trim_max_count is not supported by this build; history "
-                  "is never trimmed automatically (DELETE /buckets/{bid}/history?_before=... "
-                  "purges old entries)");
+    trim_max = cinto_settings_int(s, "history.auto_trim_max_count", 0, NULL);
+    trim_threshold = cinto_settings_int(s, "history.auto_trim_threshold", 100, NULL);
+    if (trim_threshold < 0)
+        trim_threshold = 0;
+    cinto_strv_free(trim_user_ids);
+    trim_user_ids = NULL;
+    cinto_settings_list(s, "history.auto_trim_user_ids", &trim_user_ids);
     return 0;
 }
 
@@ -344,11 +455,21 @@ static void capability(cinto_ctx *c, json_object *caps)
         }
         json_object_object_add(h, "excluded_resources", list);
     }
+    if (trim_max > 0)
+        json_object_object_add(h, "auto_trim_max_count", json_object_new_int64(trim_max));
+    if (trim_user_ids && trim_user_ids[0]) {
+        json_object *users = json_object_new_array();
+        for (size_t i = 0; trim_user_ids[i]; i++)
+            json_object_array_add(users, json_object_new_string(trim_user_ids[i]));
+        json_object_object_add(h, "auto_trim_user_ids", users);
+    }
     json_object_object_add(caps, "history", h);
 }
 
-static const char *const settings[] = {"history.exclude_resources", "history.exclude_user_ids",
-                                       "explicit_permissions", "history_read_principals", NULL};
+static const char *const settings[] = {"history.exclude_resources",   "history.exclude_user_ids",
+                                       "history.auto_trim_max_count", "history.auto_trim_threshold",
+                                       "history.auto_trim_user_ids",  "explicit_permissions",
+                                       "history_read_principals",     NULL};
 
 const cinto_plugin cinto_plugin_history = {
     .name = "kinto.plugins.history",

@@ -1,6 +1,5 @@
 // HIST-1..4, HIST-6: the history plugin, written from the write event in the write's
-// transaction (spec 06 §6.4-6.5). Not covered here because not built: HIST-5 (snapshot) and
-// the history.auto_trim_* settings.
+// transaction (spec 06 §6.4-6.5). Not covered here because not built: HIST-5 (snapshot).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
@@ -13,10 +12,10 @@ const OWNER = basic(`owner-${RUN}`, 'secret');
 const ALICE = basic(`alice-${RUN}`, 'secret');
 const ACCOUNT = basic(`acc${RUN}`, 'secret');
 
-let srv, off, excl;
+let srv, off, excl, trim;
 const ids = {};
 before(async () => {
-  [srv, off, excl] = await Promise.all([
+  [srv, off, excl, trim] = await Promise.all([
     startServer({
       workers: 2,
       settings: {
@@ -31,10 +30,14 @@ before(async () => {
       workers: 1,
       settings: { 'kinto.includes': 'kinto.plugins.history', 'kinto.history.exclude_resources': `/buckets/skip${RUN} /buckets/half${RUN}/collections/quiet` },
     }),
+    startServer({
+      workers: 1,
+      settings: { 'kinto.includes': 'kinto.plugins.history', 'kinto.history.auto_trim_max_count': '3', 'kinto.history.auto_trim_threshold': '2' },
+    }),
   ]);
   for (const [k, a] of Object.entries({ owner: OWNER, alice: ALICE })) ids[k] = (await must(req(srv, 'GET', '/', { auth: a }), 200)).json.user.id;
 });
-after(async () => { await Promise.all([srv?.stop(), off?.stop(), excl?.stop()]); });
+after(async () => { await Promise.all([srv?.stop(), off?.stop(), excl?.stop(), trim?.stop()]); });
 
 const history = async (s, b, q = '', auth = OWNER) => (await must(req(s, 'GET', `/buckets/${b}/history${q}`, { auth }), 200)).json.data;
 
@@ -200,4 +203,25 @@ test('HIST-1 a batch that fails is undone with its entries', async () => {
     { method: 'PUT', path: `/buckets/${b}/collections/bad`, body: { data: { cache_expires: 'soon' } } },
   ] } }), 200);
   assert.deepEqual((await history(srv, b)).map((e) => e.uri), [`/buckets/${b}/collections/ok`, `/buckets/${b}`]);
+});
+
+test('HIST-3 auto-trim: past max + threshold entries of one resource name, the oldest go (no tombstones)', async () => {
+  const root = await must(req(trim, 'GET', '/'), 200);
+  assert.equal(root.json.capabilities.history.auto_trim_max_count, 3);
+  const b = uid();
+  await must(req(trim, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);
+  await must(req(trim, 'PUT', `/buckets/${b}/collections/c`, { auth: OWNER, body: {} }), 201);
+  const counts = [];
+  for (let i = 0; i < 20; i++) {
+    await must(req(trim, 'PUT', `/buckets/${b}/collections/c/records/r${i}`, { auth: OWNER, body: {} }), 201);
+    counts.push((await history(trim, b, '?resource_name=record')).length);
+  }
+  // one worker: the count never passes max + threshold, and drops back to max when it would
+  assert.ok(counts.every((n) => n <= 5), counts.join(','));
+  assert.ok(counts.includes(3), counts.join(','));
+  const records = await history(trim, b, '?resource_name=record');
+  assert.deepEqual(records.map((e) => e.record_id), ['r19', 'r18', 'r17', 'r16', 'r15'].slice(0, records.length));
+  // other resource names are counted apart; trimmed entries leave no tombstone
+  assert.equal((await history(trim, b, '?resource_name=bucket')).length, 1);
+  assert.equal((await history(trim, b, '?_since=0&deleted=true')).length, 0);
 });
