@@ -225,3 +225,20 @@ test('HIST-3 auto-trim: past max + threshold entries of one resource name, the o
   assert.equal((await history(trim, b, '?resource_name=bucket')).length, 1);
   assert.equal((await history(trim, b, '?_since=0&deleted=true')).length, 0);
 });
+
+test('HIST-1 concurrent writes to different collections of one bucket all succeed, each with its entry', { timeout: 60000 }, async () => {
+  const b = uid();
+  await must(req(srv, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);
+  for (let k = 0; k < 4; k++) {
+    await must(req(srv, 'PUT', `/buckets/${b}/collections/c${k}`, { auth: OWNER, body: {} }), 201);
+    await must(req(srv, 'GET', `/buckets/${b}/collections/c${k}/records`, { auth: OWNER }), 200);
+  }
+  const writes = [];
+  for (let k = 0; k < 4; k++) {
+    for (let i = 0; i < 10; i++) writes.push(req(srv, 'PUT', `/buckets/${b}/collections/c${k}/records/r${i}`, { auth: OWNER, body: { data: { i } } }));
+  }
+  for (const r of await Promise.all(writes)) assert.equal(r.status, 201, r.text);
+  const h = await history(srv, b, '?resource_name=record&_limit=100');
+  assert.equal(h.length, 40);
+  assert.equal(new Set(h.map((e) => e.last_modified)).size, 40, 'unique entry timestamps');
+});
