@@ -94,6 +94,36 @@ static void push_down_timestamps(list_params *lp)
     }
 }
 
+/* A number compared with an id field is read as its digits. */
+static json_object *as_string(json_object *v)
+{
+    if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+        return json_object_new_string(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+    return json_object_get(v);
+}
+
+static void stringify_id_filters(const cinto_kind_info *ki, cinto_list_spec *spec)
+{
+    for (size_t i = 0; ki->string_fields && i < spec->nfilters; i++) {
+        cinto_filter *f = &spec->filters[i];
+        int listed = 0;
+        for (size_t k = 0; ki->string_fields[k] && !listed; k++)
+            listed = strcmp(ki->string_fields[k], f->field) == 0;
+        if (!listed || !f->value)
+            continue;
+        json_object *v;
+        if (json_object_is_type(f->value, json_type_array)) {
+            v = json_object_new_array();
+            for (size_t k = 0; k < json_object_array_length(f->value); k++)
+                json_object_array_add(v, as_string(json_object_array_get_idx(f->value, k)));
+        } else {
+            v = as_string(f->value);
+        }
+        json_object_put(f->value);
+        f->value = v;
+    }
+}
+
 /* Reads the query string into a list read (spec 02 §2.2-2.9). */
 static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
 {
@@ -105,6 +135,7 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
         cinto_error_invalid(r->c, "querystring", qe.has_name ? qe.name : NULL, qe.description);
         return -1;
     }
+    stringify_id_filters(r->ki, &lp->spec);
     cinto_list_query *q = &lp->q;
     q->gt_modified = q->lt_modified = q->min_modified = q->max_modified = -1;
     q->eq_modified = q->ne_modified = -1;

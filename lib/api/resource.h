@@ -32,6 +32,9 @@ typedef struct cinto_kind_info {
     /* The only fields its lists filter and sort on, NULL-terminated; NULL:
      * any field. */
     const char *const *strict_fields;
+    /* Fields holding ids: a number in a filter on them means its digits
+     * ("collection_id=1" matches "1"), NULL-terminated; NULL: none. */
+    const char *const *string_fields;
 } cinto_kind_info;
 
 extern const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT];
