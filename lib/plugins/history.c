@@ -392,6 +392,9 @@ static const char *const entry_fields[] = {
     "action",   "date",          "resource_name", "bucket_id", "collection_id",
     "group_id", "record_id",     "target",        NULL};
 
+static const char *const id_fields[] = {"bucket_id", "collection_id", "group_id", "record_id",
+                                        NULL};
+
 /* Entries: nobody creates or edits them; bucket readers read them all,
  * others those their read ACE names (04 §4.7). */
 static const cinto_kind_info history_kind = {
@@ -404,6 +407,7 @@ static const cinto_kind_info history_kind = {
     .after_write = no_check,
     .on_delete = delete_entry,
     .strict_fields = entry_fields,
+    .string_fields = id_fields,
 };
 
 static const cinto_route_def routes[] = {

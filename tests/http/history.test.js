@@ -167,6 +167,10 @@ test('HIST-4 filters, sort, paging, _since/_before; strict fields; no object end
   const p2 = await must(req(srv, 'GET', next.slice(next.indexOf('/v1') + 3), { auth: OWNER }), 200);
   assert.deepEqual([...p1.json.data, ...p2.json.data].map((e) => e.id), all.map((e) => e.id));
   expectError(await req(srv, 'GET', `/buckets/${b}/history?unknown=1`, { auth: OWNER }), 400, 107);
+  // numbers on id fields are compared as strings
+  await must(req(srv, 'PUT', `/buckets/${b}/collections/1`, { auth: OWNER, body: {} }), 201);
+  assert.deepEqual((await history(srv, b, '?collection_id=1')).map((e) => e.uri), [`/buckets/${b}/collections/1`]);
+  assert.equal((await history(srv, b, '?in_collection_id=1,c')).length, 7);
   expectError(await req(srv, 'GET', `/buckets/${b}/history/${all[0].id}`, { auth: OWNER }), 404, 111);
   const put = await req(srv, 'PUT', `/buckets/${b}/history`, { auth: OWNER, body: {} });
   expectError(put, 405, 115);
