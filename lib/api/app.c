@@ -6,8 +6,9 @@
 #include "api/app.h"
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
+#include "api/resource.h"
 #include "api/router.h"
-#include "plugins/default_bucket.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -53,6 +54,14 @@ static void unconfigure(cinto_app *app)
     free(app->grants);
     app->grants = NULL;
     app->ngrants = 0;
+    free(app->routes);
+    free(app->route_disabled);
+    free(app->plugins);
+    app->routes = NULL;
+    app->route_disabled = NULL;
+    app->plugins = NULL;
+    app->nroutes = 0;
+    app->nplugins = 0;
     cinto_strv_free(app->cfg.cors_origins);
     cinto_settings_free(app->cfg.raw);
     memset(&app->cfg, 0, sizeof app->cfg);
@@ -77,39 +86,49 @@ static const char *str_setting(cinto_settings *s, const char *key, const char *d
 }
 
 /* kinto.{plural|object}_{resource}_{method}_enabled = false removes one
- * method of one endpoint (spec 01 §1.3 item 4); read once into a mask per
- * endpoint. HEAD follows GET. */
-static void load_disabled_methods(cinto_config *c, cinto_settings *s)
+ * method of one resource endpoint (spec 01 §1.3 item 4); read once into a
+ * mask per route. HEAD follows GET. */
+static unsigned disabled_methods(cinto_settings *s, const cinto_route_def *def)
 {
-    static const struct {
-        const char *type, *resource;
-    } names[CINTO_EP_COUNT] = {
-        [CINTO_EP_BUCKETS] = {"plural", "bucket"},
-        [CINTO_EP_BUCKET] = {"object", "bucket"},
-        [CINTO_EP_GROUPS] = {"plural", "group"},
-        [CINTO_EP_GROUP] = {"object", "group"},
-        [CINTO_EP_COLLECTIONS] = {"plural", "collection"},
-        [CINTO_EP_COLLECTION] = {"object", "collection"},
-        [CINTO_EP_RECORDS] = {"plural", "record"},
-        [CINTO_EP_RECORD] = {"object", "record"},
-    };
-    for (int ep = 0; ep < CINTO_EP_COUNT; ep++) {
-        c->disabled_methods[ep] = 0;
-        if (!names[ep].type)
-            continue;
-        for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++) {
-            const char *name = m == CINTO_HEAD ? "get" : cinto_method_name((enum cinto_method)m);
-            char method[16], key[128];
-            size_t i = 0;
-            for (; name[i] && i < sizeof method - 1; i++)
-                method[i] = (char)tolower((unsigned char)name[i]);
-            method[i] = '\0';
-            snprintf(key, sizeof key, "%s_%s_%s_enabled", names[ep].type, names[ep].resource,
-                     method);
-            if (!cinto_settings_bool(s, key, 1))
-                c->disabled_methods[ep] |= CINTO_M(m);
-        }
+    if (def->kind < 0)
+        return 0;
+    unsigned mask = 0;
+    for (int m = CINTO_GET; m < CINTO_METHOD_OTHER; m++) {
+        const char *name = m == CINTO_HEAD ? "get" : cinto_method_name((enum cinto_method)m);
+        char method[16], key[128];
+        size_t i = 0;
+        for (; name[i] && i < sizeof method - 1; i++)
+            method[i] = (char)tolower((unsigned char)name[i]);
+        method[i] = '\0';
+        snprintf(key, sizeof key, "%s_%s_%s_enabled", def->plural ? "plural" : "object",
+                 cinto_kinds[def->kind].name, method);
+        if (!cinto_settings_bool(s, key, 1))
+            mask |= CINTO_M(m);
     }
+    return mask;
+}
+
+/* The routes this worker serves (the core's, then those of the enabled
+ * plugins), with their disabled methods. */
+static int load_routes(cinto_app *app, cinto_settings *s)
+{
+    size_t n = cinto_core_nroutes;
+    for (size_t i = 0; i < app->nplugins; i++)
+        n += app->plugins[i]->nroutes;
+    app->routes = calloc(n, sizeof *app->routes);
+    app->route_disabled = calloc(n, sizeof *app->route_disabled);
+    if (!app->routes || !app->route_disabled)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < cinto_core_nroutes; i++)
+        app->routes[k++] = &cinto_core_routes[i];
+    for (size_t i = 0; i < app->nplugins; i++)
+        for (size_t j = 0; j < app->plugins[i]->nroutes; j++)
+            app->routes[k++] = &app->plugins[i]->routes[j];
+    for (size_t i = 0; i < n; i++)
+        app->route_disabled[i] = disabled_methods(s, app->routes[i]);
+    app->nroutes = n;
+    return 0;
 }
 
 /* An unset or empty value ("kinto.paginate_by =" in a template) means
@@ -257,25 +276,21 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
     c->eos_url = cinto_settings_get(s, "eos_url");
     c->userid_hmac_secret = str_setting(s, "userid_hmac_secret", "");
     c->version_json_path = str_setting(s, "version_json_path", "version.json");
-    load_disabled_methods(c, s);
+    if (cinto_plugins_configure(app, s, err, errlen) < 0) {
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
+    if (load_routes(app, s) < 0) {
+        snprintf(err, errlen, "out of memory");
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
 
     /* Authentication policies (spec 04 §4.11): only the Basic-Auth based
      * ones exist here; others are logged and ignored. */
     char **policies = NULL;
     cinto_settings_list(s, "multiauth.policies", &policies);
     c->basicauth_realm = "Realm";
-    char **includes = NULL;
-    cinto_settings_list(s, "includes", &includes);
-    for (size_t i = 0; includes && includes[i]; i++) {
-        if (strcmp(includes[i], "kinto.plugins.accounts") == 0)
-            c->accounts = 1;
-        else if (strcmp(includes[i], "kinto.plugins.default_bucket") == 0)
-            c->default_bucket = 1;
-        else
-            cinto_log("plugin '%s' is not available in this build; ignored", includes[i]);
-    }
-    cinto_strv_free(includes);
-    c->default_bucket_hmac_secret = str_setting(s, "default_bucket_hmac_secret", "");
 
     for (size_t i = 0; policies && policies[i]; i++) {
         char key[256];
@@ -283,25 +298,26 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         const char *use = cinto_settings_get(s, key);
         int is_basic = strcmp(policies[i], "basicauth") == 0 ||
                        (use && strstr(use, "BasicAuthAuthenticationPolicy"));
-        int is_account = use && strstr(use, "kinto.plugins.accounts");
-        if ((is_basic || is_account) && c->npolicies == 4)
+        int known = 0;
+        const cinto_plugin *plugin = is_basic ? NULL : cinto_plugins_policy(app, use, &known);
+        if ((is_basic || known) && c->npolicies == 4)
             continue;
         if (is_basic) {
             c->basicauth = 1;
             c->policies[c->npolicies++] = CINTO_POLICY_BASICAUTH;
             snprintf(key, sizeof key, "multiauth.policy.%s.realm", policies[i]);
             c->basicauth_realm = str_setting(s, key, "Realm");
-        } else if (is_account) {
-            if (!c->accounts) {
+        } else if (known) {
+            if (!plugin) {
                 snprintf(err, errlen,
-                         "multiauth.policy.%.64s.use names the accounts policy: add "
-                         "kinto.plugins.accounts to kinto.includes",
-                         policies[i]);
+                         "the %.100s policy needs its plugin in kinto.includes (%.200s)",
+                         policies[i], use);
                 snprintf(pub, publen, "%s", err);
                 cinto_strv_free(policies);
                 return -1;
             }
-            c->policies[c->npolicies++] = CINTO_POLICY_ACCOUNT;
+            c->policy_plugins[c->npolicies] = plugin;
+            c->policies[c->npolicies++] = CINTO_POLICY_PLUGIN;
         } else {
             cinto_log("authentication policy '%s' is not supported; ignored", policies[i]);
         }
@@ -605,7 +621,7 @@ static void global_headers(cinto_ctx *c, int cors_ok, int star)
     }
 }
 
-static void preflight(cinto_ctx *c, unsigned methods)
+static void preflight(cinto_ctx *c, unsigned methods, unsigned excluded)
 {
     const char *m = c->req->acr_method;
     if (!c->req->origin) {
@@ -619,16 +635,17 @@ static void preflight(cinto_ctx *c, unsigned methods)
     }
     int ok = 0;
     for (int i = CINTO_GET; i < CINTO_METHOD_OTHER; i++)
-        if ((methods & CINTO_M(i)) && strcmp(cinto_method_name((enum cinto_method)i), m) == 0)
+        if ((methods & ~excluded & CINTO_M(i)) &&
+            strcmp(cinto_method_name((enum cinto_method)i), m) == 0)
             ok = 1;
     if (!ok) {
         cinto_error_invalid(c, "header", "Access-Control-Request-Method", "Method not allowed");
         return;
     }
     char allow[128];
-    cinto_route_allow(methods | CINTO_M(CINTO_OPTIONS), allow, sizeof allow);
+    cinto_route_allow(c->route.def, excluded, allow, sizeof allow);
     c->resp->status = 200;
-    cinto_response_set(c->resp, "Access-Control-Allow-Methods", "%s, OPTIONS", allow);
+    cinto_response_set(c->resp, "Access-Control-Allow-Methods", "%s", allow);
     if (c->req->acr_headers)
         cinto_response_set(c->resp, "Access-Control-Allow-Headers", "%s, %s", c->req->acr_headers,
                            exposed_headers);
@@ -638,28 +655,42 @@ static void preflight(cinto_ctx *c, unsigned methods)
     cinto_response_set(c->resp, "Content-Type", "application/json");
 }
 
+/* Runs the route's handler once what the route needs is there. */
 static void dispatch(cinto_ctx *c)
 {
-    switch (c->route.ep) {
-    case CINTO_EP_ROOT:
-        cinto_handle_hello(c);
-        break;
-    case CINTO_EP_HEARTBEAT:
-        cinto_handle_heartbeat(c);
-        break;
-    case CINTO_EP_LBHEARTBEAT:
-        cinto_handle_lbheartbeat(c);
-        break;
-    case CINTO_EP_VERSION:
-        cinto_handle_version(c);
-        break;
-    case CINTO_EP_BATCH:
-        cinto_handle_batch(c);
-        break;
-    default:
-        cinto_handle_resource(c);
-        break;
+    if ((c->route.def->needs & CINTO_NEEDS_STORAGE) && !c->st) {
+        cinto_error(c, 503, CINTO_ERRNO_BACKEND,
+                    "Service temporary unavailable due to overloading or maintenance, please "
+                    "retry later.",
+                    NULL);
+        cinto_log("kinto.storage_url is not set");
+        return;
     }
+    c->route.def->handler(c);
+}
+
+static void not_allowed(cinto_ctx *c, unsigned excluded)
+{
+    char allow[128];
+    cinto_route_allow(c->route.def, excluded, allow, sizeof allow);
+    cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
+                NULL);
+    cinto_response_set(c->resp, "Allow", "%s", allow);
+}
+
+/* Ends the transaction opened around the handler: undone when a failure
+ * doomed it, committed otherwise (a 4xx answer keeps what was done before
+ * the handler, such as the default bucket's implicit creations). */
+static void end_transaction(cinto_ctx *c)
+{
+    c->tx_open = 0;
+    if (c->tx_doomed || c->resp->failed) {
+        c->st->ops->rollback(c->st);
+        return;
+    }
+    int rc = c->st->ops->commit(c->st);
+    if (rc != CINTO_ST_OK)
+        cinto_error_storage(c, rc);
 }
 
 /* Everything between reading the request and sending the answer. */
@@ -731,16 +762,21 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_buf_free(&p);
         return;
     }
-    if (cinto_route_match(sub, &c->route) < 0 ||
-        ((c->route.ep == CINTO_EP_ACCOUNTS || c->route.ep == CINTO_EP_ACCOUNT) &&
-         !c->cfg->accounts)) {
+    int ri = cinto_route_match(c->app->routes, c->app->nroutes, sub, &c->route);
+    if (ri < 0) {
         cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                     "The resource you are looking for could not be found.", NULL);
         return;
     }
-    unsigned methods = cinto_route_methods(c->route.ep);
+    c->route.disabled = c->app->route_disabled[ri];
+    /* Read-only mode and disabled methods take methods off the route, as
+     * upstream does not register them. */
+    unsigned methods = cinto_route_methods(c->route.def);
+    unsigned excluded = c->route.disabled;
+    if (c->cfg->readonly)
+        excluded |= ~(CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD) | CINTO_M(CINTO_OPTIONS));
     if (req->method == CINTO_OPTIONS) {
-        preflight(c, methods);
+        preflight(c, methods, excluded);
         return;
     }
     if (req->origin && !*cors_ok) {
@@ -749,24 +785,8 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_error_invalid(c, "header", "Origin", msg);
         return;
     }
-    if (req->method == CINTO_METHOD_OTHER || !(methods & CINTO_M(req->method)) ||
-        (c->cfg->readonly && req->method != CINTO_GET && req->method != CINTO_HEAD)) {
-        char allow[128];
-        cinto_route_allow(c->cfg->readonly ? methods & (CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD))
-                                           : methods,
-                          allow, sizeof allow);
-        cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
-                    NULL);
-        cinto_response_set(c->resp, "Allow", "%s", allow);
-        return;
-    }
-    unsigned disabled = c->cfg->disabled_methods[c->route.ep];
-    if (disabled & CINTO_M(req->method)) {
-        char allow[128];
-        cinto_route_allow(methods & ~disabled, allow, sizeof allow);
-        cinto_error(c, 405, CINTO_ERRNO_METHOD_NOT_ALLOWED, "Method not allowed on this endpoint.",
-                    NULL);
-        cinto_response_set(c->resp, "Allow", "%s", allow);
+    if (req->method == CINTO_METHOD_OTHER || !(methods & ~excluded & CINTO_M(req->method))) {
+        not_allowed(c, excluded);
         return;
     }
     switch (req->body_state) {
@@ -792,17 +812,11 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         cinto_error_storage(c, arc);
         return;
     }
-    if (c->cfg->default_bucket && c->route.bid && strcmp(c->route.bid, "default") == 0) {
-        /* The personal bucket: created on first use, then the request runs
-         * as if sent to the real bucket, all in one transaction. */
-        int started = 0;
-        if (cinto_default_bucket_prepare(c, &started) < 0)
-            return;
-        dispatch(c);
-        cinto_default_bucket_finish(c, started);
+    if (cinto_plugins_before(c) < 0)
         return;
-    }
     dispatch(c);
+    if (c->tx_open)
+        end_transaction(c);
 }
 
 void cinto_ctx_clear(cinto_ctx *c)

@@ -15,25 +15,29 @@
 #define CINTO_VERSION "0.1.0"
 #define CINTO_HTTP_API_VERSION "1.23"
 
-enum cinto_endpoint {
-    CINTO_EP_NONE,
-    CINTO_EP_ROOT,
-    CINTO_EP_BATCH,
-    CINTO_EP_BUCKETS,
-    CINTO_EP_BUCKET,
-    CINTO_EP_GROUPS,
-    CINTO_EP_GROUP,
-    CINTO_EP_COLLECTIONS,
-    CINTO_EP_COLLECTION,
-    CINTO_EP_RECORDS,
-    CINTO_EP_RECORD,
-    CINTO_EP_HEARTBEAT,
-    CINTO_EP_LBHEARTBEAT,
-    CINTO_EP_VERSION,
-    CINTO_EP_ACCOUNTS,
-    CINTO_EP_ACCOUNT,
-    CINTO_EP_COUNT
+struct cinto_ctx;
+
+/* What a route needs before its handler runs (cgit's def_cmd style). */
+enum cinto_route_needs {
+    CINTO_NEEDS_STORAGE = 1, /* answered 503 when kinto.storage_url is not set */
 };
+
+/* One row of the route table (router.h). */
+typedef struct cinto_route_def {
+    /* "/buckets/{bid}/collections/{cid}": {bid}, {cid}, {gid}, {rid} and
+     * {aid} each match one segment and bind that id. */
+    const char *pattern;
+    /* Upstream's Allow header for the route, in its order, OPTIONS
+     * included: "GET, HEAD, PUT, PATCH, DELETE, OPTIONS". */
+    const char *methods;
+    void (*handler)(struct cinto_ctx *c);
+    int kind;   /* the resource kind served (resource.h), -1 for none */
+    int plural; /* the route is a list of that kind */
+    unsigned needs;
+    /* A kind a plugin defines (resource.h cinto_kind_info), served by the
+     * core's list handlers; kind is then -1 and plural 1. */
+    const struct cinto_kind_info *kind_info;
+} cinto_route_def;
 
 /* Settings read once per worker into typed values (spec 08 §8.15). */
 typedef struct cinto_config {
@@ -57,17 +61,14 @@ typedef struct cinto_config {
     int basicauth; /* the basicauth policy is enabled */
     const char *basicauth_realm;
     /* Authentication policies in the configured order (spec 04 §4.11). */
-    enum cinto_policy { CINTO_POLICY_BASICAUTH, CINTO_POLICY_ACCOUNT } policies[4];
+    enum cinto_policy { CINTO_POLICY_BASICAUTH, CINTO_POLICY_PLUGIN } policies[4];
+    const struct cinto_plugin *policy_plugins[4]; /* for CINTO_POLICY_PLUGIN */
     int npolicies;
-    int accounts;       /* kinto.plugins.accounts is included */
-    int default_bucket; /* kinto.plugins.default_bucket is included */
-    const char *default_bucket_hmac_secret;
     long long account_cache_ttl;
     int trailing_slash_redirect, version_prefix_redirect;
     long long trailing_slash_ttl, version_prefix_ttl;
     const char *version_json_path;
-    int schema_validation;                     /* experimental_collection_schema_validation */
-    unsigned disabled_methods[CINTO_EP_COUNT]; /* bits CINTO_M(method) */
+    int schema_validation; /* experimental_collection_schema_validation */
 } cinto_config;
 
 typedef struct cinto_app {
@@ -97,10 +98,24 @@ typedef struct cinto_app {
         char **principals;
     } * grants;
     size_t ngrants;
+    /* The routes served (core rows, then those of enabled plugins) and,
+     * per route, the methods that settings disable (CINTO_M bits). */
+    const cinto_route_def **routes;
+    unsigned *route_disabled;
+    size_t nroutes;
+    /* The plugins turned on (rows of the plugin table, plugin.h). */
+    const struct cinto_plugin **plugins;
+    size_t nplugins;
+    size_t nlisteners; /* of them, those with an on_write hook */
+    /* Part of the key of every cache of stored data in this worker: a
+     * plugin that empties the store (flush) moves it, in every worker,
+     * so nothing cached before is served again. */
+    unsigned long cache_generation;
 } cinto_app;
 
 typedef struct cinto_route {
-    enum cinto_endpoint ep;
+    const cinto_route_def *def; /* NULL until matched */
+    unsigned disabled;          /* methods the settings disable on it */
     char *bid, *cid, *gid, *rid, *aid;
 } cinto_route;
 
@@ -117,6 +132,13 @@ typedef struct cinto_ctx {
     cinto_strv principals; /* effective principals (spec 04 §4.2) */
     int principals_loaded;
     int is_plural; /* the endpoint is a list */
+    /* A transaction opened around the handler (by the default bucket):
+     * the pipeline ends it after the handler. */
+    int tx_open;
+    /* Set by a failure that must undo the enclosing transaction (storage
+     * errors, internal errors): the pipeline and batch roll back on it,
+     * whatever the answer's status. */
+    int tx_doomed;
 } cinto_ctx;
 
 cinto_app *cinto_app_new(const char *binary_dir);

@@ -1,7 +1,8 @@
 /* POST /batch (spec 06 §6.1-6.3): subrequests run one after the other
  * through the whole pipeline, inside one transaction. A subrequest that
- * answers 4xx is undone alone (its savepoint); a 5xx or a 409 undoes the
- * whole batch, which then answers with that error. */
+ * answers 4xx is undone alone (its savepoint); one whose failure dooms the
+ * transaction (a storage error: 409, 503, 500) undoes the whole batch,
+ * which then answers with that error. */
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/router.h"
@@ -116,8 +117,9 @@ static void sub_ctx_init(cinto_ctx *sc, cinto_ctx *c, cinto_request *sub, cinto_
     sc->now_ms = c->now_ms;
 }
 
-/* Runs one subrequest through the pipeline and describes its answer. */
-static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
+/* Runs one subrequest through the pipeline and describes its answer;
+ * *doomed says whether it failed in a way that undoes the whole batch. */
+static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doomed)
 {
     const char *method = cinto_json_get_string(sr, "method");
     const char *path = cinto_json_get_string(sr, "path");
@@ -180,6 +182,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status)
         }
     }
     *status = resp.failed ? 500 : resp.status;
+    *doomed = sc.tx_doomed || resp.failed;
     json_object *out = json_object_new_object();
     json_object_object_add(out, "status", json_object_new_int(*status));
     json_object_object_add(out, "path", json_object_new_string(sub.path));
@@ -280,9 +283,9 @@ void cinto_handle_batch(cinto_ctx *c)
         in_tx = 1;
     }
     for (size_t i = 0; i < n; i++) {
-        int status = 0;
-        json_object *one = run_one(c, json_object_array_get_idx(requests, i), &status);
-        if (status >= 500 || status == 409) {
+        int status = 0, doomed = 0;
+        json_object *one = run_one(c, json_object_array_get_idx(requests, i), &status, &doomed);
+        if (doomed) {
             /* The whole batch is undone and answers with that error. */
             c->st->ops->rollback(c->st);
             in_tx = 0;

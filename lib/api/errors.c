@@ -81,6 +81,9 @@ void cinto_error_not_found(cinto_ctx *c, int errnum, const char *id, const char 
 
 void cinto_error_storage(cinto_ctx *c, int st_rc)
 {
+    /* The transaction is in an unknown state (deadlock victim, server
+     * gone): nothing of it may commit. */
+    c->tx_doomed = 1;
     if (st_rc == CINTO_ST_UNAVAILABLE) {
         cinto_error(c, 503, CINTO_ERRNO_BACKEND,
                     "Service temporary unavailable due to overloading or maintenance, please "
@@ -98,6 +101,7 @@ void cinto_error_storage(cinto_ctx *c, int st_rc)
 
 void cinto_error_internal(cinto_ctx *c, const char *why)
 {
+    c->tx_doomed = 1;
     if (why)
         cinto_log("internal error: %s", why);
     cinto_error(c, 500, CINTO_ERRNO_UNDEFINED,

@@ -2,8 +2,9 @@
  * §3.8, cascades of spec 01 §1.13). */
 #include "api/errors.h"
 #include "api/handlers.h"
-#include "api/resource.h"
-#include "plugins/accounts.h"
+#include "api/plugin.h"
+#include "api/resource_internal.h"
+#include "util/buf.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -79,6 +80,8 @@ static int validate_group(cinto_rctx *r, json_object *data)
     return 0;
 }
 
+/* Kinds owned by a plugin (accounts) are checked by its validate hook,
+ * cinto_plugins_validate. */
 static int validate_nothing(cinto_rctx *r, json_object *data)
 {
     return 0;
@@ -105,9 +108,61 @@ static int no_after_write(cinto_rctx *r, json_object *data)
     return 0;
 }
 
-/* Buckets and collections take everything below them along, for good. */
+typedef struct cascade {
+    cinto_rctx *r;
+    int vetoed;
+} cascade;
+
+/* One child a cascade deletes, as a write event. */
+static int report_child(void *arg, const char *parent, const char *resource, const cinto_object *o)
+{
+    cascade *cs = arg;
+    const char *plural = NULL;
+    for (int k = 0; k < CINTO_KIND_COUNT && !plural; k++)
+        if (strcmp(cinto_kinds[k].name, resource) == 0)
+            plural = cinto_kinds[k].plural;
+    cinto_buf uri = CINTO_BUF_INIT;
+    cinto_buf_printf(&uri, "%s/%s/%s", parent, plural ? plural : resource, o->id);
+    json_object *old = cinto_res_object_json(o);
+    json_object *tomb = json_object_new_object();
+    json_object_object_add(tomb, "id", json_object_new_string(o->id));
+    json_object_object_add(tomb, "last_modified", json_object_new_int64(cs->r->c->now_ms));
+    json_object_object_add(tomb, "deleted", json_object_new_boolean(1));
+    cinto_write_event ev = {
+        .action = CINTO_ACTION_DELETE,
+        .resource = resource,
+        .uri = cinto_buf_str(&uri),
+        .id = o->id,
+        .old = old,
+        .new = tomb,
+        .user = cs->r->c->userid,
+        .timestamp = cs->r->c->now_ms,
+        .cascade = 1,
+    };
+    int built = uri.data != NULL;
+    int rc = built ? cinto_report_write(cs->r->c, &ev) : -1;
+    cs->vetoed = built && rc < 0;
+    json_object_put(old);
+    json_object_put(tomb);
+    cinto_buf_free(&uri);
+    if (!built)
+        return CINTO_ST_NOMEM;
+    return rc < 0 ? CINTO_ST_FAIL : CINTO_ST_OK;
+}
+
+/* Buckets and collections take everything below them along, for good;
+ * listeners hear of each child first (read in one query, only when a
+ * plugin listens). */
 static int delete_tree(cinto_rctx *r, const char *uri)
 {
+    if (cinto_write_listened(r->c->app)) {
+        cascade cs = {r, 0};
+        int rc = r->c->st->ops->each_below(r->c->st, uri, report_child, &cs);
+        if (cs.vetoed)
+            return -1;
+        if (rc != CINTO_ST_OK)
+            return st_fail(r, rc);
+    }
     int rc = r->c->st->ops->purge_below(r->c->st, uri, r->c->now_ms);
     if (rc == CINTO_ST_OK)
         rc = r->c->st->ops->acl_clear(r->c->st, uri);
@@ -137,5 +192,5 @@ const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT] = {
     [CINTO_KIND_RECORD] = {"record", "records", rw_perms, "record:create", CINTO_KIND_COLLECTION,
                            validate_nothing, no_after_write, delete_leaf},
     [CINTO_KIND_ACCOUNT] = {"account", "accounts", rw_perms, "account:create", -1,
-                            cinto_accounts_validate, no_after_write, delete_leaf},
+                            cinto_plugins_validate, no_after_write, delete_leaf},
 };

@@ -1,6 +1,7 @@
 /* GET/HEAD, PUT, PATCH and DELETE on one object (spec 01, 03). */
 #include "api/errors.h"
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "api/resource_internal.h"
 #include "patch/patch.h"
 #include "util/json.h"
@@ -15,7 +16,7 @@ static const char *const patch_types[] = {"application/json", "application/merge
 
 static const char *kind_name(const cinto_rctx *r)
 {
-    return cinto_kinds[r->kind].name;
+    return r->ki->name;
 }
 
 /* Spec 01 §1.14 rule 1: record writes on a missing collection are answered
@@ -33,7 +34,7 @@ static int record_parent_check(cinto_rctx *r)
 /* After authorization: the parent object must exist (rule 3). */
 static int parent_exists_check(cinto_rctx *r)
 {
-    int pk = cinto_kinds[r->kind].parent_kind;
+    int pk = r->ki->parent_kind;
     if (pk >= 0 && !cinto_obj_exists(r, (enum cinto_kind)pk)) {
         cinto_error_not_found(r->c, CINTO_ERRNO_MISSING_RESOURCE, r->ids[pk], cinto_kinds[pk].name);
         return -1;
@@ -157,7 +158,7 @@ void cinto_res_object_put(cinto_rctx *r)
         goto done;
     /* The path names the object: validations see its id. */
     json_object_object_add(data, "id", json_object_new_string(r->id));
-    if (cinto_kinds[r->kind].validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
+    if (r->ki->validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
     long long ts;
     long long client = cinto_res_client_lm(cinto_json_get(data, "last_modified"));
@@ -169,7 +170,10 @@ void cinto_res_object_put(cinto_rctx *r)
                   : (exists ? cinto_acl_of(r, r->uri) : json_object_new_object());
     cinto_res_add_editor(r, acl);
     if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
-        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
+        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 ||
+        cinto_res_notify(r, exists ? CINTO_ACTION_UPDATE : CINTO_ACTION_CREATE, r->id, r->uri,
+                         exists ? o : NULL, NULL, data, acl, ts) < 0 ||
+        cinto_res_commit(r) < 0)
         goto done;
     answer_object(r, exists ? 200 : 201, data, acl, ts);
     data = NULL;
@@ -258,8 +262,8 @@ void cinto_res_object_patch(cinto_rctx *r)
     if (flavour == 2) {
         char err[512];
         json_object *new_data = NULL, *new_perms = NULL;
-        if (cinto_kinto_json_patch(before, old_acl, cinto_kinds[r->kind].perms, b.root, &new_data,
-                                   &new_perms, err, sizeof err) < 0) {
+        if (cinto_kinto_json_patch(before, old_acl, r->ki->perms, b.root, &new_data, &new_perms,
+                                   err, sizeof err) < 0) {
             if (strncmp(err, CINTO_PATCH_ERR_PREFIX, strlen(CINTO_PATCH_ERR_PREFIX)) != 0)
                 cinto_error_internal(r->c, err);
             else
@@ -295,7 +299,7 @@ void cinto_res_object_patch(cinto_rctx *r)
         cinto_error_invalid(r->c, "body", "data", "the result is not a JSON object");
         goto done;
     }
-    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0 ||
+    if (check_body_id(r, data) < 0 || r->ki->validate(r, data) < 0 ||
         cinto_res_validate_schemas(r, data, 1) < 0)
         goto done;
     long long ts;
@@ -306,7 +310,9 @@ void cinto_res_object_patch(cinto_rctx *r)
         goto done;
     cinto_res_add_editor(r, acl);
     if (cinto_res_store(r, r->id, r->uri, data, ts, r->found[r->kind]) < 0 ||
-        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 || cinto_res_commit(r) < 0)
+        cinto_res_write_acl(r, r->uri, old_acl, acl) < 0 ||
+        cinto_res_notify(r, CINTO_ACTION_UPDATE, r->id, r->uri, NULL, before, data, acl, ts) < 0 ||
+        cinto_res_commit(r) < 0)
         goto done;
     json_object *out = data;
     if (behavior && strcmp(behavior, "full") != 0) {
@@ -359,7 +365,7 @@ void cinto_res_object_delete(cinto_rctx *r)
         return;
     long long ts;
     if (cinto_res_timestamp(r, query_lm(r), o->last_modified, &ts) < 0 ||
-        cinto_res_delete_one(r, r->id, r->uri, ts) < 0 || cinto_res_commit(r) < 0)
+        cinto_res_delete_one(r, r->id, r->uri, ts, o, NULL) < 0 || cinto_res_commit(r) < 0)
         return;
     json_object *data = json_object_new_object();
     json_object_object_add(data, "id", json_object_new_string(r->id));

@@ -1,7 +1,7 @@
 /* Authentication (spec 04 §4.11) and effective principals (§4.2). */
 #include "api/handlers.h"
+#include "api/plugin.h"
 #include "auth/basic.h"
-#include "plugins/accounts.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +25,14 @@ int cinto_authenticate(cinto_ctx *c)
             cinto_basicauth_userid(c->cfg->userid_hmac_secret, user, pass, hex);
             cinto_buf_printf(&id, "basicauth:%s", hex);
         } else {
-            int ok = cinto_accounts_check(c, user, pass);
+            const cinto_plugin *p = c->cfg->policy_plugins[i];
+            char *userid = NULL;
+            int ok = p->authenticate(c, user, pass, &userid);
             if (ok < 0)
                 rc = ok; /* storage trouble: answered as such */
-            else if (ok)
-                cinto_buf_printf(&id, "account:%s", user);
+            else if (ok && userid)
+                cinto_buf_puts(&id, userid);
+            free(userid);
         }
         if (id.len)
             c->userid = cinto_buf_steal(&id);

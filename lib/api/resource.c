@@ -12,6 +12,7 @@
 #include "util/json.h"
 #include "util/random.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,30 +70,10 @@ static int setup(cinto_rctx *r, cinto_ctx *c)
     memset(r, 0, sizeof *r);
     r->c = c;
     const cinto_route *rt = &c->route;
-    switch (rt->ep) {
-    case CINTO_EP_BUCKETS:
-    case CINTO_EP_BUCKET:
-        r->kind = CINTO_KIND_BUCKET;
-        break;
-    case CINTO_EP_GROUPS:
-    case CINTO_EP_GROUP:
-        r->kind = CINTO_KIND_GROUP;
-        break;
-    case CINTO_EP_COLLECTIONS:
-    case CINTO_EP_COLLECTION:
-        r->kind = CINTO_KIND_COLLECTION;
-        break;
-    case CINTO_EP_ACCOUNTS:
-    case CINTO_EP_ACCOUNT:
-        r->kind = CINTO_KIND_ACCOUNT;
-        break;
-    default:
-        r->kind = CINTO_KIND_RECORD;
-        break;
-    }
-    r->plural = rt->ep == CINTO_EP_BUCKETS || rt->ep == CINTO_EP_GROUPS ||
-                rt->ep == CINTO_EP_COLLECTIONS || rt->ep == CINTO_EP_RECORDS ||
-                rt->ep == CINTO_EP_ACCOUNTS;
+    assert(rt->def && (rt->def->kind >= 0 || (rt->def->kind_info && rt->def->plural)));
+    r->kind = rt->def->kind_info ? CINTO_KIND_COUNT : (enum cinto_kind)rt->def->kind;
+    r->ki = rt->def->kind_info ? rt->def->kind_info : &cinto_kinds[r->kind];
+    r->plural = rt->def->plural;
     r->ids[CINTO_KIND_BUCKET] = rt->bid;
     r->ids[CINTO_KIND_COLLECTION] = rt->cid;
     r->ids[CINTO_KIND_GROUP] = rt->gid;
@@ -111,9 +92,9 @@ static int setup(cinto_rctx *r, cinto_ctx *c)
     if (rt->rid && !(r->uris[CINTO_KIND_RECORD] =
                          str_printf("%s/records/%s", r->uris[CINTO_KIND_COLLECTION], rt->rid)))
         return -1;
-    int pk = cinto_kinds[r->kind].parent_kind;
+    int pk = r->ki->parent_kind;
     r->parent = strdup(pk < 0 ? "" : r->uris[pk]);
-    r->list_prefix = str_printf("%s/%s/", r->parent, cinto_kinds[r->kind].plural);
+    r->list_prefix = str_printf("%s/%s/", r->parent, r->ki->plural);
     if (!r->parent || !r->list_prefix)
         return -1;
     if (!r->plural) {
@@ -154,7 +135,7 @@ int cinto_res_begin_write(cinto_rctx *r)
     if (rc != CINTO_ST_OK)
         return storage_error(r, rc);
     r->in_tx = 1;
-    rc = st->ops->lock_list(st, r->parent, cinto_kinds[r->kind].name, r->c->now_ms, &r->hwm);
+    rc = st->ops->lock_list(st, r->parent, r->ki->name, r->c->now_ms, &r->hwm);
     if (rc != CINTO_ST_OK)
         return storage_error(r, rc);
     return 0;
@@ -392,7 +373,7 @@ void cinto_res_cache_headers(cinto_rctx *r)
     cinto_ctx *c = r->c;
     long long ttl = -1;
     if (!c->userid) {
-        const char *kind = cinto_kinds[r->kind].name;
+        const char *kind = r->ki->name;
         char key[1024];
         int ok = 0;
         if (r->kind == CINTO_KIND_RECORD) {
@@ -460,14 +441,6 @@ json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *a
 void cinto_handle_resource(cinto_ctx *c)
 {
     cinto_rctx r;
-    if (!c->st) {
-        cinto_error(c, 503, CINTO_ERRNO_BACKEND,
-                    "Service temporary unavailable due to overloading or maintenance, please "
-                    "retry later.",
-                    NULL);
-        cinto_log("kinto.storage_url is not set");
-        return;
-    }
     if (setup(&r, c) < 0) {
         cinto_error_internal(c, "out of memory");
         teardown(&r);

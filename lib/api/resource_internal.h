@@ -44,7 +44,16 @@ int cinto_res_timestamp(cinto_rctx *r, long long client_lm, long long current_lm
 int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object *data, long long ts,
                     int row_exists);
 int cinto_res_write_acl(cinto_rctx *r, const char *uri, json_object *old_acl, json_object *new_acl);
-int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts);
+/* old_obj or old_json: the object being deleted, for the write event. */
+int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts,
+                         const cinto_object *old_obj, json_object *old_json);
+/* Reports a write of r's kind (the write event, plugin.h) when a plugin
+ * listens; nothing is built otherwise. The old object comes from old_obj
+ * (as stored) or old_json; a delete without new_data reports the
+ * tombstone. Returns -1 after a plugin's answer. */
+int cinto_res_notify(cinto_rctx *r, int action, const char *id, const char *uri,
+                     const cinto_object *old_obj, json_object *old_json, json_object *new_data,
+                     json_object *acl, long long ts);
 long long cinto_res_client_lm(json_object *v);
 json_object *cinto_res_add_editor(cinto_rctx *r, json_object *acl);
 void cinto_res_project(json_object *data, const char *fields);

@@ -1,7 +1,7 @@
 /* GET /v1/ (spec 08 §8.1) and the utility endpoints (spec 06 §6.9). */
 #include "api/errors.h"
 #include "api/handlers.h"
-#include "plugins/default_bucket.h"
+#include "api/plugin.h"
 #include "util/json.h"
 
 #include <stdio.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-static json_object *capability(const char *description, const char *url)
+json_object *cinto_capability(const char *description, const char *url)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "description", json_object_new_string(description));
@@ -47,11 +47,7 @@ void cinto_handle_hello(cinto_ctx *c)
         for (size_t i = 0; i < c->principals.count; i++)
             json_object_array_add(p, json_object_new_string(c->principals.items[i]));
         json_object_object_add(user, "principals", p);
-        if (cfg->default_bucket) {
-            char bid[37];
-            cinto_default_bucket_id(cfg->default_bucket_hmac_secret, c->userid, bid);
-            json_object_object_add(user, "bucket", json_object_new_string(bid));
-        }
+        cinto_plugins_user_info(c, user);
     }
     json_object *o = json_object_new_object();
     json_object_object_add(o, "project_name", json_object_new_string(cfg->project_name));
@@ -76,27 +72,14 @@ void cinto_handle_hello(cinto_ctx *c)
     if (cfg->basicauth)
         json_object_object_add(
             caps, "basicauth",
-            capability("Very basic authentication sessions. Not for production use.",
-                       "http://kinto.readthedocs.io/en/stable/api/1.x/authentication.html"));
-    if (cfg->default_bucket)
-        json_object_object_add(
-            caps, "default_bucket",
-            capability("The default bucket is an alias for a personal bucket where collections "
-                       "are created implicitly.",
-                       "https://kinto.readthedocs.io/en/latest/api/1.x/"
-                       "buckets.html#personal-bucket-default"));
-    if (cfg->accounts) {
-        json_object *acc =
-            capability("Manage user accounts.",
-                       "https://kinto.readthedocs.io/en/latest/api/1.x/accounts.html");
-        json_object_object_add(acc, "validation_enabled", json_object_new_boolean(0));
-        json_object_object_add(caps, "accounts", acc);
-    }
+            cinto_capability("Very basic authentication sessions. Not for production use.",
+                             "http://kinto.readthedocs.io/en/stable/api/1.x/authentication.html"));
+    cinto_plugins_capabilities(c, caps);
     if (cfg->schema_validation)
         json_object_object_add(caps, "schema",
-                               capability("Validates collection records with JSON schemas.",
-                                          "https://kinto.readthedocs.io/en/latest/api/1.x/"
-                                          "collections.html#collection-json-schema"));
+                               cinto_capability("Validates collection records with JSON schemas.",
+                                                "https://kinto.readthedocs.io/en/latest/api/1.x/"
+                                                "collections.html#collection-json-schema"));
     json_object_object_add(o, "capabilities", caps);
     json_object_object_add(o, "config", config_info(cfg));
     if (user)

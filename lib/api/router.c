@@ -1,62 +1,84 @@
 #include "api/router.h"
+#include "api/handlers.h"
+#include "api/resource.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define M_READ (CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD))
-#define M_PLURAL (M_READ | CINTO_M(CINTO_POST) | CINTO_M(CINTO_DELETE))
-#define M_OBJECT (M_READ | CINTO_M(CINTO_PUT) | CINTO_M(CINTO_PATCH) | CINTO_M(CINTO_DELETE))
+/* Upstream's method lists (Cornice registers HEAD with GET and adds
+ * OPTIONS for CORS): plural endpoints list HEAD first. */
 
-static const unsigned endpoint_methods[CINTO_EP_COUNT] = {
-    [CINTO_EP_NONE] = 0,
-    [CINTO_EP_ROOT] = M_READ,
-    [CINTO_EP_BATCH] = CINTO_M(CINTO_POST),
-    [CINTO_EP_BUCKETS] = M_PLURAL,
-    [CINTO_EP_BUCKET] = M_OBJECT,
-    [CINTO_EP_GROUPS] = M_PLURAL,
-    [CINTO_EP_GROUP] = M_OBJECT,
-    [CINTO_EP_COLLECTIONS] = M_PLURAL,
-    [CINTO_EP_COLLECTION] = M_OBJECT,
-    [CINTO_EP_RECORDS] = M_PLURAL,
-    [CINTO_EP_RECORD] = M_OBJECT,
-    [CINTO_EP_HEARTBEAT] = M_READ,
-    [CINTO_EP_LBHEARTBEAT] = M_READ,
-    [CINTO_EP_VERSION] = M_READ,
-    [CINTO_EP_ACCOUNTS] = M_PLURAL,
-    [CINTO_EP_ACCOUNT] = M_OBJECT,
+const cinto_route_def cinto_core_routes[] = {
+    {"/", CINTO_READ_METHODS, cinto_handle_hello, -1, 0, 0, NULL},
+    {"/batch", "POST, OPTIONS", cinto_handle_batch, -1, 0, 0, NULL},
+    {"/__heartbeat__", CINTO_READ_METHODS, cinto_handle_heartbeat, -1, 0, 0, NULL},
+    {"/__lbheartbeat__", CINTO_READ_METHODS, cinto_handle_lbheartbeat, -1, 0, 0, NULL},
+    {"/__version__", CINTO_READ_METHODS, cinto_handle_version, -1, 0, 0, NULL},
+    {"/buckets", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 1,
+     CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 0,
+     CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}/groups", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_GROUP, 1,
+     CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}/groups/{gid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_GROUP,
+     0, CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}/collections", CINTO_PLURAL_METHODS, cinto_handle_resource,
+     CINTO_KIND_COLLECTION, 1, CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}/collections/{cid}", CINTO_OBJECT_METHODS, cinto_handle_resource,
+     CINTO_KIND_COLLECTION, 0, CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}/collections/{cid}/records", CINTO_PLURAL_METHODS, cinto_handle_resource,
+     CINTO_KIND_RECORD, 1, CINTO_NEEDS_STORAGE, NULL},
+    {"/buckets/{bid}/collections/{cid}/records/{rid}", CINTO_OBJECT_METHODS, cinto_handle_resource,
+     CINTO_KIND_RECORD, 0, CINTO_NEEDS_STORAGE, NULL},
 };
+const size_t cinto_core_nroutes = sizeof cinto_core_routes / sizeof cinto_core_routes[0];
 
-unsigned cinto_route_methods(enum cinto_endpoint ep)
+/* Walks a row's method list: returns its mask and, when out is given,
+ * writes the names that are not excluded, in the row's order. */
+static unsigned each_method(const char *list, unsigned excluded, char *out, size_t outlen)
 {
-    return endpoint_methods[ep];
+    unsigned mask = 0;
+    size_t n = 0;
+    if (out)
+        out[0] = '\0';
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ", ");
+        for (int m = CINTO_GET; m < CINTO_METHOD_OTHER && len; m++) {
+            const char *name = cinto_method_name((enum cinto_method)m);
+            if (strlen(name) != len || strncmp(name, p, len) != 0)
+                continue;
+            mask |= CINTO_M(m);
+            if (!out || (excluded & CINTO_M(m)) || n + len + 3 >= outlen)
+                break;
+            if (n) {
+                memcpy(out + n, ", ", 2);
+                n += 2;
+            }
+            memcpy(out + n, name, len + 1);
+            n += len;
+        }
+        p += len;
+        p += strspn(p, ", ");
+    }
+    return mask;
 }
 
-void cinto_route_allow(unsigned methods, char *out, size_t outlen)
+unsigned cinto_route_methods(const cinto_route_def *def)
 {
-    static const enum cinto_method order[] = {CINTO_DELETE, CINTO_GET,  CINTO_HEAD,
-                                              CINTO_PATCH,  CINTO_POST, CINTO_PUT};
-    size_t n = 0;
-    out[0] = '\0';
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-        if (!(methods & CINTO_M(order[i])))
-            continue;
-        const char *name = cinto_method_name(order[i]);
-        size_t len = strlen(name);
-        if (n + len + 3 >= outlen)
-            break;
-        if (n) {
-            memcpy(out + n, ", ", 2);
-            n += 2;
-        }
-        memcpy(out + n, name, len + 1);
-        n += len;
-    }
+    return each_method(def->methods, 0, NULL, 0);
+}
+
+void cinto_route_allow(const cinto_route_def *def, unsigned excluded, char *out, size_t outlen)
+{
+    each_method(def->methods, excluded & ~CINTO_M(CINTO_OPTIONS), out, outlen);
 }
 
 #define MAX_SEGMENTS 8
 
-/* Splits "/a/b/c" into segments; an empty segment (//) fails the match. */
-static int split(const char *path, char **seg, size_t *n)
+/* Splits "/a/b/c" into segments (pointers into path with lengths); an
+ * empty segment (//) or too many fail the match. */
+static int split(const char *path, const char **seg, size_t *len, size_t *n)
 {
     *n = 0;
     if (*path != '/')
@@ -66,12 +88,11 @@ static int split(const char *path, char **seg, size_t *n)
         return 0;
     for (;;) {
         const char *slash = strchr(p, '/');
-        size_t len = slash ? (size_t)(slash - p) : strlen(p);
-        if (len == 0 || *n == MAX_SEGMENTS)
+        size_t l = slash ? (size_t)(slash - p) : strlen(p);
+        if (l == 0 || *n == MAX_SEGMENTS)
             return -1;
-        seg[*n] = strndup(p, len);
-        if (!seg[*n])
-            return -1;
+        seg[*n] = p;
+        len[*n] = l;
         (*n)++;
         if (!slash)
             return 0;
@@ -79,69 +100,79 @@ static int split(const char *path, char **seg, size_t *n)
     }
 }
 
-int cinto_route_match(const char *path, cinto_route *route)
+/* The route field a {name} placeholder binds. */
+static char **slot(cinto_route *route, const char *name, size_t len)
 {
-    char *seg[MAX_SEGMENTS];
-    size_t n = 0;
-    memset(route, 0, sizeof *route);
-    int ok = split(path, seg, &n) == 0;
-    enum cinto_endpoint ep = CINTO_EP_NONE;
-    if (!ok) {
-        /* fall through to cleanup */
-    } else if (n == 0) {
-        ep = CINTO_EP_ROOT;
-    } else if (n == 1) {
-        if (strcmp(seg[0], "buckets") == 0)
-            ep = CINTO_EP_BUCKETS;
-        else if (strcmp(seg[0], "batch") == 0)
-            ep = CINTO_EP_BATCH;
-        else if (strcmp(seg[0], "__heartbeat__") == 0)
-            ep = CINTO_EP_HEARTBEAT;
-        else if (strcmp(seg[0], "__lbheartbeat__") == 0)
-            ep = CINTO_EP_LBHEARTBEAT;
-        else if (strcmp(seg[0], "__version__") == 0)
-            ep = CINTO_EP_VERSION;
-        else if (strcmp(seg[0], "accounts") == 0)
-            ep = CINTO_EP_ACCOUNTS;
-    } else if (n == 2 && strcmp(seg[0], "accounts") == 0) {
-        ep = CINTO_EP_ACCOUNT;
-        route->aid = seg[1];
-        seg[1] = NULL;
-    } else if (strcmp(seg[0], "buckets") == 0) {
-        route->bid = seg[1];
-        seg[1] = NULL;
-        if (n == 2)
-            ep = CINTO_EP_BUCKET;
-        else if (n == 3 && strcmp(seg[2], "groups") == 0)
-            ep = CINTO_EP_GROUPS;
-        else if (n == 3 && strcmp(seg[2], "collections") == 0)
-            ep = CINTO_EP_COLLECTIONS;
-        else if (n == 4 && strcmp(seg[2], "groups") == 0) {
-            ep = CINTO_EP_GROUP;
-            route->gid = seg[3];
-            seg[3] = NULL;
-        } else if (n >= 4 && strcmp(seg[2], "collections") == 0) {
-            route->cid = seg[3];
-            seg[3] = NULL;
-            if (n == 4)
-                ep = CINTO_EP_COLLECTION;
-            else if (n == 5 && strcmp(seg[4], "records") == 0)
-                ep = CINTO_EP_RECORDS;
-            else if (n == 6 && strcmp(seg[4], "records") == 0) {
-                ep = CINTO_EP_RECORD;
-                route->rid = seg[5];
-                seg[5] = NULL;
-            }
-        }
+    static const struct {
+        const char *name;
+        size_t offset;
+    } slots[] = {{"bid", offsetof(cinto_route, bid)},
+                 {"cid", offsetof(cinto_route, cid)},
+                 {"gid", offsetof(cinto_route, gid)},
+                 {"rid", offsetof(cinto_route, rid)},
+                 {"aid", offsetof(cinto_route, aid)}};
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+        if (len == 3 && strncmp(slots[i].name, name, 3) == 0)
+            return (char **)((char *)route + slots[i].offset);
+    return NULL;
+}
+
+/* Whether the segments match a pattern, without binding anything. */
+static int matches(const char *pattern, const char *const *seg, const size_t *len, size_t n)
+{
+    const char *p = pattern + 1;
+    size_t i = 0;
+    while (*p) {
+        size_t pl = strcspn(p, "/");
+        if (i == n)
+            return 0;
+        int placeholder = pl > 2 && p[0] == '{' && p[pl - 1] == '}';
+        if (!placeholder && (pl != len[i] || strncmp(p, seg[i], pl) != 0))
+            return 0;
+        i++;
+        p += pl;
+        if (*p == '/')
+            p++;
     }
-    for (size_t i = 0; i < n; i++)
-        free(seg[i]);
-    route->ep = ep;
-    if (ep == CINTO_EP_NONE) {
-        cinto_route_free(route);
-        return -1;
+    return i == n;
+}
+
+static int bind(const char *pattern, const char *const *seg, const size_t *len, cinto_route *route)
+{
+    const char *p = pattern + 1;
+    for (size_t i = 0; *p; i++) {
+        size_t pl = strcspn(p, "/");
+        if (pl > 2 && p[0] == '{' && p[pl - 1] == '}') {
+            char **field = slot(route, p + 1, pl - 2);
+            if (field && !(*field = strndup(seg[i], len[i])))
+                return -1;
+        }
+        p += pl;
+        if (*p == '/')
+            p++;
     }
     return 0;
+}
+
+int cinto_route_match(const cinto_route_def *const *defs, size_t n, const char *path,
+                      cinto_route *route)
+{
+    const char *seg[MAX_SEGMENTS];
+    size_t len[MAX_SEGMENTS], nseg = 0;
+    memset(route, 0, sizeof *route);
+    if (split(path, seg, len, &nseg) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (!matches(defs[i]->pattern, seg, len, nseg))
+            continue;
+        if (bind(defs[i]->pattern, seg, len, route) < 0) {
+            cinto_route_free(route);
+            return -1;
+        }
+        route->def = defs[i];
+        return (int)i;
+    }
+    return -1;
 }
 
 void cinto_route_free(cinto_route *route)

@@ -18,7 +18,7 @@
 #define SCHEMA_CACHE 32
 
 typedef struct cached_schema {
-    char *key; /* "<uri>#<field>@<last_modified>" */
+    char *key; /* "<uri>#<field>@<last_modified>/<cache generation>" */
     cinto_schema *schema;
     char *error; /* compile error to answer with, when it did not compile */
     int mentions_id;
@@ -65,11 +65,11 @@ static json_object *prepare_schema(json_object *schema, int ignore_id)
     return copy;
 }
 
-static const cached_schema *lookup(const char *uri, const char *field, long long ts,
-                                   json_object *schema)
+static const cached_schema *lookup(const cinto_app *app, const char *uri, const char *field,
+                                   long long ts, json_object *schema)
 {
     char key[1024];
-    snprintf(key, sizeof key, "%s#%s@%lld", uri, field, ts);
+    snprintf(key, sizeof key, "%s#%s@%lld/%lu", uri, field, ts, app->cache_generation);
     for (int i = 0; i < SCHEMA_CACHE; i++)
         if (cache[i].key && strcmp(cache[i].key, key) == 0)
             return &cache[i];
@@ -108,7 +108,7 @@ static int validate_against(cinto_rctx *r, json_object *data, const cinto_object
     int rc = 0;
     if (!schema || !json_object_is_type(schema, json_type_object))
         goto done;
-    const cached_schema *cs = lookup(uri, field, holder->last_modified, schema);
+    const cached_schema *cs = lookup(r->c->app, uri, field, holder->last_modified, schema);
     if (!cs->schema) {
         cinto_error_invalid(r->c, "body", "schema", cs->error ? cs->error : "invalid schema");
         rc = -1;

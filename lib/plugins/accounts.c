@@ -8,6 +8,7 @@
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/resource_internal.h"
+#include "api/router.h"
 #include "auth/basic.h"
 #include "util/json.h"
 
@@ -169,3 +170,51 @@ int cinto_accounts_validate(cinto_rctx *r, json_object *data)
     free(hash);
     return 0;
 }
+
+/* ---- plugin row -------------------------------------------------------------- */
+
+static void capability(cinto_ctx *c, json_object *caps)
+{
+    json_object *acc = cinto_capability(
+        "Manage user accounts.", "https://kinto.readthedocs.io/en/latest/api/1.x/accounts.html");
+    json_object_object_add(acc, "validation_enabled", json_object_new_boolean(0));
+    json_object_object_add(caps, "accounts", acc);
+}
+
+/* The account policy: Basic credentials checked against the stored
+ * account, user id "account:<id>". */
+static int authenticate(cinto_ctx *c, const char *user, const char *pass, char **userid)
+{
+    int ok = cinto_accounts_check(c, user, pass);
+    if (ok != 1)
+        return ok;
+    cinto_buf id = CINTO_BUF_INIT;
+    if (cinto_buf_printf(&id, "account:%s", user) < 0) {
+        cinto_buf_free(&id);
+        return CINTO_ST_NOMEM;
+    }
+    *userid = cinto_buf_steal(&id);
+    return 1;
+}
+
+static const cinto_route_def routes[] = {
+    {"/accounts", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 1,
+     CINTO_NEEDS_STORAGE, NULL},
+    {"/accounts/{aid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 0,
+     CINTO_NEEDS_STORAGE, NULL},
+};
+
+static const char *const settings[] = {"account_cache_ttl_seconds", "account_create_principals",
+                                       "account_write_principals", "account_read_principals", NULL};
+
+const cinto_plugin cinto_plugin_accounts = {
+    .name = "kinto.plugins.accounts",
+    .settings = settings,
+    .capability = capability,
+    .routes = routes,
+    .nroutes = sizeof routes / sizeof routes[0],
+    .policy_use = "kinto.plugins.accounts",
+    .authenticate = authenticate,
+    .kind = CINTO_KIND_ACCOUNT,
+    .validate = cinto_accounts_validate,
+};

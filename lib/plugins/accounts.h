@@ -3,7 +3,12 @@
 #ifndef CINTO_PLUGINS_ACCOUNTS_H
 #define CINTO_PLUGINS_ACCOUNTS_H
 
+#include "api/plugin.h"
 #include "api/resource.h"
+
+/* Its row of the plugin table: routes /accounts, the account policy, the
+ * account kind's checks, the "accounts" capability. */
+extern const cinto_plugin cinto_plugin_accounts;
 
 /* Checks user/password against the stored account. Returns 1 when they
  * match, 0 when they do not (or no such account), a negative storage error

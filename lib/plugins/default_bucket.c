@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* kinto.default_bucket_hmac_secret, read once: one app per worker process. */
+static const char *hmac_secret = "";
+
 void cinto_default_bucket_id(const char *secret, const char *userid, char out[37])
 {
     unsigned char mac[crypto_auth_hmacsha256_BYTES];
@@ -76,6 +79,35 @@ static int rewrite_body(cinto_request *req, const char *id)
     return 0;
 }
 
+/* ensure(): a listener refused the creation and answered. */
+#define VETOED 100
+
+/* The implicit creation as a write event. */
+static int report(cinto_ctx *c, const char *resource, const char *id, const char *uri, long long ts)
+{
+    json_object *data = json_object_new_object();
+    json_object_object_add(data, "id", json_object_new_string(id));
+    json_object_object_add(data, "last_modified", json_object_new_int64(ts));
+    json_object *acl = json_object_new_object();
+    json_object *writers = json_object_new_array();
+    json_object_array_add(writers, json_object_new_string(c->userid));
+    json_object_object_add(acl, "write", writers);
+    cinto_write_event ev = {
+        .action = CINTO_ACTION_CREATE,
+        .resource = resource,
+        .uri = uri,
+        .id = id,
+        .new = data,
+        .permissions = acl,
+        .user = c->userid,
+        .timestamp = ts,
+    };
+    int rc = cinto_report_write(c, &ev);
+    json_object_put(data);
+    json_object_put(acl);
+    return rc;
+}
+
 /* Creates one object of the list (parent, resource) unless it exists. */
 static int ensure(cinto_ctx *c, const char *parent, const char *resource, const char *id,
                   const char *uri)
@@ -100,12 +132,13 @@ static int ensure(cinto_ctx *c, const char *parent, const char *resource, const 
     const char *who[1] = {c->userid};
     if (rc == CINTO_ST_OK)
         rc = st->ops->acl_set(st, uri, "write", who, 1, 1);
+    if (rc == CINTO_ST_OK && cinto_write_listened(c->app) && report(c, resource, id, uri, ts) < 0)
+        rc = VETOED;
     return rc;
 }
 
-int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
+int cinto_default_bucket_prepare(cinto_ctx *c)
 {
-    *started = 0;
     if (!c->userid) {
         cinto_error_denied(c);
         return -1;
@@ -120,7 +153,7 @@ int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
         return -1;
     }
     char id[37];
-    cinto_default_bucket_id(c->cfg->default_bucket_hmac_secret, c->userid, id);
+    cinto_default_bucket_id(hmac_secret, c->userid, id);
     char *bid = strdup(id);
     if (!bid || rewrite_path(c->req, id) < 0 || rewrite_body(c->req, id) < 0) {
         free(bid);
@@ -139,13 +172,15 @@ int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
         cinto_error_storage(c, rc);
         return -1;
     }
-    *started = 1;
+    c->tx_open = 1;
     char buri[64];
     snprintf(buri, sizeof buri, "/buckets/%s", id);
-    int put = c->req->method == CINTO_PUT;
-    if (!(put && c->route.ep == CINTO_EP_BUCKET))
+    /* A PUT of the bucket or collection itself creates it: not done here. */
+    int put = c->req->method == CINTO_PUT && !c->route.def->plural;
+    int kind = c->route.def->kind;
+    if (!(put && kind == CINTO_KIND_BUCKET))
         rc = ensure(c, "", "bucket", id, buri);
-    if (rc == CINTO_ST_OK && cid && !(put && c->route.ep == CINTO_EP_COLLECTION)) {
+    if (rc == CINTO_ST_OK && cid && !(put && kind == CINTO_KIND_COLLECTION)) {
         cinto_buf curi = CINTO_BUF_INIT;
         cinto_buf_printf(&curi, "%s/collections/%s", buri, cid);
         rc = ensure(c, buri, "collection", cid, cinto_buf_str(&curi));
@@ -153,23 +188,57 @@ int cinto_default_bucket_prepare(cinto_ctx *c, int *started)
     }
     if (rc != CINTO_ST_OK) {
         c->st->ops->rollback(c->st);
-        *started = 0;
-        cinto_error_storage(c, rc);
+        c->tx_open = 0;
+        if (rc != VETOED)
+            cinto_error_storage(c, rc);
         return -1;
     }
     return 0;
 }
 
-void cinto_default_bucket_finish(cinto_ctx *c, int started)
+/* ---- plugin row -------------------------------------------------------------- */
+
+static int configure(cinto_app *app, cinto_settings *s, char *err, size_t errlen)
 {
-    if (!started)
-        return;
-    int status = c->resp->status;
-    if (status >= 500 || status == 409 || c->resp->failed) {
-        c->st->ops->rollback(c->st);
-        return;
-    }
-    int rc = c->st->ops->commit(c->st);
-    if (rc != CINTO_ST_OK)
-        cinto_error_storage(c, rc);
+    const char *v = cinto_settings_get(s, "default_bucket_hmac_secret");
+    hmac_secret = v ? v : "";
+    return 0;
 }
+
+static void capability(cinto_ctx *c, json_object *caps)
+{
+    json_object_object_add(
+        caps, "default_bucket",
+        cinto_capability("The default bucket is an alias for a personal bucket where collections "
+                         "are created implicitly.",
+                         "https://kinto.readthedocs.io/en/latest/api/1.x/"
+                         "buckets.html#personal-bucket-default"));
+}
+
+static void user_info(cinto_ctx *c, json_object *user)
+{
+    char bid[37];
+    cinto_default_bucket_id(hmac_secret, c->userid, bid);
+    json_object_object_add(user, "bucket", json_object_new_string(bid));
+}
+
+/* The personal bucket: created on first use, then the request runs as if
+ * sent to the real bucket, all in one transaction. */
+static int before_handler(cinto_ctx *c)
+{
+    if (!c->route.bid || strcmp(c->route.bid, "default") != 0)
+        return 0;
+    return cinto_default_bucket_prepare(c);
+}
+
+static const char *const settings[] = {"default_bucket_hmac_secret", NULL};
+
+const cinto_plugin cinto_plugin_default_bucket = {
+    .name = "kinto.plugins.default_bucket",
+    .settings = settings,
+    .configure = configure,
+    .capability = capability,
+    .user_info = user_info,
+    .before_handler = before_handler,
+    .kind = -1,
+};

@@ -43,6 +43,8 @@ enum stmt_id {
     ST_GROUPS_OF2,
     ST_MEMBERS_DEL,
     ST_MEMBERS_INSERT,
+    ST_LIVE_BELOW,
+    ST_TABLES,
     ST_COUNT
 };
 
@@ -103,6 +105,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM memberships WHERE principal IN (?, ?)",
     [ST_MEMBERS_DEL] = "DELETE FROM memberships WHERE group_uri = ?",
     [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO memberships (principal, group_uri) VALUES (?, ?)",
+    [ST_LIVE_BELOW] = "SELECT parent_id, resource_name, id, last_modified, deleted, data "
+                      "FROM objects WHERE deleted = 0 AND (parent_id = ? OR "
+                      "(parent_id >= ? AND parent_id < ?))",
+    [ST_TABLES] = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                  "DATABASE() AND table_type = 'BASE TABLE' AND table_name <> ?",
 };
 
 #define DYN_CACHE 16
@@ -1041,6 +1048,113 @@ static int m_set_members(cinto_storage *st, const char *group_uri, const char *c
     return rc;
 }
 
+static int m_each_below(cinto_storage *st, const char *uri,
+                        int (*fn)(void *arg, const char *parent, const char *resource,
+                                  const cinto_object *o),
+                        void *arg)
+{
+    char *lo, *hi;
+    int rc = below_range(uri, &lo, &hi);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    param ps[] = {P_S(uri), P_S(lo), P_S(hi)};
+    rows r = {0};
+    rc = run((mdb *)st, ST_LIVE_BELOW, NULL, ps, 3, &r, NULL, NULL);
+    /* Every row is fetched before fn runs: fn may use the connection. */
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++) {
+        cinto_object o = {0};
+        rc = take_object(&r, i, 2, &o);
+        if (rc == CINTO_ST_OK)
+            rc = fn(arg, cell(&r, i, 0), cell(&r, i, 1), &o);
+        cinto_object_clear(&o);
+    }
+    rows_free(&r);
+    free(lo);
+    free(hi);
+    return rc;
+}
+
+/* Up to ACL_ADD_MAX principals per statement: the statement text depends
+ * only on the count, so few shapes reach the statement cache. */
+#define ACL_ADD_MAX 16
+
+static int m_acl_add(cinto_storage *st, const char *uri, const char *permission,
+                     const char *const *principals, size_t n)
+{
+    int rc = CINTO_ST_OK;
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += ACL_ADD_MAX) {
+        size_t k = n - start < ACL_ADD_MAX ? n - start : ACL_ADD_MAX;
+        param ps[3 * ACL_ADD_MAX];
+        cinto_buf sql = CINTO_BUF_INIT;
+        cinto_buf_puts(&sql, "INSERT IGNORE INTO acl (object_uri, permission, principal) VALUES ");
+        for (size_t i = 0; i < k; i++) {
+            cinto_buf_puts(&sql, i ? ", (?, ?, ?)" : "(?, ?, ?)");
+            ps[3 * i] = (param)P_S(uri);
+            ps[3 * i + 1] = (param)P_S(permission);
+            ps[3 * i + 2] = (param)P_S(principals[start + i]);
+        }
+        rc = sql.data ? run((mdb *)st, 0, sql.data, ps, 3 * k, NULL, NULL, NULL) : CINTO_ST_NOMEM;
+        cinto_buf_free(&sql);
+    }
+    return rc;
+}
+
+/* Batches of PURGE_MAX ids per statement, as acl_add. */
+#define PURGE_MAX 16
+
+static int m_purge_objects(cinto_storage *st, const char *parent, const char *resource,
+                           const char *const *ids, const char *const *uris, size_t n)
+{
+    int rc = CINTO_ST_OK;
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += PURGE_MAX) {
+        size_t k = n - start < PURGE_MAX ? n - start : PURGE_MAX;
+        param ps[PURGE_MAX + 2] = {P_S(parent), P_S(resource)};
+        cinto_buf objs = CINTO_BUF_INIT, acl = CINTO_BUF_INIT;
+        cinto_buf_puts(&objs, "DELETE FROM objects WHERE parent_id = ? AND resource_name = ? AND "
+                              "id IN (");
+        cinto_buf_puts(&acl, "DELETE FROM acl WHERE object_uri IN (");
+        for (size_t i = 0; i < k; i++) {
+            cinto_buf_puts(&objs, i ? ", ?" : "?");
+            cinto_buf_puts(&acl, i ? ", ?" : "?");
+            ps[2 + i] = (param)P_S(ids[start + i]);
+        }
+        cinto_buf_putc(&objs, ')');
+        cinto_buf_putc(&acl, ')');
+        rc = objs.data && acl.data ? run((mdb *)st, 0, objs.data, ps, k + 2, NULL, NULL, NULL)
+                                   : CINTO_ST_NOMEM;
+        for (size_t i = 0; i < k; i++)
+            ps[i] = (param)P_S(uris[start + i]);
+        if (rc == CINTO_ST_OK)
+            rc = run((mdb *)st, 0, acl.data, ps, k, NULL, NULL, NULL);
+        cinto_buf_free(&objs);
+        cinto_buf_free(&acl);
+    }
+    return rc;
+}
+
+/* Tables come from the catalogue (plugins may own some), never from a
+ * request; names are checked before they are quoted into DELETE. DELETE,
+ * not TRUNCATE: it stays inside the transaction. */
+static int m_flush(cinto_storage *st)
+{
+    mdb *db = (mdb *)st;
+    param ps[] = {P_S("cinto_schema_version")};
+    rows r = {0};
+    int rc = run(db, ST_TABLES, NULL, ps, 1, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++) {
+        const char *name = cell(&r, i, 0);
+        if (!name || !*name ||
+            strspn(name, "abcdefghijklmnopqrstuvwxyz"
+                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))
+            continue;
+        char sql[128];
+        snprintf(sql, sizeof sql, "DELETE FROM `%.64s`", name);
+        rc = query_text(db, sql);
+    }
+    rows_free(&r);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1076,6 +1190,10 @@ static const cinto_storage_ops mariadb_ops = {
     .acl_shared = m_acl_shared,
     .groups_of = m_groups_of,
     .set_members = m_set_members,
+    .each_below = m_each_below,
+    .acl_add = m_acl_add,
+    .purge_objects = m_purge_objects,
+    .flush = m_flush,
     .close = m_close,
 };
 

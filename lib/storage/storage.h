@@ -47,8 +47,9 @@ typedef struct cinto_strv {
     size_t count, cap;
 } cinto_strv;
 
-/* A list read: which rows of (parent, resource) and in what order. The
- * filter and sort language of later issues extends this. */
+/* A list read: which rows of (parent, resource) and in what order, as far
+ * as SQL evaluates it (timestamp bounds and order, a set of ids); the other
+ * filters and sorts are applied to the rows in C by lib/query. */
 typedef struct cinto_list_query {
     const char *parent;
     const char *resource;
@@ -91,8 +92,6 @@ typedef struct cinto_storage_ops {
     int (*get_many)(cinto_storage *st, size_t n, const char *const *parents,
                     const char *const *resources, const char *const *ids, cinto_object *out,
                     int *found);
-    /* Writes a live object; row_exists says whether a row (live or
-     * tombstone) is there already, as the caller read it under the list lock. */
     /* Everything a request needs to decide, in one round trip: up to 3
      * objects (as get_many), the ACL rows of up to 4 URIs (as acl_get) and
      * the groups of up to 2 principals (as groups_of; appended to groups). */
@@ -100,6 +99,8 @@ typedef struct cinto_storage_ops {
                 const char *const *resources, const char *const *ids, cinto_object *out, int *found,
                 size_t nuris, const char *const *uris, cinto_ace_list *acl, size_t nprincipals,
                 const char *const *principals, cinto_strv *groups);
+    /* Writes a live object; row_exists says whether a row (live or
+     * tombstone) is there already, as the caller read it under the list lock. */
     int (*put)(cinto_storage *st, const char *parent, const char *resource, const char *id,
                long long last_modified, const char *data, size_t data_len, int row_exists);
     int (*tombstone)(cinto_storage *st, const char *parent, const char *resource, const char *id,
@@ -130,6 +131,25 @@ typedef struct cinto_storage_ops {
     /* Replaces the members of a group in the membership index. */
     int (*set_members)(cinto_storage *st, const char *group_uri, const char *const *members,
                        size_t n);
+
+    /* Calls fn for every live object whose parent is uri or below it, read
+     * in one query (the children a cascade is about to purge); stops at
+     * the first non-zero return of fn and returns it. */
+    int (*each_below)(cinto_storage *st, const char *uri,
+                      int (*fn)(void *arg, const char *parent, const char *resource,
+                                const cinto_object *o),
+                      void *arg);
+    /* Adds principals to one ACE of a new object in one multi-row INSERT
+     * (history entries: their read ACE). */
+    int (*acl_add)(cinto_storage *st, const char *uri, const char *permission,
+                   const char *const *principals, size_t n);
+    /* Removes for good (no tombstones) these objects of one list, and the
+     * ACL rows of their URIs (history trimming). */
+    int (*purge_objects)(cinto_storage *st, const char *parent, const char *resource,
+                         const char *const *ids, const char *const *uris, size_t n);
+    /* Empties every table of the database but the schema version (the
+     * flush endpoint), inside the caller's transaction. */
+    int (*flush)(cinto_storage *st);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;

@@ -1,0 +1,102 @@
+/* The plugin interface. Each plugin is one file in lib/plugins/ and one
+ * row of the static table in lib/plugins/table.c (in the spirit of
+ * SQLite's built-in extension table): the API core reaches plugins only
+ * through these rows and names none of them. Every hook is optional. */
+#ifndef CINTO_API_PLUGIN_H
+#define CINTO_API_PLUGIN_H
+
+#include "api/app.h"
+#include "util/buf.h"
+
+struct cinto_rctx;
+
+/* One change to a stored object, as every write reports it (create,
+ * update, delete, the children a cascade deletes, bulk deletes, the
+ * default bucket's implicit creations), inside the request's transaction.
+ * The JSON values are borrowed: read them, do not keep or change them. */
+typedef enum cinto_action {
+    CINTO_ACTION_CREATE,
+    CINTO_ACTION_UPDATE,
+    CINTO_ACTION_DELETE,
+} cinto_action;
+
+typedef struct cinto_write_event {
+    cinto_action action;
+    const char *resource; /* "bucket", "group", "collection", "record", "account" */
+    const char *uri;      /* "/buckets/b/collections/c/records/r" */
+    const char *id;
+    json_object *old;         /* the object before (with id, last_modified), NULL on create */
+    json_object *new;         /* after; on delete the tombstone {id, last_modified, deleted} */
+    json_object *permissions; /* its ACL after the write, NULL on delete */
+    const char *user;         /* prefixed user id, NULL when anonymous */
+    long long timestamp;      /* of the write (the tombstone's on delete) */
+    int cascade;              /* deleted because an ancestor was */
+    /* ACL rows the request read (its bucket's, collection's and the
+     * object's before the write), NULL when none were read. */
+    const cinto_ace_list *acl_read;
+} cinto_write_event;
+
+typedef struct cinto_plugin {
+    const char *name; /* as written in kinto.includes: "kinto.plugins.accounts" */
+    /* Settings it reads (without the "kinto." prefix), NULL-terminated:
+     * what `GET /v1/` and the README document for it. */
+    const char *const *settings;
+    /* On without being included, by a setting of its own (upstream's
+     * kinto.flush_endpoint_enabled); NULL: only kinto.includes turns it on. */
+    int (*enabled_by)(cinto_settings *s);
+    /* Startup: reads its settings once per worker and checks them against
+     * the rest of the configuration; -1 with err set refuses to start. */
+    int (*configure)(cinto_app *app, cinto_settings *s, char *err, size_t errlen);
+    /* Adds its entry to GET /v1/'s capabilities. */
+    void (*capability)(cinto_ctx *c, json_object *caps);
+    /* Adds its fields to GET /v1/'s "user" object (authenticated users). */
+    void (*user_info)(cinto_ctx *c, json_object *user);
+    /* Its routes, served while it is on. */
+    const cinto_route_def *routes;
+    size_t nroutes;
+    /* Runs before every handler, after authentication: may rewrite the
+     * request, open a transaction around the handler (c->tx_open: the
+     * pipeline ends it), or answer itself and return -1. */
+    int (*before_handler)(cinto_ctx *c);
+    /* An authentication policy: multiauth.policy.<name>.use values that
+     * contain policy_use name it; authenticate returns 1 and sets *userid
+     * (prefixed) when the credentials identify a user, 0 when not, a
+     * negative storage error when they could not be checked. */
+    const char *policy_use;
+    int (*authenticate)(cinto_ctx *c, const char *user, const char *pass, char **userid);
+    /* Kind-specific checks of writes of a kind it owns (resource.h
+     * cinto_kind; -1 for none), as cinto_kind_info.validate. */
+    int kind;
+    int (*validate)(struct cinto_rctx *r, json_object *data);
+    /* Every write, in its transaction: 0, or -1 after answering an error
+     * (a veto: the write is undone). It may write through c->st. */
+    int (*on_write)(cinto_ctx *c, const cinto_write_event *ev);
+} cinto_plugin;
+
+/* lib/plugins/table.c: every plugin of this build, NULL-terminated. */
+extern const cinto_plugin *const cinto_plugin_table[];
+
+/* plugin.c: what the core calls. */
+/* Turns on the plugins of kinto.includes (and those enabled by their own
+ * settings) and configures them; unknown names are logged and ignored. */
+int cinto_plugins_configure(cinto_app *app, cinto_settings *s, char *err, size_t errlen);
+/* The enabled plugin whose policy_use appears in use, or NULL (*known set
+ * when a plugin of the build has it but is not enabled). */
+const cinto_plugin *cinto_plugins_policy(const cinto_app *app, const char *use, int *known);
+void cinto_plugins_capabilities(cinto_ctx *c, json_object *caps);
+void cinto_plugins_user_info(cinto_ctx *c, json_object *user);
+/* Runs the before hooks; -1 when one answered. */
+int cinto_plugins_before(cinto_ctx *c);
+/* The validate hook of the plugin owning r's kind (0 when none). */
+int cinto_plugins_validate(struct cinto_rctx *r, json_object *data);
+/* Whether any enabled plugin listens to writes: when none does, writers
+ * skip building events altogether. */
+static inline int cinto_write_listened(const cinto_app *app)
+{
+    return app->nlisteners > 0;
+}
+/* Reports one write to every listener, in table order; -1 when one
+ * vetoed (it answered). */
+int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev);
+
+#endif

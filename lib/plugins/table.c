@@ -1,0 +1,15 @@
+/* Every plugin of this build, one row each (plugin.h). A new plugin adds
+ * its file and its row here; nothing else in the tree names it. */
+#include "plugins/accounts.h"
+#include "plugins/default_bucket.h"
+
+extern const cinto_plugin cinto_plugin_flush;
+extern const cinto_plugin cinto_plugin_history;
+
+const cinto_plugin *const cinto_plugin_table[] = {
+    &cinto_plugin_accounts,
+    &cinto_plugin_default_bucket,
+    &cinto_plugin_flush,
+    &cinto_plugin_history,
+    NULL,
+};
