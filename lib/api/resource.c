@@ -8,6 +8,7 @@
 #include "api/handlers.h"
 #include "api/resource_internal.h"
 #include "patch/patch.h"
+#include "plugins/accounts.h"
 #include "util/codec.h"
 #include "util/json.h"
 #include "util/random.h"
@@ -445,10 +446,16 @@ json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *a
     json_object_object_add(o, "data", data);
     json_object *perms = NULL;
     json_object *writers = cinto_json_get(acl, "write");
+    /* An anonymous creator or an administrator writes an account as the
+     * account itself, and sees its permissions (as upstream, ACCT-1). */
+    char self[320] = "";
+    if (r->kind == CINTO_KIND_ACCOUNT && r->id && (!r->c->userid || cinto_accounts_is_admin(r->c)))
+        snprintf(self, sizeof self, "account:%.300s", r->id);
     int show = 0;
-    for (size_t i = 0; writers && i < json_object_array_length(writers) && !show; i++)
-        show = cinto_has_principal(r->c,
-                                   json_object_get_string(json_object_array_get_idx(writers, i)));
+    for (size_t i = 0; writers && i < json_object_array_length(writers) && !show; i++) {
+        const char *w = json_object_get_string(json_object_array_get_idx(writers, i));
+        show = cinto_has_principal(r->c, w) || strcmp(w, self) == 0;
+    }
     if (show && acl)
         perms = json_object_get(acl);
     json_object_object_add(o, "permissions", perms ? perms : json_object_new_object());
