@@ -125,9 +125,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "ON DUPLICATE KEY UPDATE mac = VALUES(mac), verified_at = VALUES(verified_at), "
         "expires = VALUES(expires)",
     /* A few at a time, oldest first, through the expiry index: each new
-     * entry removes up to 16 dead ones, so they cannot pile up. */
+     * entry removes up to 16 dead ones, so they cannot pile up. The order
+     * is total (the index holds the key) so that it replicates safely. */
     [ST_ACCOUNT_CACHE_PURGE] =
-        "DELETE FROM account_cache WHERE expires <= ? ORDER BY expires LIMIT 16",
+        "DELETE FROM account_cache WHERE expires <= ? ORDER BY expires, user_id LIMIT 16",
     [ST_ACCOUNT_CACHE_TOUCH] = "UPDATE account_cache SET expires = ? WHERE user_id = ? AND mac = ?",
     [ST_ACCOUNT_CACHE_FORGET] = "DELETE FROM account_cache WHERE user_id = ?",
     [ST_ACCOUNT_CACHE_FLUSH] = "DELETE FROM account_cache",

@@ -18,6 +18,7 @@ const ACCOUNTS = {
   'multiauth.policies': 'account',
   'multiauth.policy.account.use': 'kinto.plugins.accounts.authentication.AccountsAuthenticationPolicy',
   'kinto.account_create_principals': 'system.Everyone',
+  'kinto.account_write_principals': `account:boss${RUN}`,
 };
 
 let srv;
@@ -63,6 +64,16 @@ test('ACCT-1 ACCT-2 anonymous PUT /accounts/{id} answers permissions.write ["acc
   // the owner reading it sees the same permissions
   const mine = await must(req(srv, 'GET', `/accounts/${id}`, { auth: basic(id, 'secret') }), 200);
   assert.deepEqual(mine.json.permissions, { write: [`account:${id}`] });
+});
+
+test('ACCT-1 an administrator writing another account sees its permissions too (the account is the writer)', async () => {
+  const boss = `boss${RUN}`;
+  await createAccount(boss, 'boss-pw');
+  const id = uid('managed');
+  const r = await must(req(srv, 'PUT', `/accounts/${id}`, { auth: basic(boss, 'boss-pw'), body: { data: { password: 'pw' } } }), 201);
+  assert.deepEqual(r.json.permissions, { write: [`account:${id}`] });
+  const got = await must(req(srv, 'GET', `/accounts/${id}`, { auth: basic(boss, 'boss-pw') }), 200);
+  assert.deepEqual(got.json.permissions, { write: [`account:${id}`] });
 });
 
 test('ACCT-2 a password longer than 72 bytes → 400 naming the limit, nothing stored; 72 bytes work', async () => {
