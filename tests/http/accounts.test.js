@@ -226,3 +226,27 @@ test('ACCT-7 with an empty kinto.userid_hmac_secret nothing is stored (an unkeye
   assert.match(r.stderr, /kinto\.userid_hmac_secret is empty: account logins are cached in memory only/);
   assert.ok(!r.stderr.includes(password), 'the password is not logged');
 });
+
+test('ACCT-7 a database not upgraded yet (no account_cache table) still authenticates, uncached, and the log says why', async () => {
+  const old = await startServer({ workers: 1, settings: ACCOUNTS });
+  try {
+    await must(req(old, 'PUT', '/accounts/olduser', { body: { data: { password: 'pw' } } }), 201);
+    await old.query('DROP TABLE account_cache');
+    for (let i = 0; i < 2; i++) {
+      const r = await runCgi(old, 'GET', '/v1/', { env: { HTTP_AUTHORIZATION: basic('olduser', 'pw') } });
+      assert.equal(r.json.user?.id, 'account:olduser', r.text);
+      assert.match(r.stderr, /table account_cache is missing: .*run `cinto\.fcgi migrate`/);
+      const bad = await runCgi(old, 'GET', '/v1/', { env: { HTTP_AUTHORIZATION: basic('olduser', 'nope') } });
+      assert.equal(bad.json.user, undefined);
+      assert.equal((await must(req(old, 'GET', '/', { auth: basic('olduser', 'pw') }), 200)).json.user?.id, 'account:olduser');
+      assert.equal((await must(req(old, 'GET', '/', { auth: basic('olduser', 'nope') }), 200)).json.user, undefined);
+    }
+    // a password change and a deletion work too
+    await must(req(old, 'PATCH', '/accounts/olduser', { auth: basic('olduser', 'pw'), body: { data: { password: 'pw2' } } }), 200);
+    assert.equal((await must(req(old, 'GET', '/', { auth: basic('olduser', 'pw') }), 200)).json.user, undefined);
+    await must(req(old, 'DELETE', '/accounts/olduser', { auth: basic('olduser', 'pw2') }), 200);
+    assert.match(old.readErrorLog(), /table account_cache is missing/);
+  } finally {
+    await old.stop();
+  }
+});
