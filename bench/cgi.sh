@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/cgi.sh [--duration S] [--connections N] [--threads N] [--workers N] [--binary PATH]
-#              [--no-counts]
+# bench/cgi.sh [--duration S] [--rounds N] [--connections N] [--threads N] [--workers N]
+#              [--binary PATH] [--no-counts]
 #
 # Plain CGI against FastCGI, with and without the accounts plugin, in one run. Builds cinto,
 # starts a private MariaDB (through `tools/cinto-dev serve`), copies the program as a host
@@ -12,29 +12,33 @@
 #   fcgi-accounts  mod_fastcgi, accounts plugin (bcrypt passwords), account policy
 #   cgi-basic      mod_cgi (one process per request), basicauth
 #   cgi-accounts   mod_cgi, accounts plugin
-# then runs wrk GETting one record with credentials on each, prints req/s side by side and
-# the CGI/FastCGI ratios, and, unless --no-counts, what one CGI request costs in MariaDB
-# commands (global status counters over 20 sequential requests) and in client/server round
-# trips (strace of one request). Stops what it started, by pid.
+# then runs wrk GETting one record with credentials on each (--rounds times, the four
+# scenarios alternating, default 1; the median damps noise from other load), prints req/s
+# side by side and the CGI/FastCGI ratios of the medians, and, unless --no-counts, what one
+# CGI request costs in MariaDB commands (global status counters over 20 sequential requests)
+# and in client/server round trips (strace of one request). Stops what it started, by pid.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DURATION=10 CONNS=8 THREADS=2 WORKERS=2 BINARY= COUNTS=1
+DURATION=10 ROUNDS=1 CONNS=8 THREADS=2 WORKERS=2 BINARY= COUNTS=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) DURATION=${2:?}; shift 2 ;;
 	--duration=*) DURATION=${1#*=}; shift ;;
+	--rounds) ROUNDS=${2:?}; shift 2 ;;
+	--rounds=*) ROUNDS=${1#*=}; shift ;;
 	--connections) CONNS=${2:?}; shift 2 ;;
 	--threads) THREADS=${2:?}; shift 2 ;;
 	--workers) WORKERS=${2:?}; shift 2 ;;
 	--binary) BINARY=${2:?}; shift 2 ;;
 	--binary=*) BINARY=${1#*=}; shift ;;
 	--no-counts) COUNTS=; shift ;;
-	-h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] || { echo "bench: --duration takes whole seconds" >&2; exit 2; }
+[[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || { echo "bench: --rounds takes a positive number" >&2; exit 2; }
 
 . "$ROOT/bench/lib.sh"
 bench_prepare
@@ -233,39 +237,43 @@ if [ -n "$COUNTS" ]; then
 fi
 
 # --- wrk runs
-run_wrk() { # NAME URL HEADER
-	log "wrk $1: $2 (${DURATION}s)"
-	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$3" "$2" >"$TMP/wrk-$1.txt" 2>&1 ||
-		{ cat "$TMP/wrk-$1.txt" >&2; die "wrk failed for $1"; }
+run_wrk() { # NAME ROUND URL HEADER
+	log "wrk $1 (round $2): $3 (${DURATION}s)"
+	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$4" "$3" >"$TMP/wrk-$1-$2.txt" 2>&1 ||
+		{ cat "$TMP/wrk-$1-$2.txt" >&2; die "wrk failed for $1"; }
 }
-run_wrk fcgi-basic "$FB$REC" "$BASIC"
-run_wrk cgi-basic "$CB$REC" "$BASIC"
-run_wrk fcgi-accounts "$FA$REC" "$ACCOUNT"
-run_wrk cgi-accounts "$CA$REC" "$ACCOUNT"
+for round in $(seq 1 "$ROUNDS"); do
+	run_wrk fcgi-basic "$round" "$FB$REC" "$BASIC"
+	run_wrk cgi-basic "$round" "$CB$REC" "$BASIC"
+	run_wrk fcgi-accounts "$round" "$FA$REC" "$ACCOUNT"
+	run_wrk cgi-accounts "$round" "$CA$REC" "$ACCOUNT"
+done
 
-rps() { awk '/Requests\/sec:/ { print $2 }' "$TMP/wrk-$1.txt"; }
-row() { # NAME DESCRIPTION
-	awk -v name="$1" -v desc="$2" '
-		/Requests\/sec:/ { rps = $2 }
-		/^ +50%/ { p50 = $2 }
-		/^ +99%/ { p99 = $2 }
-		/requests in/ { total = $1 }
-		/Non-2xx or 3xx responses:/ { bad = $NF }
-		END { printf "%-14s %-36s %10s %9s %9s %9s %8s\n", name, desc, rps, p50, p99, total, bad + 0 }
-	' "$TMP/wrk-$1.txt"
+# req/s of every round of NAME, one per line
+rounds_rps() { cat "$TMP"/wrk-"$1"-*.txt | awk '/Requests\/sec:/ { print $2 }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+rps() { rounds_rps "$1" | median; }
+row() { # NAME DESCRIPTION: median req/s, requests and non-2xx of all rounds, each round's req/s
+	local med all
+	med=$(rps "$1")
+	all=$(rounds_rps "$1" | tr '\n' ' ')
+	cat "$TMP"/wrk-"$1"-*.txt | awk -v name="$1" -v desc="$2" -v med="$med" -v all="$all" '
+		/requests in/ { total += $1 }
+		/Non-2xx or 3xx responses:/ { bad += $NF }
+		END { printf "%-14s %-30s %10s %9s %8s  %s\n", name, desc, med, total, bad + 0, all }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f (1/%.0f)", a / b, b / a; else print "-" }'; }
 
 echo
-echo "cinto CGI vs FastCGI: GET one record with credentials; wrk -t$THREADS -c$CONNS -d${DURATION}s,"
-echo "$WORKERS FastCGI workers, $(nproc) cores, lighttpd $(lighttpd -v 2>&1 | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p')"
+echo "cinto CGI vs FastCGI: GET one record with credentials; wrk -t$THREADS -c$CONNS -d${DURATION}s x $ROUNDS round(s),"
+echo "$WORKERS FastCGI workers, $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg)), lighttpd $(lighttpd -v 2>&1 | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p')"
 echo "program: $KIND"
-printf '%-14s %-36s %10s %9s %9s %9s %8s\n' scenario request 'req/s' p50 p99 requests non-2xx
+printf '%-14s %-30s %10s %9s %8s  %s\n' scenario request 'req/s' requests non-2xx 'req/s of each round'
 row fcgi-basic "FastCGI, basicauth"
 row cgi-basic "plain CGI, basicauth"
 row fcgi-accounts "FastCGI, accounts (bcrypt)"
 row cgi-accounts "plain CGI, accounts (bcrypt)"
-echo "CGI/FastCGI: basicauth $(ratio "$(rps cgi-basic)" "$(rps fcgi-basic)"), accounts $(ratio "$(rps cgi-accounts)" "$(rps fcgi-accounts)")"
+echo "CGI/FastCGI (medians): basicauth $(ratio "$(rps cgi-basic)" "$(rps fcgi-basic)"), accounts $(ratio "$(rps cgi-accounts)" "$(rps fcgi-accounts)")"
 
 if [ -n "$COUNTS" ]; then
 	echo
