@@ -59,6 +59,14 @@ static long long now_s(const cinto_ctx *c)
     return c->now_ms / 1000;
 }
 
+/* kinto.account_cache_ttl_seconds, at most ten years (now + TTL must not
+ * overflow); 0 or less: no cache. */
+static long long ttl_of(const cinto_ctx *c)
+{
+    long long ttl = c->cfg->account_cache_ttl;
+    return ttl > 315360000 ? 315360000 : ttl;
+}
+
 /* Without a secret the HMAC is a plain hash and stored entries could be
  * brute-forced at hash speed: the database part stays off. */
 static int persistent(const cinto_ctx *c)
@@ -107,7 +115,7 @@ int cinto_account_cache_read(cinto_ctx *c, const char *user, cinto_object *accou
 int cinto_account_cache_hit(cinto_ctx *c, const char *user, const char *pass, const char *hash,
                             const cinto_cred_entry *entry)
 {
-    long long ttl = c->cfg->account_cache_ttl, now = now_s(c);
+    long long ttl = ttl_of(c), now = now_s(c);
     if (ttl <= 0)
         return 0;
     char mac[65];
@@ -131,7 +139,7 @@ int cinto_account_cache_hit(cinto_ctx *c, const char *user, const char *pass, co
 void cinto_account_cache_remember(cinto_ctx *c, const char *user, const char *pass,
                                   const char *hash)
 {
-    long long ttl = c->cfg->account_cache_ttl, now = now_s(c);
+    long long ttl = ttl_of(c), now = now_s(c);
     if (ttl <= 0)
         return;
     char mac[65];
