@@ -131,7 +131,10 @@ int main(int argc, char **argv)
     if (FCGX_IsCGI()) {
         cinto_transport t = {NULL, cgi_param, cgi_read, cgi_write};
         rc = cinto_app_handle(app, &t) < 0;
-        fflush(stdout);
+        /* Closing stdout ends the answer for the web server now, before the
+         * teardown (closing statements and the connection) runs. */
+        if (fclose(stdout) != 0)
+            rc = 1;
         cinto_app_free(app);
         return rc;
     }

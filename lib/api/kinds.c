@@ -192,5 +192,5 @@ const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT] = {
     [CINTO_KIND_RECORD] = {"record", "records", rw_perms, "record:create", CINTO_KIND_COLLECTION,
                            validate_nothing, no_after_write, delete_leaf},
     [CINTO_KIND_ACCOUNT] = {"account", "accounts", rw_perms, "account:create", -1,
-                            cinto_plugins_validate, no_after_write, delete_leaf},
+                            cinto_plugins_validate, no_after_write, cinto_plugins_remove},
 };

@@ -1,6 +1,7 @@
 /* The core's side of the plugin table: which plugins are on, and the
  * loops that call their hooks. */
 #include "api/plugin.h"
+#include "api/errors.h"
 #include "api/resource.h"
 #include "util/log.h"
 
@@ -108,6 +109,35 @@ int cinto_plugins_validate(cinto_rctx *r, json_object *data)
         if (app->plugins[i]->kind == (int)r->kind && app->plugins[i]->validate)
             return app->plugins[i]->validate(r, data);
     return 0;
+}
+
+/* The plugin of this build that owns r's kind, when it is on. */
+static const cinto_plugin *kind_owner(const cinto_rctx *r)
+{
+    const cinto_app *app = r->c->app;
+    for (size_t i = 0; i < app->nplugins; i++)
+        if (app->plugins[i]->kind == (int)r->kind)
+            return app->plugins[i];
+    return NULL;
+}
+
+int cinto_plugins_remove(cinto_rctx *r, const char *uri)
+{
+    const cinto_plugin *p = kind_owner(r);
+    if (p && p->remove)
+        return p->remove(r, uri);
+    int rc = r->c->st->ops->acl_clear(r->c->st, uri);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    return 0;
+}
+
+int cinto_plugins_sees_permissions(cinto_rctx *r, json_object *writers)
+{
+    const cinto_plugin *p = kind_owner(r);
+    return p && p->sees_permissions ? p->sees_permissions(r, writers) : 0;
 }
 
 int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev)

@@ -68,6 +68,12 @@ typedef struct cinto_plugin {
      * cinto_kind; -1 for none), as cinto_kind_info.validate. */
     int kind;
     int (*validate)(struct cinto_rctx *r, json_object *data);
+    /* Removes what a deleted object of its kind leaves besides its row
+     * (ACL, caches), as cinto_kind_info.on_delete; NULL: its ACL only. */
+    int (*remove)(struct cinto_rctx *r, const char *uri);
+    /* Whether the requester sees the permissions of an object of its kind
+     * although not among writers (an anonymous creator of an account). */
+    int (*sees_permissions)(struct cinto_rctx *r, json_object *writers);
     /* Every write, in its transaction: 0, or -1 after answering an error
      * (a veto: the write is undone). It may write through c->st. */
     int (*on_write)(cinto_ctx *c, const cinto_write_event *ev);
@@ -89,6 +95,10 @@ void cinto_plugins_user_info(cinto_ctx *c, json_object *user);
 int cinto_plugins_before(cinto_ctx *c);
 /* The validate hook of the plugin owning r's kind (0 when none). */
 int cinto_plugins_validate(struct cinto_rctx *r, json_object *data);
+/* The remove hook of the plugin owning r's kind (else: the ACL only). */
+int cinto_plugins_remove(struct cinto_rctx *r, const char *uri);
+/* The sees_permissions hook of the plugin owning r's kind (0 when none). */
+int cinto_plugins_sees_permissions(struct cinto_rctx *r, json_object *writers);
 /* Whether any enabled plugin listens to writes: when none does, writers
  * skip building events altogether. */
 static inline int cinto_write_listened(const cinto_app *app)

@@ -3,6 +3,7 @@
  * write, and the list lock that makes timestamps unique and increasing in
  * commit order (spec 09 §9.3). Kind differences live in kinds.c. */
 #include "util/log.h"
+#include "api/plugin.h"
 #include "api/resource.h"
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -426,7 +427,7 @@ json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *a
     json_object_object_add(o, "data", data);
     json_object *perms = NULL;
     json_object *writers = cinto_json_get(acl, "write");
-    int show = 0;
+    int show = cinto_plugins_sees_permissions(r, writers);
     for (size_t i = 0; writers && i < json_object_array_length(writers) && !show; i++)
         show = cinto_has_principal(r->c,
                                    json_object_get_string(json_object_array_get_idx(writers, i)));

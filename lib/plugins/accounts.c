@@ -1,15 +1,17 @@
 /* Accounts (spec 04 §4.12). Passwords are stored as bcrypt hashes made by
  * libcrypt (libxcrypt), which also verifies $2a$/$2y$ hashes migrated from
- * upstream. A bcrypt check costs a quarter of a second on purpose, so each
- * worker remembers successful checks for account_cache_ttl_seconds, keyed
- * by the stored hash: any change of the account (another worker included)
- * changes or removes the hash and the entry stops matching at once. */
+ * upstream. A bcrypt check costs a quarter of a second on purpose, so
+ * successful checks are remembered for account_cache_ttl_seconds by
+ * account_cache.c, keyed by (among others) the stored hash: any change of
+ * the account (another worker or process included) changes or removes the
+ * hash and the entry stops matching at once. */
 #include "plugins/accounts.h"
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/resource_internal.h"
 #include "api/router.h"
 #include "auth/basic.h"
+#include "plugins/account_cache.h"
 #include "util/json.h"
 
 #include <crypt.h>
@@ -17,50 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define BCRYPT_COST 12
-#define CACHE_SIZE 64
-
-typedef struct check_cache {
-    char user[256];
-    char secret_mac[65]; /* HMAC of user:password, never the password */
-    char hash[128];
-    time_t expires;
-} check_cache;
-
-static check_cache cache[CACHE_SIZE];
-static unsigned cache_next;
+/* bcrypt reads at most 72 bytes of a password: longer ones are refused
+ * (see cinto_accounts_validate). */
+#define BCRYPT_MAX_BYTES 72
 
 static const char *stored_password(json_object *data)
 {
     return cinto_json_get_string(data, "password");
-}
-
-static int cached(const cinto_ctx *c, const char *user, const char *mac, const char *hash)
-{
-    time_t now = time(NULL);
-    for (int i = 0; i < CACHE_SIZE; i++) {
-        check_cache *e = &cache[i];
-        if (e->expires > now && strcmp(e->user, user) == 0 && strcmp(e->hash, hash) == 0 &&
-            sodium_memcmp(e->secret_mac, mac, 64) == 0) {
-            e->expires = now + c->cfg->account_cache_ttl; /* refreshed on each hit */
-            return 1;
-        }
-    }
-    return 0;
-}
-
-static void remember(const cinto_ctx *c, const char *user, const char *mac, const char *hash)
-{
-    if (c->cfg->account_cache_ttl <= 0 || strlen(user) >= sizeof cache[0].user ||
-        strlen(hash) >= sizeof cache[0].hash)
-        return;
-    check_cache *e = &cache[cache_next++ % CACHE_SIZE];
-    snprintf(e->user, sizeof e->user, "%s", user);
-    memcpy(e->secret_mac, mac, 65);
-    snprintf(e->hash, sizeof e->hash, "%s", hash);
-    e->expires = time(NULL) + c->cfg->account_cache_ttl;
 }
 
 static int bcrypt_matches(const char *pass, const char *hash)
@@ -80,11 +47,11 @@ int cinto_accounts_check(cinto_ctx *c, const char *user, const char *pass)
 {
     if (!c->st || !*user)
         return 0;
-    const char *parents[1] = {""}, *resources[1] = {"account"}, *ids[1] = {user};
     cinto_object o;
+    cinto_cred_entry entry;
     int found = 0;
     memset(&o, 0, sizeof o);
-    int rc = c->st->ops->get_many(c->st, 1, parents, resources, ids, &o, &found);
+    int rc = cinto_account_cache_read(c, user, &o, &found, &entry);
     if (rc != CINTO_ST_OK)
         return rc;
     int ok = 0;
@@ -94,12 +61,10 @@ int cinto_accounts_check(cinto_ctx *c, const char *user, const char *pass)
         json_tokener_free(tok);
         const char *hash = stored_password(data);
         if (hash) {
-            char mac[65];
-            cinto_basicauth_userid(c->cfg->userid_hmac_secret, user, pass, mac);
-            ok = cached(c, user, mac, hash);
+            ok = cinto_account_cache_hit(c, user, pass, hash, &entry);
             if (!ok && bcrypt_matches(pass, hash)) {
                 ok = 1;
-                remember(c, user, mac, hash);
+                cinto_account_cache_remember(c, user, pass, hash);
             }
         }
         json_object_put(data);
@@ -161,6 +126,16 @@ int cinto_accounts_validate(cinto_rctx *r, json_object *data)
     json_object_put(old_data);
     if (same)
         return 0;
+    /* bcrypt ignores what follows the 72nd byte, so a longer password
+     * would let in every password that shares its first 72 bytes: refused,
+     * as bcrypt 5 (upstream's hashing library) refuses it, but as a 400. */
+    if (json_object_get_string_len(pw) > BCRYPT_MAX_BYTES) {
+        cinto_error_invalid(c, "body", "data.password",
+                            "data.password in body: Longer than maximum length 72 bytes "
+                            "(bcrypt uses only the first 72 bytes of a password; choose a "
+                            "shorter one)");
+        return -1;
+    }
     char *hash = bcrypt_hash(json_object_get_string(pw));
     if (!hash) {
         cinto_error_internal(c, "bcrypt hashing failed");
@@ -168,6 +143,28 @@ int cinto_accounts_validate(cinto_rctx *r, json_object *data)
     }
     json_object_object_add(data, "password", json_object_new_string(hash));
     free(hash);
+    /* A new password: entries made with the old one go, in this
+     * transaction (they could not match the new hash anyway). */
+    const char *id = cinto_json_get_string(data, "id");
+    int rc = id ? cinto_account_cache_forget(c, id) : CINTO_ST_OK;
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(c, rc);
+        return -1;
+    }
+    return 0;
+}
+
+int cinto_accounts_on_delete(cinto_rctx *r, const char *uri)
+{
+    cinto_storage *st = r->c->st;
+    const char *slash = strrchr(uri, '/');
+    int rc = cinto_account_cache_forget(r->c, slash ? slash + 1 : uri);
+    if (rc == CINTO_ST_OK)
+        rc = st->ops->acl_clear(st, uri);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
     return 0;
 }
 
@@ -197,6 +194,20 @@ static int authenticate(cinto_ctx *c, const char *user, const char *pass, char *
     return 1;
 }
 
+/* An anonymous creator or an administrator writes an account as the
+ * account itself, and sees its permissions (as upstream, ACCT-1). */
+static int sees_permissions(cinto_rctx *r, json_object *writers)
+{
+    if (!r->id || (r->c->userid && !cinto_accounts_is_admin(r->c)))
+        return 0;
+    char self[320];
+    snprintf(self, sizeof self, "account:%.300s", r->id);
+    for (size_t i = 0; writers && i < json_object_array_length(writers); i++)
+        if (strcmp(json_object_get_string(json_object_array_get_idx(writers, i)), self) == 0)
+            return 1;
+    return 0;
+}
+
 static const cinto_route_def routes[] = {
     {"/accounts", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 1,
      CINTO_NEEDS_STORAGE, NULL},
@@ -217,4 +228,6 @@ const cinto_plugin cinto_plugin_accounts = {
     .authenticate = authenticate,
     .kind = CINTO_KIND_ACCOUNT,
     .validate = cinto_accounts_validate,
+    .remove = cinto_accounts_on_delete,
+    .sees_permissions = sees_permissions,
 };

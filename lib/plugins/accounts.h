@@ -16,6 +16,8 @@ extern const cinto_plugin cinto_plugin_accounts;
 int cinto_accounts_check(cinto_ctx *c, const char *user, const char *pass);
 /* Kind hook: password required and hashed, id of non-admins = their own. */
 int cinto_accounts_validate(cinto_rctx *r, json_object *data);
+/* Kind hook: a deleted account's cache entry and ACL go with it. */
+int cinto_accounts_on_delete(cinto_rctx *r, const char *uri);
 /* Whether the requester is an accounts administrator
  * (kinto.account_write_principals). */
 int cinto_accounts_is_admin(cinto_ctx *c);

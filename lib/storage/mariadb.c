@@ -4,7 +4,14 @@
  * went away; every statement is prepared once per connection (a table
  * indexed by enum) and values are always bound, never pasted into SQL.
  * Statements whose shape varies (list reads) are assembled from fixed
- * fragments chosen by flags and kept in a small cache keyed by their text. */
+ * fragments chosen by flags and kept in a small cache keyed by their text.
+ *
+ * Round trips matter most under plain CGI, where every request is a new
+ * process with a new connection and runs each statement once: the session
+ * is set up by one statement, and a statement's first execution sends its
+ * prepare and execute together (mariadb_stmt_execute_direct), so a
+ * one-shot statement costs one round trip, not two; later executions (a
+ * FastCGI worker's next requests) reuse the prepared statement. */
 #include "util/log.h"
 #include "storage/storage.h"
 #include "storage/auth_plugins.h"
@@ -45,6 +52,12 @@ enum stmt_id {
     ST_MEMBERS_INSERT,
     ST_LIVE_BELOW,
     ST_TABLES,
+    ST_ACCOUNT_GET,
+    ST_ACCOUNT_CACHE_PUT,
+    ST_ACCOUNT_CACHE_PURGE,
+    ST_ACCOUNT_CACHE_TOUCH,
+    ST_ACCOUNT_CACHE_FORGET,
+    ST_ACCOUNT_CACHE_FLUSH,
     ST_COUNT
 };
 
@@ -110,25 +123,47 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "(parent_id >= ? AND parent_id < ?))",
     [ST_TABLES] = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
                   "DATABASE() AND table_type = 'BASE TABLE' AND table_name <> ?",
+    /* An account and its live cache entry in one round trip (sql/002). */
+    [ST_ACCOUNT_GET] =
+        "SELECT o.last_modified, o.deleted, o.data, c.mac, c.verified_at, c.expires "
+        "FROM objects o LEFT JOIN account_cache c ON c.user_id = o.id AND c.expires > ? "
+        "WHERE o.parent_id = ? AND o.resource_name = ? AND o.id = ?",
+    [ST_ACCOUNT_CACHE_PUT] =
+        "INSERT INTO account_cache (user_id, mac, verified_at, expires) VALUES (?, ?, ?, ?) "
+        "ON DUPLICATE KEY UPDATE mac = VALUES(mac), verified_at = VALUES(verified_at), "
+        "expires = VALUES(expires)",
+    /* A few at a time, oldest first, through the expiry index: each new
+     * entry removes up to 16 dead ones, so they cannot pile up. The order
+     * is total (the index holds the key) so that it replicates safely. */
+    [ST_ACCOUNT_CACHE_PURGE] =
+        "DELETE FROM account_cache WHERE expires <= ? ORDER BY expires, user_id LIMIT 16",
+    [ST_ACCOUNT_CACHE_TOUCH] = "UPDATE account_cache SET expires = ? WHERE user_id = ? AND mac = ?",
+    [ST_ACCOUNT_CACHE_FORGET] = "DELETE FROM account_cache WHERE user_id = ?",
+    [ST_ACCOUNT_CACHE_FLUSH] = "DELETE FROM account_cache",
 };
 
 #define DYN_CACHE 16
 
-typedef struct dyn_stmt {
+/* A statement handle; ready once the server has prepared it (its first
+ * execution prepares it in the same round trip). sql is owned by dynamic
+ * statements only. */
+typedef struct stmt_slot {
     char *sql;
     MYSQL_STMT *stmt;
-} dyn_stmt;
+    int ready;
+} stmt_slot;
 
 typedef struct mdb {
     cinto_storage base;
     char *host, *user, *password, *database, *socket;
     unsigned port;
     MYSQL *conn;
-    MYSQL_STMT *stmts[ST_COUNT];
-    dyn_stmt dyn[DYN_CACHE];
+    stmt_slot stmts[ST_COUNT];
+    stmt_slot dyn[DYN_CACHE];
     unsigned dyn_next;
     int in_tx;
-    int depth; /* nested begins inside a batch: savepoints */
+    int depth;           /* nested begins inside a batch: savepoints */
+    unsigned last_errno; /* of the last failed statement */
 } mdb;
 
 /* A fetched result: all rows as strings (NULL for SQL NULL). */
@@ -185,20 +220,20 @@ static int map_errno(unsigned e)
     }
 }
 
+static void slot_clear(stmt_slot *slot)
+{
+    if (slot->stmt)
+        mysql_stmt_close(slot->stmt);
+    free(slot->sql);
+    memset(slot, 0, sizeof *slot);
+}
+
 static void disconnect(mdb *db)
 {
-    for (int i = 0; i < ST_COUNT; i++) {
-        if (db->stmts[i])
-            mysql_stmt_close(db->stmts[i]);
-        db->stmts[i] = NULL;
-    }
-    for (int i = 0; i < DYN_CACHE; i++) {
-        if (db->dyn[i].stmt)
-            mysql_stmt_close(db->dyn[i].stmt);
-        free(db->dyn[i].sql);
-        db->dyn[i].stmt = NULL;
-        db->dyn[i].sql = NULL;
-    }
+    for (int i = 0; i < ST_COUNT; i++)
+        slot_clear(&db->stmts[i]);
+    for (int i = 0; i < DYN_CACHE; i++)
+        slot_clear(&db->dyn[i]);
     if (db->conn)
         mysql_close(db->conn);
     db->conn = NULL;
@@ -210,10 +245,37 @@ static int fail(mdb *db, unsigned e, const char *msg)
 {
     snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u: %s", e,
              msg ? msg : "");
+    db->last_errno = e;
     int rc = map_errno(e);
     if (rc == CINTO_ST_UNAVAILABLE)
         disconnect(db);
     return rc;
+}
+
+/* The whole session setup in one statement (one round trip per new
+ * connection, which under plain CGI means per request). READ COMMITTED: a
+ * writer that has locked its list row must see what the writer before it
+ * committed, and no gap locks between inserts. MariaDB before 11.1 knows
+ * the isolation variable as tx_isolation only; MySQL 8 as
+ * transaction_isolation only. */
+static int setup_session(mdb *db)
+{
+    MYSQL *m = db->conn;
+    int old_name = mariadb_connection(m) && mysql_get_server_version(m) < 110100;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SET SESSION %s = 'READ-COMMITTED', SESSION innodb_lock_wait_timeout = 10, "
+             "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'",
+             old_name ? "tx_isolation" : "transaction_isolation");
+    if (mysql_real_query(m, sql, strlen(sql))) {
+        unsigned e = mysql_errno(m);
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "cannot set up the MariaDB session: %s", mysql_error(m));
+        cinto_log("%s", db->base.last_error);
+        disconnect(db);
+        return map_errno(e) == CINTO_ST_UNAVAILABLE ? CINTO_ST_UNAVAILABLE : CINTO_ST_FAIL;
+    }
+    return CINTO_ST_OK;
 }
 
 static int connect_db(mdb *db)
@@ -227,13 +289,8 @@ static int connect_db(mdb *db)
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
+    /* The charset travels in the handshake: no statement of its own. */
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    /* READ COMMITTED: a writer that has locked its list row must see what
-     * the writer before it committed; and no gap locks between inserts. */
-    mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    mysql_options(m, MYSQL_INIT_COMMAND,
-                  "SET SESSION innodb_lock_wait_timeout = 10, SESSION sql_mode = "
-                  "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
     if (!mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port, db->socket,
                             0)) {
         snprintf(db->base.last_error, sizeof db->base.last_error, "cannot connect to MariaDB: %s",
@@ -242,52 +299,43 @@ static int connect_db(mdb *db)
         return CINTO_ST_UNAVAILABLE;
     }
     db->conn = m;
-    return CINTO_ST_OK;
+    return setup_session(db);
 }
 
-static MYSQL_STMT *prepare(mdb *db, const char *sql, int *rc)
+/* A statement handle for slot, created without a round trip; the server
+ * prepares it on its first execution (run_once). */
+static stmt_slot *slot_init(mdb *db, stmt_slot *slot, int *rc)
 {
-    MYSQL_STMT *s = mysql_stmt_init(db->conn);
-    if (!s) {
-        *rc = CINTO_ST_NOMEM;
-        return NULL;
+    if (!slot->stmt) {
+        slot->stmt = mysql_stmt_init(db->conn);
+        slot->ready = 0;
+        if (!slot->stmt) {
+            *rc = CINTO_ST_NOMEM;
+            return NULL;
+        }
     }
-    if (mysql_stmt_prepare(s, sql, strlen(sql))) {
-        *rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
-        mysql_stmt_close(s);
-        return NULL;
-    }
-    return s;
+    return slot;
 }
 
-static MYSQL_STMT *get_stmt(mdb *db, enum stmt_id id, int *rc)
+static stmt_slot *get_stmt(mdb *db, enum stmt_id id, int *rc)
 {
-    if (!db->stmts[id])
-        db->stmts[id] = prepare(db, stmt_sql[id], rc);
-    return db->stmts[id];
+    return slot_init(db, &db->stmts[id], rc);
 }
 
-static MYSQL_STMT *get_dyn(mdb *db, const char *sql, int *rc)
+static stmt_slot *get_dyn(mdb *db, const char *sql, int *rc)
 {
     for (int i = 0; i < DYN_CACHE; i++)
         if (db->dyn[i].sql && strcmp(db->dyn[i].sql, sql) == 0)
-            return db->dyn[i].stmt;
-    MYSQL_STMT *s = prepare(db, sql, rc);
-    if (!s)
-        return NULL;
+            return slot_init(db, &db->dyn[i], rc);
     char *copy = strdup(sql);
     if (!copy) {
-        mysql_stmt_close(s);
         *rc = CINTO_ST_NOMEM;
         return NULL;
     }
-    dyn_stmt *slot = &db->dyn[db->dyn_next++ % DYN_CACHE];
-    if (slot->stmt)
-        mysql_stmt_close(slot->stmt);
-    free(slot->sql);
+    stmt_slot *slot = &db->dyn[db->dyn_next++ % DYN_CACHE];
+    slot_clear(slot);
     slot->sql = copy;
-    slot->stmt = s;
-    return s;
+    return slot_init(db, slot, rc);
 }
 
 /* ---- statement execution -------------------------------------------- */
@@ -380,9 +428,35 @@ done:
     return rc;
 }
 
-static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out,
+/* The first execution of a slot prepares and executes in one round trip;
+ * the parameters are bound beforehand (STMT_ATTR_PREBIND_PARAMS). A slot
+ * whose first execution failed is dropped, so the next use starts over. */
+static int execute_slot(mdb *db, stmt_slot *slot, const char *sql, MYSQL_BIND *b, size_t n)
+{
+    MYSQL_STMT *s = slot->stmt;
+    if (slot->ready) {
+        if ((n && mysql_stmt_bind_param(s, b)) || mysql_stmt_execute(s))
+            return fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+        return CINTO_ST_OK;
+    }
+    unsigned int count = (unsigned int)n;
+    if (mysql_stmt_attr_set(s, STMT_ATTR_PREBIND_PARAMS, &count) ||
+        (n && mysql_stmt_bind_param(s, b)) || mariadb_stmt_execute_direct(s, sql, strlen(sql))) {
+        unsigned e = mysql_stmt_errno(s);
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s", mysql_stmt_error(s));
+        mysql_stmt_close(s);
+        slot->stmt = NULL; /* a dynamic slot keeps its text: reused as a fresh handle */
+        return fail(db, e, msg);
+    }
+    slot->ready = 1;
+    return CINTO_ST_OK;
+}
+
+static int run_once(mdb *db, stmt_slot *slot, const char *sql, const param *ps, size_t n, rows *out,
                     unsigned long long *affected, unsigned long long *insert_id)
 {
+    MYSQL_STMT *s = slot->stmt;
     MYSQL_BIND b[16];
     if (n > 16)
         return CINTO_ST_FAIL;
@@ -398,10 +472,9 @@ static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out
             b[i].length = (unsigned long *)&ps[i].len;
         }
     }
-    if (n && mysql_stmt_bind_param(s, b))
-        return fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
-    if (mysql_stmt_execute(s))
-        return fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+    int rc = execute_slot(db, slot, sql, b, n);
+    if (rc != CINTO_ST_OK)
+        return rc;
     if (affected)
         *affected = mysql_stmt_affected_rows(s);
     if (insert_id)
@@ -422,13 +495,10 @@ static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, s
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
             return rc;
-        MYSQL_STMT *s = dyn_sql ? get_dyn(db, dyn_sql, &rc) : get_stmt(db, id, &rc);
-        if (!s) {
-            if (rc == CINTO_ST_UNAVAILABLE && !db->in_tx && attempt == 0)
-                continue;
+        stmt_slot *slot = dyn_sql ? get_dyn(db, dyn_sql, &rc) : get_stmt(db, id, &rc);
+        if (!slot)
             return rc;
-        }
-        rc = run_once(db, s, ps, n, out, affected, insert_id);
+        rc = run_once(db, slot, dyn_sql ? dyn_sql : stmt_sql[id], ps, n, out, affected, insert_id);
         if (rc == CINTO_ST_UNAVAILABLE && !db->in_tx && attempt == 0)
             continue;
         return rc;
@@ -1155,6 +1225,96 @@ static int m_flush(cinto_storage *st)
     return rc;
 }
 
+/* ---- accounts: verified-credentials cache --------------------------------- */
+
+/* The table comes with migration 2; a database not migrated yet still
+ * authenticates (without the cache) rather than failing every request. */
+static int cache_missing(mdb *db, int rc)
+{
+    if (rc != CINTO_ST_FAIL || db->last_errno != ER_NO_SUCH_TABLE)
+        return 0;
+    cinto_log_once("account_cache missing", 3600,
+                   "table account_cache is missing: account logins are not cached until the "
+                   "database is upgraded (run `cinto.fcgi migrate`)");
+    return 1;
+}
+
+static int m_account_get(cinto_storage *st, const char *parent, const char *resource,
+                         const char *id, long long now_s, cinto_object *out, int *found,
+                         cinto_cred_entry *entry)
+{
+    mdb *db = (mdb *)st;
+    memset(entry, 0, sizeof *entry);
+    *found = 0;
+    param ps[] = {P_I(now_s), P_S(parent), P_S(resource), P_S(id)};
+    rows r = {0};
+    int rc = run(db, ST_ACCOUNT_GET, NULL, ps, 4, &r, NULL, NULL);
+    if (cache_missing(db, rc))
+        return m_get_many(st, 1, &parent, &resource, &id, out, found);
+    if (rc != CINTO_ST_OK || r.nrows == 0) {
+        rows_free(&r);
+        return rc;
+    }
+    const char *data = cell(&r, 0, 2), *mac = cell(&r, 0, 3);
+    out->id = strdup(id);
+    out->last_modified = strtoll(cell(&r, 0, 0), NULL, 10);
+    out->deleted = cell(&r, 0, 1)[0] == '1';
+    out->data = strdup(data ? data : "{}");
+    out->data_len = data ? r.lens[2] : 2;
+    if (mac && strlen(mac) == 64 && cell(&r, 0, 4) && cell(&r, 0, 5)) {
+        memcpy(entry->mac, mac, 65);
+        entry->verified_at = strtoll(cell(&r, 0, 4), NULL, 10);
+        entry->expires = strtoll(cell(&r, 0, 5), NULL, 10);
+    }
+    rows_free(&r);
+    if (!out->id || !out->data) {
+        cinto_object_clear(out);
+        return CINTO_ST_NOMEM;
+    }
+    *found = 1;
+    return CINTO_ST_OK;
+}
+
+static int m_account_cache_put(cinto_storage *st, const char *user, const char *mac,
+                               long long now_s, long long expires)
+{
+    mdb *db = (mdb *)st;
+    if (db->in_tx)
+        return CINTO_ST_OK;
+    param ps[] = {P_S(user), P_S(mac), P_I(now_s), P_I(expires)};
+    int rc = run(db, ST_ACCOUNT_CACHE_PUT, NULL, ps, 4, NULL, NULL, NULL);
+    param pp[] = {P_I(now_s)};
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_ACCOUNT_CACHE_PURGE, NULL, pp, 1, NULL, NULL, NULL);
+    return cache_missing(db, rc) ? CINTO_ST_OK : rc;
+}
+
+static int m_account_cache_touch(cinto_storage *st, const char *user, const char *mac,
+                                 long long expires)
+{
+    mdb *db = (mdb *)st;
+    if (db->in_tx)
+        return CINTO_ST_OK;
+    param ps[] = {P_I(expires), P_S(user), P_S(mac)};
+    int rc = run(db, ST_ACCOUNT_CACHE_TOUCH, NULL, ps, 3, NULL, NULL, NULL);
+    return cache_missing(db, rc) ? CINTO_ST_OK : rc;
+}
+
+static int m_account_cache_forget(cinto_storage *st, const char *user)
+{
+    mdb *db = (mdb *)st;
+    param ps[] = {P_S(user)};
+    int rc = run(db, ST_ACCOUNT_CACHE_FORGET, NULL, ps, 1, NULL, NULL, NULL);
+    return cache_missing(db, rc) ? CINTO_ST_OK : rc;
+}
+
+static int m_account_cache_flush(cinto_storage *st)
+{
+    mdb *db = (mdb *)st;
+    int rc = run(db, ST_ACCOUNT_CACHE_FLUSH, NULL, NULL, 0, NULL, NULL, NULL);
+    return cache_missing(db, rc) ? CINTO_ST_OK : rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1194,6 +1354,11 @@ static const cinto_storage_ops mariadb_ops = {
     .acl_add = m_acl_add,
     .purge_objects = m_purge_objects,
     .flush = m_flush,
+    .account_get = m_account_get,
+    .account_cache_put = m_account_cache_put,
+    .account_cache_touch = m_account_cache_touch,
+    .account_cache_forget = m_account_cache_forget,
+    .account_cache_flush = m_account_cache_flush,
     .close = m_close,
 };
 

@@ -63,6 +63,13 @@ typedef struct cinto_list_query {
     size_t nids;
 } cinto_list_query;
 
+/* An entry of the accounts plugin's verified-credentials cache; mac is ""
+ * when there is no live entry. */
+typedef struct cinto_cred_entry {
+    char mac[65];
+    long long verified_at, expires;
+} cinto_cred_entry;
+
 typedef struct cinto_storage cinto_storage;
 
 typedef struct cinto_storage_ops {
@@ -150,6 +157,27 @@ typedef struct cinto_storage_ops {
     /* Empties every table of the database but the schema version (the
      * flush endpoint), inside the caller's transaction. */
     int (*flush)(cinto_storage *st);
+    /* The accounts plugin's verified-credentials cache (table account_cache,
+     * sql/002-account-cache.sql; see lib/plugins/account_cache.c). */
+    /* Reads one object as get_many does and, in the same round trip, the
+     * cache entry of its id if that entry expires after now_s. */
+    int (*account_get)(cinto_storage *st, const char *parent, const char *resource, const char *id,
+                       long long now_s, cinto_object *out, int *found, cinto_cred_entry *entry);
+    /* Records a successful password check of user (the entry becomes mac,
+     * verified_at = now_s, expires) and removes a few expired entries of
+     * anyone, found by index (never a scan). Inside a transaction it does
+     * nothing: a cache row must not stay locked until a batch ends. */
+    int (*account_cache_put)(cinto_storage *st, const char *user, const char *mac, long long now_s,
+                             long long expires);
+    /* Moves the expiry of user's entry, if it still holds mac (a hit);
+     * nothing inside a transaction, as above. */
+    int (*account_cache_touch)(cinto_storage *st, const char *user, const char *mac,
+                               long long expires);
+    /* Removes user's entry (new password, account deleted), in the current
+     * transaction if there is one. */
+    int (*account_cache_forget)(cinto_storage *st, const char *user);
+    /* Removes every entry (for a flush of the whole storage). */
+    int (*account_cache_flush)(cinto_storage *st);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;

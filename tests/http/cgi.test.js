@@ -3,8 +3,8 @@
 // kinto.http_host / kinto.http_scheme, the Authorization header under its Apache names.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { startServer, basic, req, fcgiPath, saveSanitizerReports } from './lib/harness.js';
+import { startServer, basic, req } from './lib/harness.js';
+import { cgi as runCgi } from './lib/cgi.js';
 
 let srv;
 before(async () => {
@@ -14,68 +14,8 @@ after(async () => {
   await srv?.stop();
 });
 
-function sanitizerEnv() {
-  try {
-    return JSON.parse(process.env.CINTO_TEST_SANITIZE_ENV || '{}');
-  } catch {
-    return {};
-  }
-}
-
-// Runs cinto.fcgi as a CGI program; returns {status, headers, json, text}.
-function cgi(method, pathInfo, { query = '', body, env = {}, stdin } = {}) {
-  const input = stdin ?? (body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body));
-  const vars = {
-    PATH: process.env.PATH,
-    ...sanitizerEnv(),
-    KINTO_INI: srv.ini,
-    GATEWAY_INTERFACE: 'CGI/1.1',
-    REQUEST_METHOD: method,
-    SCRIPT_NAME: '/sub/cinto.fcgi',
-    PATH_INFO: pathInfo,
-    QUERY_STRING: query,
-    HTTP_HOST: 'example.test:8080',
-    CONTENT_TYPE: 'application/json',
-    CONTENT_LENGTH: String(Buffer.byteLength(input)),
-    ...env,
-  };
-  for (const [k, v] of Object.entries(vars)) if (v === null) delete vars[k];
-  return new Promise((resolve, reject) => {
-    const p = spawn(fcgiPath(), [], { env: vars, stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = [];
-    let err = '';
-    p.stdout.on('data', (d) => out.push(d));
-    p.stderr.on('data', (d) => (err += d));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 20000);
-    p.on('error', reject);
-    // a program that answers without reading its input (a GET) may exit before the write:
-    // EPIPE on its stdin is not a failure (seen with the fast-starting static binary)
-    p.stdin.on('error', () => {});
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      saveSanitizerReports(err, 'cgi');
-      const raw = Buffer.concat(out).toString('utf8');
-      const sep = raw.indexOf('\r\n\r\n');
-      if (sep < 0) return reject(new Error(`no CGI header block (exit ${code}): ${raw} ${err}`));
-      const headers = new Map();
-      let status = 200;
-      for (const line of raw.slice(0, sep).split('\r\n')) {
-        const i = line.indexOf(':');
-        const name = line.slice(0, i).toLowerCase();
-        const value = line.slice(i + 1).trim();
-        if (name === 'status') status = parseInt(value, 10);
-        else headers.set(name, value);
-      }
-      const text = raw.slice(sep + 4);
-      let json = null;
-      try {
-        json = JSON.parse(text);
-      } catch {}
-      resolve({ status, headers, json, text, code });
-    });
-    p.stdin.end(input);
-  });
-}
+// Runs cinto.fcgi as a CGI program against this file's server; returns {status, headers, json, text}.
+const cgi = (method, pathInfo, opts) => runCgi(srv, method, pathInfo, opts);
 
 const ALICE = basic('alice', 'secret');
 
