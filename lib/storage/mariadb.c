@@ -342,10 +342,18 @@ static int connect_failed(mdb *db, const char *socket, unsigned code, const char
 static int ensure_schema(mdb *db, int mode);
 enum { SCHEMA_CHECK_ONLY, SCHEMA_AUTO, SCHEMA_FORCE };
 
+/* Once per process (until it succeeds, or a table vanishes): a worker
+ * checks the schema version before its first statement, not on every
+ * request. Never inside a transaction: CREATE TABLE would commit it. */
+static int check_schema(mdb *db)
+{
+    return ensure_schema(db, db->opt.auto_migrate ? SCHEMA_AUTO : SCHEMA_CHECK_ONLY);
+}
+
 static int connect_db(mdb *db)
 {
     if (db->conn)
-        return CINTO_ST_OK;
+        return db->schema_ok || db->in_tx ? CINTO_ST_OK : check_schema(db);
     const char *socket = db->socket ? db->socket : db->found_socket;
     unsigned code = 0;
     char text[512] = "";
@@ -358,11 +366,7 @@ static int connect_db(mdb *db)
         return connect_failed(db, socket, code, text);
     db->conn = m;
     db->ever_connected = 1;
-    /* Once per process: a worker checks the schema version on its first
-     * connection, not on every request. */
-    if (!db->schema_ok)
-        return ensure_schema(db, db->opt.auto_migrate ? SCHEMA_AUTO : SCHEMA_CHECK_ONLY);
-    return CINTO_ST_OK;
+    return db->schema_ok ? CINTO_ST_OK : check_schema(db);
 }
 
 /* Table names get the prefix here (see cinto_sql_prefix). */
@@ -1453,6 +1457,9 @@ static int migration_failed(mdb *db, const char *name)
                        "`cinto.fcgi migrate` as a user that may create tables",
                        db->base.last_error);
         set_message(db, cinto_msg_no_create);
+        /* A GRANT reaches an open session only at its next USE: a new
+         * connection sees it at once when the customer fixes this. */
+        disconnect(db);
         return CINTO_ST_UNAVAILABLE;
     }
     int rc = fail(db, e, text);
@@ -1504,7 +1511,9 @@ static void lock_name(const mdb *db, char *out, size_t n)
     snprintf(out, n, "LEFT(CONCAT('cinto_migrate:%s:', DATABASE()), 64)", db->opt.table_prefix);
 }
 
-static int migrate_locked(mdb *db)
+/* from_zero: run every migration again (they are idempotent), for tables
+ * lost after the version was recorded. */
+static int migrate_locked(mdb *db, int from_zero)
 {
     char name[128], sql[256];
     lock_name(db, name, sizeof name);
@@ -1522,8 +1531,9 @@ static int migrate_locked(mdb *db)
         return CINTO_ST_UNAVAILABLE;
     }
     /* Another worker may have finished while this one waited. */
-    int version;
-    rc = current_version(db, &version);
+    int version = 0;
+    if (!from_zero)
+        rc = current_version(db, &version);
     for (int i = version; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
         rc = run_script(db, cinto_migration_names[i], cinto_migrations[i]);
         if (rc == CINTO_ST_OK)
@@ -1537,6 +1547,21 @@ static int migrate_locked(mdb *db)
     return rc;
 }
 
+/* `migrate` repairs a dropped table too: the heartbeat query says. */
+static int tables_missing(mdb *db)
+{
+    cinto_buf text = CINTO_BUF_INIT;
+    int missing = 0;
+    if (cinto_sql_prefix(health_sql, db->opt.table_prefix, &text, db->base.last_error,
+                         sizeof db->base.last_error) == 0 &&
+        mysql_real_query(db->conn, text.data, text.len))
+        missing = mysql_errno(db->conn) == ER_NO_SUCH_TABLE;
+    else
+        mysql_free_result(mysql_store_result(db->conn));
+    cinto_buf_free(&text);
+    return missing;
+}
+
 /* Compares the database's schema version with this binary's and, when
  * the mode allows, creates or upgrades the tables. */
 static int ensure_schema(mdb *db, int mode)
@@ -1545,6 +1570,12 @@ static int ensure_schema(mdb *db, int mode)
     int rc = current_version(db, &version);
     if (rc != CINTO_ST_OK)
         return rc;
+    if (version == latest && mode == SCHEMA_FORCE && tables_missing(db)) {
+        rc = migrate_locked(db, 1);
+        if (rc == CINTO_ST_OK)
+            db->schema_ok = 1;
+        return rc;
+    }
     if (version == latest) {
         db->schema_ok = 1;
         return CINTO_ST_OK;
@@ -1571,7 +1602,7 @@ static int ensure_schema(mdb *db, int mode)
         set_message(db, mode == SCHEMA_AUTO ? cinto_msg_galera : cinto_msg_tables_missing);
         return CINTO_ST_UNAVAILABLE;
     }
-    rc = migrate_locked(db);
+    rc = migrate_locked(db, 0);
     if (rc == CINTO_ST_OK)
         db->schema_ok = 1;
     return rc;
