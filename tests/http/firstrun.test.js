@@ -310,3 +310,51 @@ test('FIRST-13 invalid storage timeouts are configuration errors naming the key'
   assert.equal(out.code, 1);
   assert.match(out.stderr, /kinto\.storage_read_timeout_seconds must be a whole number of seconds from 1 to 3600/);
 });
+
+test('FIRST-14 a hung database (SIGSTOP): 503 errno 201 after the read timeout, not the web server\'s timeout; recovers', async (t) => {
+  const [srv, log] = await serve({
+    privateDb: true,
+    workers: 1,
+    settings: { 'kinto.storage_read_timeout_seconds': '3', 'kinto.storage_connect_timeout_seconds': '2' },
+  });
+  await must(req(srv, 'PUT', '/buckets/hung', { auth: OWNER, body: {} }), 201);
+  const pid = srv.db.child.pid;
+  process.kill(pid, 'SIGSTOP');
+  let r;
+  const t0 = Date.now();
+  try {
+    r = await req(srv, 'GET', '/buckets/hung', { auth: OWNER, timeout: 30000 });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  t.diagnostic(`hung database: 503 after ${Date.now() - t0} ms (read timeout 3 s, connect timeout 2 s)`);
+  expectError(r, 503, 201);
+  assert.equal(r.headers.get('retry-after'), '3');
+  assert.match(log(), /error 2013 \(connection lost or read timeout\)|MariaDB error 2013/);
+  let ok;
+  for (let i = 0; i < 50; i++) {
+    ok = await req(srv, 'GET', '/buckets/hung', { auth: OWNER, timeout: 30000 });
+    if (ok.status === 200) break;
+    await sleep(200);
+  }
+  assert.equal(ok.status, 200, ok.text);
+});
+
+// The usual socket paths are tried when the URL says localhost without a socket. The test
+// links /tmp/mysql.sock to its MariaDB, so it runs only where no usual path exists yet.
+const USUAL = ['/run/mysqld/mysqld.sock', '/var/run/mysqld/mysqld.sock', '/var/lib/mysql/mysql.sock', '/tmp/mysql.sock'];
+test('FIRST-15 localhost without a socket: the usual socket paths are tried (and the one found is logged)', { skip: USUAL.some((p) => fs.existsSync(p)) && 'a usual socket path exists on this machine' }, async () => {
+  const [srv, log] = await serve({ migrate: false });
+  fs.symlinkSync(srv.db.socket, '/tmp/mysql.sock');
+  try {
+    const [srv2, log2] = await serve({
+      migrate: false,
+      settings: { 'kinto.storage_url': `mysql://${srv.dbUser}:${srv.dbPassword}@localhost/${srv.dbName}` },
+    });
+    await must(req(srv2, 'PUT', '/buckets/sock', { auth: OWNER, body: {} }), 201);
+    assert.match(log2(), /MariaDB answers on \/tmp\/mysql\.sock; kinto\.storage_url names no unix_socket/);
+    assert.equal(log(), '');
+  } finally {
+    fs.rmSync('/tmp/mysql.sock', { force: true });
+  }
+});
