@@ -358,3 +358,36 @@ test('FIRST-15 localhost without a socket: the usual socket paths are tried (and
     fs.rmSync('/tmp/mysql.sock', { force: true });
   }
 });
+
+test('FIRST-16 the connection limit reached (max_user_connections): 503 naming it, logged with user and code', async () => {
+  const [srv, log] = await serve({ workers: 1 });
+  await srv.db.query(`ALTER USER '${srv.dbUser}'@'localhost' WITH MAX_USER_CONNECTIONS 1`);
+  // another client of the same user takes the one connection allowed
+  const holder = spawn('mariadb', ['--no-defaults', `--socket=${srv.db.socket}`, `-u${srv.dbUser}`, `-p${srv.dbPassword}`, srv.dbName, '-e', 'DO SLEEP(61)'], { stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const n = await srv.db.query("SELECT COUNT(*) FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(61)%'");
+      if (n[0][0] !== '0') break;
+      await sleep(100);
+    }
+    const r = await req(srv, 'GET', '/buckets', { auth: OWNER });
+    expectError(r, 503, 201, { message: /connection limit.*max_user_connections/s });
+    assert.equal(r.headers.get('retry-after'), '3');
+    noSecrets(r, srv);
+    const text = log();
+    assert.match(text, new RegExp(`cannot connect to MariaDB as user '${srv.dbUser}' on localhost through socket .* error (1203|1226) \\((too many connections for this user|user resource limit reached)\\)`));
+    assert.ok(!text.includes(srv.dbPassword));
+  } finally {
+    holder.kill('SIGKILL');
+    for (const [id] of await srv.db.query("SELECT id FROM information_schema.processlist WHERE info LIKE 'DO SLEEP(61)%'")) {
+      await srv.db.query(`KILL ${Number(id)}`).catch(() => {});
+    }
+  }
+  let ok;
+  for (let i = 0; i < 50; i++) {
+    ok = await req(srv, 'GET', '/buckets', { auth: OWNER });
+    if (ok.status === 200) break;
+    await sleep(200);
+  }
+  assert.equal(ok.status, 200, ok.text);
+});
