@@ -548,23 +548,23 @@ static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out
 
 /* Runs a statement; outside a transaction a connection that died since
  * the last request is reopened and the statement tried once more, so a
- * worker recovers by itself when MariaDB comes back. */
+ * worker recovers by itself when MariaDB comes back. Only then: inside a
+ * transaction the server rolled back what came before (the retry would
+ * run alone, in autocommit), and other conditions (table full, lock wait)
+ * would only repeat. */
 static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, size_t n, rows *out,
                unsigned long long *affected, unsigned long long *insert_id)
 {
     db->base.message[0] = '\0';
+    int in_tx = db->in_tx; /* disconnect() clears it */
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
             return rc;
         MYSQL_STMT *s = dyn_sql ? get_dyn(db, dyn_sql, &rc) : get_stmt(db, id, &rc);
-        if (!s) {
-            if (rc == CINTO_ST_UNAVAILABLE && !db->in_tx && attempt == 0)
-                continue;
-            return rc;
-        }
-        rc = run_once(db, s, ps, n, out, affected, insert_id);
-        if (rc == CINTO_ST_UNAVAILABLE && !db->in_tx && attempt == 0)
+        if (s)
+            rc = run_once(db, s, ps, n, out, affected, insert_id);
+        if (rc == CINTO_ST_UNAVAILABLE && !db->conn && !in_tx && attempt == 0)
             continue;
         return rc;
     }

@@ -19,8 +19,16 @@ const TABLES = ['acl', 'cinto_schema_version', 'memberships', 'objects', 'revisi
 
 const servers = [];
 const dirs = [];
+// One MariaDB of this file's own for the cases that change server-wide state (read-only,
+// SIGSTOP) or need an option: its InnoDB default row format is the old COMPACT.
+let ownDb;
+async function compactDb() {
+  ownDb ??= await startDatabase({ extraArgs: ['--innodb-default-row-format=compact'] });
+  return ownDb;
+}
 after(async () => {
   for (const s of servers) await s.stop().catch(() => {});
+  await ownDb?.destroy();
   if (!process.env.CINTO_TEST_KEEP) for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -230,29 +238,30 @@ test('FIRST-9 heartbeat reads the tables: false when one is missing; `cinto.fcgi
 });
 
 test('FIRST-10 sql/schema.sql imports as is under innodb_default_row_format=compact (and the prefixed one too)', async () => {
-  const db = await startDatabase({ extraArgs: ['--innodb-default-row-format=compact'] });
+  const db = await compactDb();
+  assert.deepEqual(await db.query('SELECT @@innodb_default_row_format'), [['compact']]);
+  const schema = fs.readFileSync(path.join(REPO_ROOT, 'sql', 'schema.sql'), 'utf8');
+  const [imp, old, pre] = ['imp', 'old', 'pre'].map((n) => `${n}_${RUN}`);
+  await db.query(`CREATE DATABASE ${imp} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE ${old} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE ${pre} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   try {
-    assert.deepEqual(await db.query('SELECT @@innodb_default_row_format'), [['compact']]);
-    const schema = fs.readFileSync(path.join(REPO_ROOT, 'sql', 'schema.sql'), 'utf8');
-    await db.query('CREATE DATABASE imp CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE old CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; CREATE DATABASE pre CHARACTER SET utf8mb4 COLLATE utf8mb4_bin');
     // Without ROW_FORMAT=DYNAMIC this server refuses the keys: the test means something.
-    await assert.rejects(db.query(schema.replaceAll(' ROW_FORMAT=DYNAMIC', ''), 'old'), /767/);
-    await db.query(schema, 'imp');
-    assert.deepEqual((await db.query('SHOW TABLES', 'imp')).map((r) => r[0]).sort(), TABLES);
-    const pre = await cli(null, ['schema', 'k_']);
-    await db.query(pre.stdout, 'pre');
-    assert.deepEqual((await db.query('SHOW TABLES', 'pre')).map((r) => r[0]).sort(), TABLES.map((t) => `k_${t}`));
+    await assert.rejects(db.query(schema.replaceAll(' ROW_FORMAT=DYNAMIC', ''), old), /767/);
+    await db.query(schema, imp);
+    assert.deepEqual((await db.query('SHOW TABLES', imp)).map((r) => r[0]).sort(), TABLES);
+    const printed = await cli(null, ['schema', 'k_']);
+    await db.query(printed.stdout, pre);
+    assert.deepEqual((await db.query('SHOW TABLES', pre)).map((r) => r[0]).sort(), TABLES.map((t) => `k_${t}`));
   } finally {
-    await db.destroy();
+    await db.query(`DROP DATABASE ${imp}; DROP DATABASE ${old}; DROP DATABASE ${pre}`);
   }
   // cinto's own first run on such a server
-  const [srv] = await serve({ migrate: false, mariadbArgs: ['--innodb-default-row-format=compact'] });
+  const [srv] = await serve({ migrate: false, db });
   await must(req(srv, 'PUT', `/buckets/${'b'.repeat(200)}`, { auth: OWNER, body: {} }), 201);
   assert.deepEqual(await tables(srv), TABLES);
 });
 
 test('FIRST-11 a read-only database: writes 503 errno 201 + Retry-After naming it, logged once; reads still work', async () => {
-  const [srv, log] = await serve({ privateDb: true });
+  const [srv, log] = await serve({ db: await compactDb() });
   await must(req(srv, 'PUT', '/buckets/ro', { auth: OWNER, body: {} }), 201);
   await srv.db.query('SET GLOBAL read_only = 1');
   try {
@@ -313,13 +322,19 @@ test('FIRST-13 invalid storage timeouts are configuration errors naming the key'
 
 test('FIRST-14 a hung database (SIGSTOP): 503 errno 201 after the read timeout, not the web server\'s timeout; recovers', async (t) => {
   const [srv, log] = await serve({
-    privateDb: true,
+    db: await compactDb(),
     workers: 1,
     settings: { 'kinto.storage_read_timeout_seconds': '3', 'kinto.storage_connect_timeout_seconds': '2' },
   });
   await must(req(srv, 'PUT', '/buckets/hung', { auth: OWNER, body: {} }), 201);
   const pid = srv.db.child.pid;
   process.kill(pid, 'SIGSTOP');
+  // a group stop completes when every thread has stopped: wait for it
+  const state = (f) => { try { return fs.readFileSync(f, 'utf8').replace(/^.*\) /s, '')[0]; } catch { return 'T'; } };
+  for (let i = 0; i < 100; i++) {
+    if (fs.readdirSync(`/proc/${pid}/task`).every((t) => state(`/proc/${pid}/task/${t}/stat`) === 'T')) break;
+    await sleep(50);
+  }
   let r;
   const t0 = Date.now();
   try {

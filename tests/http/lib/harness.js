@@ -606,18 +606,20 @@ class Server {
  * opts.env        extra environment for the workers and `migrate` (e.g. KINTO_* overrides)
  * opts.privateDb  true: a MariaDB of its own, controllable as srv.db.stop()/srv.db.start()
  * opts.mariadbArgs extra mariadbd options for that private MariaDB (implies privateDb)
+ * opts.db         a MariaDb of the caller's (from startDatabase()), shared by several servers
+ *                 of one test file; stop() drops only this server's database and user
  * opts.migrate    false: skip `cinto.fcgi migrate`
  * opts.timeout    ms to wait for GET /v1/ (default 30 s, 90 s under sanitizers)
  */
 export async function startServer(opts = {}) {
   const { settings = {}, workers = 2, env = {}, mariadbArgs, migrate = true } = opts;
-  const privateDb = Boolean(opts.privateDb || mariadbArgs);
+  const privateDb = !opts.db && Boolean(opts.privateDb || mariadbArgs);
   hookExit();
   const fcgi = fcgiPath();
   const san = sanitizeEnv();
   const readyTimeout = opts.timeout ?? (Object.keys(san).length ? 90000 : 30000);
 
-  const db = privateDb ? await startDatabase({ extraArgs: mariadbArgs }) : await sharedDb();
+  const db = opts.db ?? (privateDb ? await startDatabase({ extraArgs: mariadbArgs }) : await sharedDb());
   const dbName = randomName('t_');
   const dbUser = dbName;
   const dbPassword = crypto.randomBytes(12).toString('hex');
