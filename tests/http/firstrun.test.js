@@ -406,3 +406,32 @@ test('FIRST-16 the connection limit reached (max_user_connections): 503 naming i
   }
   assert.equal(ok.status, 200, ok.text);
 });
+
+test('FIRST-17 a full table (1114, the disk-full case): 503 errno 201 + Retry-After naming it, logged once; reads still work', async () => {
+  // InnoDB's system tablespace, capped at 24 MiB, holds the tables: it fills like a disk.
+  const [srv, log] = await serve({
+    mariadbArgs: ['--innodb-file-per-table=0', '--innodb-data-file-path=ibdata1:12M:autoextend:max:24M'],
+    settings: { 'kinto.max_request_body_bytes': String(4 << 20) },
+  });
+  const R = '/buckets/full/collections/c/records';
+  await must(req(srv, 'PUT', '/buckets/full', { auth: OWNER, body: {} }), 201);
+  await must(req(srv, 'PUT', '/buckets/full/collections/c', { auth: OWNER, body: {} }), 201);
+  const big = 'x'.repeat(1 << 20);
+  let r;
+  let stored = 0;
+  for (let i = 0; i < 60; i++) {
+    r = await req(srv, 'POST', R, { auth: OWNER, body: { data: { big, i } } });
+    if (r.status !== 201) break;
+    stored++;
+  }
+  expectError(r, 503, 201, { message: /database is full/ });
+  assert.equal(r.headers.get('retry-after'), '3');
+  assert.ok(stored > 0, 'some records fit first');
+  for (let i = 0; i < 2; i++) expectError(await req(srv, 'POST', R, { auth: OWNER, body: { data: { big } } }), 503, 201);
+  const text = log();
+  assert.match(text, /MariaDB error 1114 \(table full\): The table '[^']*' is full/);
+  assert.equal(count(text, 'MariaDB error 1114'), 1, 'logged once, not per request');
+  const list = await must(req(srv, 'GET', `${R}?_limit=1`, { auth: OWNER }), 200);
+  assert.equal(list.json.data.length, 1);
+  assert.equal((await must(req(srv, 'GET', '/__heartbeat__'), 200)).json.storage, true);
+});
