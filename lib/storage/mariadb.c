@@ -1666,22 +1666,25 @@ static int check_table(mdb *db, const char *table, FILE *out)
 
 /* Sizes and free space inside the tablespaces, to watch before the disk
  * fills (MariaDB answers "table is full" then). */
-static void print_sizes(mdb *db, FILE *out)
+static void print_sizes(mdb *db, const cinto_strv *tables, FILE *out)
 {
-    char sql[400];
-    snprintf(sql, sizeof sql,
-             "SELECT table_name, data_length + index_length, data_free FROM "
-             "information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE "
-             "'%s%%' ORDER BY table_name",
-             db->opt.table_prefix);
-    if (mysql_real_query(db->conn, sql, strlen(sql)))
-        return;
-    MYSQL_RES *res = mysql_store_result(db->conn);
+    cinto_buf sql = CINTO_BUF_INIT;
+    cinto_buf_puts(&sql, "SELECT table_name, data_length + index_length, data_free FROM "
+                         "information_schema.tables WHERE table_schema = DATABASE() AND "
+                         "table_name IN (''");
+    /* Names and prefix are [a-z0-9_]: safe inside the literals. */
+    for (size_t i = 0; i < tables->count; i++)
+        cinto_buf_printf(&sql, ", '%s%s'", db->opt.table_prefix, tables->items[i]);
+    cinto_buf_puts(&sql, ") ORDER BY table_name");
+    MYSQL_RES *res = NULL;
+    if (sql.data && !mysql_real_query(db->conn, sql.data, sql.len))
+        res = mysql_store_result(db->conn);
     MYSQL_ROW row;
     while (res && (row = mysql_fetch_row(res)))
-        fprintf(out, "size: %s: %s bytes (%s bytes free inside the table space)\n",
+        fprintf(out, "size: %s: %s bytes (%s bytes free inside its tablespace)\n",
                 row[0] ? row[0] : "", row[1] ? row[1] : "0", row[2] ? row[2] : "0");
     mysql_free_result(res);
+    cinto_buf_free(&sql);
 }
 
 int cinto_mariadb_check(cinto_storage *st, FILE *out)
@@ -1706,14 +1709,14 @@ int cinto_mariadb_check(cinto_storage *st, FILE *out)
         cinto_sql_tables(cinto_migrations[i], &tables);
     for (size_t i = 0; i < tables.count && db->conn; i++)
         problems |= check_table(db, tables.items[i], out);
-    cinto_strv_clear(&tables);
     db->schema_ok = 1; /* the heartbeat query alone, no schema check */
     rc = m_ping(st);
     fprintf(out, "heartbeat query: %s%s\n",
             rc == CINTO_ST_OK ? "OK" : "FAILED: ", rc == CINTO_ST_OK ? "" : db->base.last_error);
     problems |= rc != CINTO_ST_OK;
     if (db->conn)
-        print_sizes(db, out);
+        print_sizes(db, &tables, out);
+    cinto_strv_clear(&tables);
     fprintf(out, "%s\n", problems ? "result: PROBLEMS FOUND (see above)" : "result: OK");
     return problems ? 1 : 0;
 }

@@ -234,6 +234,8 @@ test('FIRST-9 heartbeat reads the tables: false when one is missing; `cinto.fcgi
   const ok = await cli(srv, ['check']);
   assert.equal(ok.code, 0, ok.stdout);
   assert.match(ok.stdout, /objects: status: OK/);
+  assert.match(ok.stdout, /heartbeat query: OK/);
+  assert.match(ok.stdout, /size: objects: \d+ bytes \(\d+ bytes free inside its tablespace\)/);
   assert.match(ok.stdout, /result: OK/);
 });
 
