@@ -84,22 +84,39 @@ static const char *skip_if_exists(const char *p)
     return p;
 }
 
-/* 1 when the word w (of length n), preceded by the word prev, introduces a
- * table name: FROM, INTO, JOIN, TABLE and UPDATE (but not the UPDATE of
- * "FOR UPDATE" or "ON DUPLICATE KEY UPDATE"). */
-static int introduces_table(const char *w, size_t n, const char *prev, size_t prevn)
+/* The last two words (or backquoted names) before the current one. */
+typedef struct words {
+    const char *w1, *w2;
+    size_t n1, n2;
+} words;
+
+static void push_word(words *ws, const char *w, size_t n)
+{
+    ws->w2 = ws->w1;
+    ws->n2 = ws->n1;
+    ws->w1 = w;
+    ws->n1 = n;
+}
+
+/* 1 when the word w (of length n), after the words ws, introduces a table
+ * name: FROM, INTO, JOIN, TABLE, REFERENCES, UPDATE (but not the UPDATE of
+ * "FOR UPDATE" or "ON DUPLICATE KEY UPDATE"), and the ON of
+ * "INDEX name ON". */
+static int introduces_table(const char *w, size_t n, const words *ws)
 {
     if (word_is(w, n, "FROM") || word_is(w, n, "INTO") || word_is(w, n, "JOIN") ||
-        word_is(w, n, "TABLE"))
+        word_is(w, n, "TABLE") || word_is(w, n, "REFERENCES"))
         return 1;
+    if (word_is(w, n, "ON"))
+        return ws->w2 && word_is(ws->w2, ws->n2, "INDEX");
     return word_is(w, n, "UPDATE") &&
-           !(prev && (word_is(prev, prevn, "FOR") || word_is(prev, prevn, "KEY")));
+           !(ws->w1 && (word_is(ws->w1, ws->n1, "FOR") || word_is(ws->w1, ws->n1, "KEY")));
 }
 
 int cinto_sql_prefix(const char *sql, const char *prefix, cinto_buf *out, char *err, size_t errlen)
 {
-    const char *p = sql, *prev = NULL;
-    size_t prevn = 0;
+    const char *p = sql;
+    words ws = {0};
     int oom = 0;
     while (*p) {
         size_t skip = skip_opaque(p);
@@ -115,6 +132,7 @@ int cinto_sql_prefix(const char *sql, const char *prefix, cinto_buf *out, char *
             oom |= cinto_buf_putc(out, '`');
             oom |= cinto_buf_puts(out, prefix);
             oom |= cinto_buf_append(out, p + 1, (size_t)(end + 1 - (p + 1)));
+            push_word(&ws, p, (size_t)(end + 1 - p));
             p = end + 1;
         } else if (is_word(*p)) {
             const char *w = p;
@@ -122,7 +140,7 @@ int cinto_sql_prefix(const char *sql, const char *prefix, cinto_buf *out, char *
                 p++;
             size_t n = (size_t)(p - w);
             oom |= cinto_buf_append(out, w, n);
-            if (introduces_table(w, n, prev, prevn)) {
+            if (introduces_table(w, n, &ws)) {
                 const char *after = word_is(w, n, "TABLE") ? skip_if_exists(p) : p;
                 oom |= cinto_buf_append(out, p, (size_t)(after - p));
                 p = after;
@@ -135,8 +153,7 @@ int cinto_sql_prefix(const char *sql, const char *prefix, cinto_buf *out, char *
                     return -1;
                 }
             }
-            prev = w;
-            prevn = n;
+            push_word(&ws, w, n);
         } else {
             oom |= cinto_buf_putc(out, *p++);
         }

@@ -53,6 +53,12 @@ Test(prefix, applies_to_backquoted_names_only)
     cr_assert_eq(rc, 0, "%s", s);
     cr_assert_str_eq(s, "INSERT INTO `revisions` (a) VALUES (1) ON DUPLICATE KEY UPDATE a = a");
     free(s);
+    s = prefixed("CREATE UNIQUE INDEX i ON `t` (x); SELECT 1 FROM `a` JOIN `b` ON a.x = b.x", "q",
+                 &rc);
+    cr_assert_eq(rc, 0, "%s", s);
+    cr_assert_str_eq(
+        s, "CREATE UNIQUE INDEX i ON `qt` (x); SELECT 1 FROM `qa` JOIN `qb` ON a.x = b.x");
+    free(s);
     s = prefixed("CREATE TABLE IF NOT EXISTS `t` (x INT) ENGINE=InnoDB; UPDATE `t` SET x = 1", "z",
                  &rc);
     cr_assert_eq(rc, 0, "%s", s);
