@@ -437,3 +437,16 @@ test('FIRST-17 a full table (1114, the disk-full case): 503 errno 201 + Retry-Af
   assert.equal(list.json.data.length, 1);
   assert.equal((await must(req(srv, 'GET', '/__heartbeat__'), 200)).json.storage, true);
 });
+
+test('FIRST-18 pending migrations on a database in use: applied by the first request of new workers, data kept', async () => {
+  const [srv, log] = await serve();
+  await must(req(srv, 'PUT', '/buckets/kept', { auth: OWNER, body: { data: { v: 1 } } }), 201);
+  // the database looks like one of an older cinto: its version row is missing
+  await srv.query('DELETE FROM cinto_schema_version');
+  const before = count(log(), 'applied migration schema.sql'); // the harness's `migrate`
+  await srv.restartWorkers();
+  const r = await must(req(srv, 'GET', '/buckets/kept', { auth: OWNER }), 200);
+  assert.equal(r.json.data.v, 1);
+  assert.deepEqual(await srv.query('SELECT version FROM cinto_schema_version'), [['1']]);
+  assert.equal(count(log(), 'applied migration schema.sql'), before + 1, log());
+});
