@@ -450,3 +450,55 @@ test('FIRST-18 pending migrations on a database in use: applied by the first req
   assert.deepEqual(await srv.query('SELECT version FROM cinto_schema_version'), [['1']]);
   assert.equal(count(log(), 'applied migration schema.sql'), before + 1, log());
 });
+
+// One request through the binary as a plain CGI program; resolves to { status, json, stderr }.
+function cgiRequest(srv, method, pathInfo, body) {
+  const input = body === undefined ? '' : JSON.stringify(body);
+  const env = {
+    PATH: process.env.PATH,
+    ...srv.env, // KINTO_INI and the sanitizer options
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    REQUEST_METHOD: method,
+    SCRIPT_NAME: '/cinto.fcgi',
+    PATH_INFO: pathInfo,
+    QUERY_STRING: '',
+    HTTP_HOST: 'example.test',
+    HTTP_AUTHORIZATION: OWNER,
+    CONTENT_TYPE: 'application/json',
+    CONTENT_LENGTH: String(Buffer.byteLength(input)),
+  };
+  return new Promise((resolve, reject) => {
+    const p = spawn(fcgiPath(), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = [];
+    let err = '';
+    p.stdout.on('data', (d) => out.push(d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('close', () => {
+      saveSanitizerReports(err, 'cgi-firstrun');
+      const raw = Buffer.concat(out).toString('utf8');
+      const sep = raw.indexOf('\r\n\r\n');
+      const m = /^Status: (\d+)/m.exec(raw.slice(0, Math.max(sep, 0)));
+      let json = null;
+      try {
+        json = JSON.parse(raw.slice(sep + 4));
+      } catch {
+        /* not JSON */
+      }
+      resolve({ status: m ? Number(m[1]) : 200, json, raw, stderr: err });
+    });
+    p.stdin.end(input);
+  });
+}
+
+test('FIRST-19 plain CGI: concurrent first requests (one process each) on an empty database all succeed, one migration', async (t) => {
+  const [srv, log] = await serve({ migrate: false, workers: 1 });
+  const t0 = Date.now();
+  const results = await Promise.all(Array.from({ length: 6 }, (_, i) => cgiRequest(srv, 'PUT', `/v1/buckets/cgi${i}`, {})));
+  assert.deepEqual(results.map((r) => r.status), Array(6).fill(201), results.map((r) => r.raw + r.stderr).join('\n'));
+  t.diagnostic(`6 concurrent CGI first requests: ${Date.now() - t0} ms`);
+  assert.deepEqual(await tables(srv), TABLES);
+  assert.equal(count(log(), 'applied migration schema.sql'), 1, log());
+  const list = await must(req(srv, 'GET', '/buckets', { auth: OWNER }), 200);
+  assert.equal(list.json.data.length, 6);
+});
