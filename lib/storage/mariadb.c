@@ -219,13 +219,15 @@ static int fail(mdb *db, unsigned e, const char *msg)
     return c->rc;
 }
 
-/* Where the connection goes, for the log (never the password). */
+/* Where the connection goes, for the log (never the password). The client
+ * uses the socket only for "localhost". */
 static void describe_target(const mdb *db, const char *socket, char *out, size_t n)
 {
-    if (socket)
+    int local = strcmp(db->host, "localhost") == 0;
+    if (local && socket)
         snprintf(out, n, "user '%s' on localhost through socket '%s'", db->user ? db->user : "",
                  socket);
-    else if (strcmp(db->host, "localhost") == 0)
+    else if (local)
         snprintf(out, n, "user '%s' on localhost through the client's default socket",
                  db->user ? db->user : "");
     else

@@ -163,6 +163,12 @@ test('FIRST-6 a wrong socket and an unknown database: 503 naming the fix; logged
   assert.ok(!r.text.includes('/nonexistent'));
   assert.match(log(), /cannot connect to MariaDB as user 'nobody' on localhost through socket '\/nonexistent\/mysqld\.sock'.*error 2002/);
   assert.ok(!log().includes('pw-xyz'));
+  // over TCP: host and port in the log (here through `cinto.fcgi check`, for operators)
+  const tcp = await cli(srv, ['check'], { KINTO_STORAGE_URL: 'mysql://nobody:pw-tcp@127.0.0.1:1/nodb' });
+  assert.equal(tcp.code, 1);
+  assert.match(tcp.stdout, /connection: FAILED: cannot connect to MariaDB as user 'nobody' on host '127\.0\.0\.1' port 1, database 'nodb': error 200[23] \(cannot connect\)/);
+  assert.match(log(), /user 'nobody' on host '127\.0\.0\.1' port 1/);
+  assert.ok(!(log() + tcp.stdout + tcp.stderr).includes('pw-tcp'));
 
   // a database that does not exist (the user may use it, had it existed)
   const [srv2] = await serve({ migrate: false });

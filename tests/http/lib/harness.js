@@ -270,6 +270,8 @@ export class MariaDb {
         `--user=${os.userInfo().username}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
+        // its temporary tables in its own folder, not in /tmp shared with every other test
+        `--tmpdir=${this.dir}`,
       ],
       { timeout: 120000 },
     );
@@ -294,6 +296,7 @@ export class MariaDb {
       '--innodb-flush-log-at-trx-commit=2',
       '--skip-log-bin',
       '--skip-name-resolve',
+      `--tmpdir=${this.dir}`,
       ...this.extraArgs,
     ];
     const child = spawn(findBinary('mariadbd'), args, { stdio: 'ignore' });
