@@ -1366,39 +1366,25 @@ static int latest_version(void)
     return n;
 }
 
-/* Runs one text statement (with the table prefix applied) and returns the
- * first column of its first row as an int (*is_null when NULL or no row). */
-static int query_int(mdb *db, const char *sql, int prefixed, long long *value, int *is_null)
+/* Runs one text statement (no table in it) and returns the first column
+ * of its first row as a number (*is_null when NULL or no row). */
+static int query_int(mdb *db, const char *sql, long long *value, int *is_null)
 {
-    cinto_buf text = CINTO_BUF_INIT;
-    int rc = CINTO_ST_OK;
     *value = 0;
     *is_null = 1;
-    if (prefixed ? cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
-                                    sizeof db->base.last_error) < 0
-                 : cinto_buf_puts(&text, sql) < 0) {
-        rc = CINTO_ST_FAIL;
-        goto done;
-    }
-    if (mysql_real_query(db->conn, text.data, text.len)) {
-        rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-        goto done;
-    }
+    if (mysql_real_query(db->conn, sql, strlen(sql)))
+        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
     MYSQL_RES *res = mysql_store_result(db->conn);
-    if (!res) {
-        rc = mysql_errno(db->conn) ? fail(db, mysql_errno(db->conn), mysql_error(db->conn))
-                                   : CINTO_ST_OK;
-        goto done;
-    }
+    if (!res)
+        return mysql_errno(db->conn) ? fail(db, mysql_errno(db->conn), mysql_error(db->conn))
+                                     : CINTO_ST_OK;
     MYSQL_ROW row = mysql_fetch_row(res);
     if (row && row[0]) {
         *value = strtoll(row[0], NULL, 10);
         *is_null = 0;
     }
     mysql_free_result(res);
-done:
-    cinto_buf_free(&text);
-    return rc;
+    return CINTO_ST_OK;
 }
 
 /* The schema version of the database: 0 when the version table does not
@@ -1523,7 +1509,7 @@ static int migrate_locked(mdb *db, int from_zero)
     snprintf(sql, sizeof sql, "SELECT GET_LOCK(%s, %u)", name, wait);
     long long got;
     int is_null;
-    int rc = query_int(db, sql, 0, &got, &is_null);
+    int rc = query_int(db, sql, &got, &is_null);
     if (rc != CINTO_ST_OK)
         return rc;
     if (is_null || !got) {
@@ -1604,6 +1590,8 @@ static int ensure_schema(mdb *db, int mode)
         set_message(db, mode == SCHEMA_AUTO ? cinto_msg_galera : cinto_msg_tables_missing);
         return CINTO_ST_UNAVAILABLE;
     }
+    if (!db->conn) /* lost while asking for wsrep_on */
+        return CINTO_ST_UNAVAILABLE;
     rc = migrate_locked(db, 0);
     if (rc == CINTO_ST_OK)
         db->schema_ok = 1;

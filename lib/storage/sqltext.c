@@ -29,8 +29,9 @@ static int is_word(char c)
     return isalnum((unsigned char)c) || c == '_';
 }
 
-/* Length of the string literal, comment or backquoted name starting at p
- * (0 when none starts there), so that the scanners skip them whole. */
+/* Length of the string literal or comment starting at p (0 when none
+ * starts there), so that the scanners copy or skip them whole: a backquote
+ * or a FROM inside one is text, not a name. */
 static size_t skip_opaque(const char *p)
 {
     const char *s = p;
