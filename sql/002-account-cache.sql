@@ -13,7 +13,7 @@
 -- verified_at is when the password was last checked with bcrypt; expires
 -- is in seconds since the epoch, and its index lets expired rows be
 -- removed a few at a time without a scan.
-CREATE TABLE IF NOT EXISTS account_cache (
+CREATE TABLE IF NOT EXISTS `account_cache` (
     user_id VARBINARY(255) NOT NULL PRIMARY KEY,
     mac VARBINARY(64) NOT NULL,
     verified_at BIGINT NOT NULL,
@@ -21,4 +21,4 @@ CREATE TABLE IF NOT EXISTS account_cache (
     KEY account_cache_by_expiry (expires)
 ) ENGINE=InnoDB ROW_FORMAT=DYNAMIC;
 
-INSERT IGNORE INTO cinto_schema_version (version) VALUES (2);
+INSERT IGNORE INTO `cinto_schema_version` (version) VALUES (2);

@@ -191,7 +191,7 @@ function apiErrorFinding(c) {
       ], msg);
     case 'tables-missing':
       return problem('tables-missing', 'The database tables are missing', 'cinto.fcgi reaches the database, but its tables are not there and it may not create them.', [
-        'Import sql/schema.sql with phpMyAdmin (or your control panel\'s database tool), or run "cinto.fcgi migrate" over SSH.',
+        'Import cinto-schema.sql (from the upload folder) with phpMyAdmin (or your control panel\'s database tool), or run "cinto.fcgi migrate" over SSH.',
         'Or give the database user the right to create tables: cinto then creates them by itself.',
       ], msg);
     default:
@@ -260,7 +260,7 @@ export function diagnose({ hello, heartbeat, probe }) {
       findings.push(
         problem('heartbeat-fail', 'The database check failed', `cinto runs, but its health check failed (${hb.failed.join(', ')}): the database cannot be reached or its tables are missing.`, [
           'Check kinto.storage_url in cinto.ini (user, password, server, database name).',
-          'If the tables are missing: import sql/schema.sql with phpMyAdmin, or run "cinto.fcgi migrate" over SSH.',
+          'If the tables are missing: import cinto-schema.sql (from the upload folder) with phpMyAdmin, or run "cinto.fcgi migrate" over SSH.',
           'The log file (kinto.log_file) says which of the two it is.',
         ]),
       );

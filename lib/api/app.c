@@ -332,7 +332,12 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         snprintf(pub, publen, "%s.", err);
         return -1;
     }
-    app->storage = cinto_mariadb_open(url, err, errlen);
+    cinto_storage_options so;
+    if (cinto_storage_options_load(s, &so, err, errlen) < 0) {
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
+    app->storage = cinto_mariadb_open(url, &so, err, errlen);
     if (!app->storage) {
         storage_url_problem(url, pub, publen);
         return -1;

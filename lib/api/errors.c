@@ -85,10 +85,13 @@ void cinto_error_storage(cinto_ctx *c, int st_rc)
      * gone): nothing of it may commit. */
     c->tx_doomed = 1;
     if (st_rc == CINTO_ST_UNAVAILABLE) {
-        cinto_error(c, 503, CINTO_ERRNO_BACKEND,
-                    "Service temporary unavailable due to overloading or maintenance, please "
-                    "retry later.",
-                    NULL);
+        /* The storage names the condition and its fix (it logged the
+         * details once); else upstream's text. */
+        const char *msg = c->st && c->st->message[0]
+                              ? c->st->message
+                              : "Service temporary unavailable due to overloading or maintenance, "
+                                "please retry later.";
+        cinto_error(c, 503, CINTO_ERRNO_BACKEND, msg, NULL);
     } else if (st_rc == CINTO_ST_CONFLICT) {
         cinto_error(c, 409, CINTO_ERRNO_CONSTRAINT_VIOLATED,
                     "Integrity constraint violated, please retry.", NULL);

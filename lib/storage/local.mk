@@ -1,5 +1,6 @@
 lib_libcinto_la_SOURCES += lib/storage/storage.h lib/storage/common.c lib/storage/mariadb.c \
-	lib/storage/auth_plugins.c lib/storage/auth_plugins.h
+	lib/storage/auth_plugins.c lib/storage/auth_plugins.h \
+	lib/storage/sqltext.c lib/storage/sqltext.h lib/storage/options.c
 nodist_lib_libcinto_la_SOURCES += lib/storage/migrations.c
 BUILT_SOURCES += lib/storage/migrations.c
 CLEANFILES += lib/storage/migrations.c
@@ -14,4 +15,9 @@ TESTS += tests/unit/test_dbauth
 tests_unit_test_dbauth_SOURCES = tests/unit/test_dbauth.c
 tests_unit_test_dbauth_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_dbauth_LDADD = $(UNIT_LDADD) $(CRYPTO_LIBS) $(SODIUM_LIBS)
+check_PROGRAMS += tests/unit/test_storage
+TESTS += tests/unit/test_storage
+tests_unit_test_storage_SOURCES = tests/unit/test_storage.c
+tests_unit_test_storage_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_storage_LDADD = $(UNIT_LDADD)
 endif

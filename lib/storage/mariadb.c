@@ -13,6 +13,7 @@
  * one-shot statement costs one round trip, not two; later executions (a
  * FastCGI worker's next requests) reuse the prepared statement. */
 #include "util/log.h"
+#include "storage/sqltext.h"
 #include "storage/storage.h"
 #include "storage/auth_plugins.h"
 
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 
@@ -51,7 +53,6 @@ enum stmt_id {
     ST_MEMBERS_DEL,
     ST_MEMBERS_INSERT,
     ST_LIVE_BELOW,
-    ST_TABLES,
     ST_ACCOUNT_GET,
     ST_ACCOUNT_CACHE_PUT,
     ST_ACCOUNT_CACHE_PURGE,
@@ -63,83 +64,83 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_TS_SELECT] =
-        "SELECT last_modified FROM revisions WHERE parent_id = ? AND resource_name = ?",
-    [ST_TS_SELECT_LOCK] = "SELECT last_modified FROM revisions WHERE parent_id = ? AND "
+        "SELECT last_modified FROM `revisions` WHERE parent_id = ? AND resource_name = ?",
+    [ST_TS_SELECT_LOCK] = "SELECT last_modified FROM `revisions` WHERE parent_id = ? AND "
                           "resource_name = ? FOR UPDATE",
-    [ST_TS_INSERT] = "INSERT IGNORE INTO revisions (parent_id, resource_name, last_modified) "
+    [ST_TS_INSERT] = "INSERT IGNORE INTO `revisions` (parent_id, resource_name, last_modified) "
                      "VALUES (?, ?, ?)",
     /* Creates the row or locks it exclusively: INSERT IGNORE would take a
      * shared lock first, and two writers upgrading it deadlock. */
     [ST_TS_CREATE_LOCKED] =
-        "INSERT INTO revisions (parent_id, resource_name, last_modified) "
+        "INSERT INTO `revisions` (parent_id, resource_name, last_modified) "
         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
-    [ST_TS_RAISE] = "UPDATE revisions SET last_modified = GREATEST(last_modified, ?) "
+    [ST_TS_RAISE] = "UPDATE `revisions` SET last_modified = GREATEST(last_modified, ?) "
                     "WHERE parent_id = ? AND resource_name = ?",
-    [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM objects "
+    [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM `objects` "
                 "WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?)",
     /* The three reads of a request in one statement; the first column
      * tells the row kind (o: object, a: ACL row, g: group). */
     [ST_LOAD] = "SELECT 'o', parent_id, resource_name, id, last_modified, deleted, data "
-                "FROM objects WHERE (parent_id, resource_name, id) IN "
+                "FROM `objects` WHERE (parent_id, resource_name, id) IN "
                 "((?, ?, ?), (?, ?, ?), (?, ?, ?)) "
-                "UNION ALL SELECT 'a', object_uri, permission, principal, 0, 0, NULL FROM acl "
+                "UNION ALL SELECT 'a', object_uri, permission, principal, 0, 0, NULL FROM `acl` "
                 "WHERE object_uri IN (?, ?, ?, ?) "
-                "UNION ALL SELECT 'g', group_uri, NULL, NULL, 0, 0, NULL FROM memberships "
+                "UNION ALL SELECT 'g', group_uri, NULL, NULL, 0, 0, NULL FROM `memberships` "
                 "WHERE principal IN (?, ?)",
     /* Not an upsert: with two unique keys, ON DUPLICATE KEY UPDATE would
      * rewrite whichever row holds a clashing timestamp. */
     [ST_INSERT] =
-        "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
+        "INSERT INTO `objects` (parent_id, resource_name, id, last_modified, deleted, data) "
         "VALUES (?, ?, ?, ?, 0, ?)",
-    [ST_UPDATE] = "UPDATE objects SET last_modified = ?, deleted = 0, data = ? "
+    [ST_UPDATE] = "UPDATE `objects` SET last_modified = ?, deleted = 0, data = ? "
                   "WHERE parent_id = ? AND resource_name = ? AND id = ?",
-    [ST_TOMBSTONE] = "UPDATE objects SET deleted = 1, data = '{}', last_modified = ? "
+    [ST_TOMBSTONE] = "UPDATE `objects` SET deleted = 1, data = '{}', last_modified = ? "
                      "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     /* Descendants of U are the rows whose parent is U or starts with "U/":
      * a range on the binary key, which also keeps /buckets/ab out of
      * /buckets/a ('0' is the byte after '/'). */
-    [ST_PURGE_OBJECTS] = "DELETE FROM objects WHERE parent_id = ? OR "
+    [ST_PURGE_OBJECTS] = "DELETE FROM `objects` WHERE parent_id = ? OR "
                          "(parent_id >= ? AND parent_id < ?)",
     /* Lists below a deleted object keep their mark but move it past
      * every value served, so a re-created list starts above them (D2). */
-    [ST_PURGE_BUMP] = "UPDATE revisions SET last_modified = GREATEST(last_modified + 1, ?) "
+    [ST_PURGE_BUMP] = "UPDATE `revisions` SET last_modified = GREATEST(last_modified + 1, ?) "
                       "WHERE parent_id = ? OR (parent_id >= ? AND parent_id < ?)",
-    [ST_PURGE_ACL] = "DELETE FROM acl WHERE object_uri >= ? AND object_uri < ?",
-    [ST_PURGE_MEMBERS] = "DELETE FROM memberships WHERE group_uri >= ? AND group_uri < ?",
-    [ST_ACL_GET4] = "SELECT object_uri, permission, principal FROM acl "
+    [ST_PURGE_ACL] = "DELETE FROM `acl` WHERE object_uri >= ? AND object_uri < ?",
+    [ST_PURGE_MEMBERS] = "DELETE FROM `memberships` WHERE group_uri >= ? AND group_uri < ?",
+    [ST_ACL_GET4] = "SELECT object_uri, permission, principal FROM `acl` "
                     "WHERE object_uri IN (?, ?, ?, ?)",
-    [ST_ACL_DEL_PERM] = "DELETE FROM acl WHERE object_uri = ? AND permission = ?",
-    [ST_ACL_INSERT] = "INSERT IGNORE INTO acl (object_uri, permission, principal) VALUES (?, ?, ?)",
-    [ST_ACL_CLEAR] = "DELETE FROM acl WHERE object_uri = ?",
-    [ST_ACL_SHARED] = "SELECT DISTINCT object_uri FROM acl WHERE principal = ? AND "
+    [ST_ACL_DEL_PERM] = "DELETE FROM `acl` WHERE object_uri = ? AND permission = ?",
+    [ST_ACL_INSERT] =
+        "INSERT IGNORE INTO `acl` (object_uri, permission, principal) VALUES (?, ?, ?)",
+    [ST_ACL_CLEAR] = "DELETE FROM `acl` WHERE object_uri = ?",
+    [ST_ACL_SHARED] = "SELECT DISTINCT object_uri FROM `acl` WHERE principal = ? AND "
                       "object_uri >= ? AND object_uri < ? AND permission IN (?, ?, ?, ?)",
-    [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM memberships WHERE principal IN (?, ?)",
-    [ST_MEMBERS_DEL] = "DELETE FROM memberships WHERE group_uri = ?",
-    [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO memberships (principal, group_uri) VALUES (?, ?)",
+    [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM `memberships` WHERE principal IN (?, ?)",
+    [ST_MEMBERS_DEL] = "DELETE FROM `memberships` WHERE group_uri = ?",
+    [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO `memberships` (principal, group_uri) VALUES (?, ?)",
     [ST_LIVE_BELOW] = "SELECT parent_id, resource_name, id, last_modified, deleted, data "
-                      "FROM objects WHERE deleted = 0 AND (parent_id = ? OR "
+                      "FROM `objects` WHERE deleted = 0 AND (parent_id = ? OR "
                       "(parent_id >= ? AND parent_id < ?))",
-    [ST_TABLES] = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                  "DATABASE() AND table_type = 'BASE TABLE' AND table_name <> ?",
     /* An account and its live cache entry in one round trip (sql/002). */
     [ST_ACCOUNT_GET] =
         "SELECT o.last_modified, o.deleted, o.data, c.mac, c.verified_at, c.expires "
-        "FROM objects o LEFT JOIN account_cache c ON c.user_id = o.id AND c.expires > ? "
+        "FROM `objects` o LEFT JOIN `account_cache` c ON c.user_id = o.id AND c.expires > ? "
         "WHERE o.parent_id = ? AND o.resource_name = ? AND o.id = ?",
     [ST_ACCOUNT_CACHE_PUT] =
-        "INSERT INTO account_cache (user_id, mac, verified_at, expires) VALUES (?, ?, ?, ?) "
+        "INSERT INTO `account_cache` (user_id, mac, verified_at, expires) VALUES (?, ?, ?, ?) "
         "ON DUPLICATE KEY UPDATE mac = VALUES(mac), verified_at = VALUES(verified_at), "
         "expires = VALUES(expires)",
     /* A few at a time, oldest first, through the expiry index: each new
      * entry removes up to 16 dead ones, so they cannot pile up. The order
      * is total (the index holds the key) so that it replicates safely. */
     [ST_ACCOUNT_CACHE_PURGE] =
-        "DELETE FROM account_cache WHERE expires <= ? ORDER BY expires, user_id LIMIT 16",
-    [ST_ACCOUNT_CACHE_TOUCH] = "UPDATE account_cache SET expires = ? WHERE user_id = ? AND mac = ?",
-    [ST_ACCOUNT_CACHE_FORGET] = "DELETE FROM account_cache WHERE user_id = ?",
-    [ST_ACCOUNT_CACHE_FLUSH] = "DELETE FROM account_cache",
+        "DELETE FROM `account_cache` WHERE expires <= ? ORDER BY expires, user_id LIMIT 16",
+    [ST_ACCOUNT_CACHE_TOUCH] =
+        "UPDATE `account_cache` SET expires = ? WHERE user_id = ? AND mac = ?",
+    [ST_ACCOUNT_CACHE_FORGET] = "DELETE FROM `account_cache` WHERE user_id = ?",
+    [ST_ACCOUNT_CACHE_FLUSH] = "DELETE FROM `account_cache`",
 };
 
 #define DYN_CACHE 16
@@ -148,7 +149,8 @@ static const char *const stmt_sql[ST_COUNT] = {
  * execution prepares it in the same round trip). sql is owned by dynamic
  * statements only. */
 typedef struct stmt_slot {
-    char *sql;
+    char *sql;  /* a dynamic statement's text as built (its cache key) */
+    char *text; /* what the server gets: with the table prefix */
     MYSQL_STMT *stmt;
     int ready;
 } stmt_slot;
@@ -156,7 +158,11 @@ typedef struct stmt_slot {
 typedef struct mdb {
     cinto_storage base;
     char *host, *user, *password, *database, *socket;
+    char *found_socket; /* a usual socket path that answered (URL without one) */
     unsigned port;
+    cinto_storage_options opt;
+    int schema_ok;      /* the schema version was checked by this process */
+    int ever_connected; /* this process reached the server once */
     MYSQL *conn;
     stmt_slot stmts[ST_COUNT];
     stmt_slot dyn[DYN_CACHE];
@@ -197,34 +203,12 @@ typedef struct param {
 
 /* ---- connection ---------------------------------------------------- */
 
-static int map_errno(unsigned e)
-{
-    switch (e) {
-    case CR_SERVER_GONE_ERROR:
-    case CR_SERVER_LOST:
-    case CR_CONN_HOST_ERROR:
-    case CR_CONNECTION_ERROR:
-    case CR_UNKNOWN_HOST:
-    case CR_SERVER_LOST_EXTENDED:
-    case ER_SERVER_SHUTDOWN:
-    case ER_CON_COUNT_ERROR:
-    case ER_CONNECTION_KILLED:
-    case ER_QUERY_INTERRUPTED:
-        return CINTO_ST_UNAVAILABLE;
-    case ER_LOCK_DEADLOCK:
-    case ER_LOCK_WAIT_TIMEOUT:
-    case ER_DUP_ENTRY:
-        return CINTO_ST_CONFLICT;
-    default:
-        return CINTO_ST_FAIL;
-    }
-}
-
 static void slot_clear(stmt_slot *slot)
 {
     if (slot->stmt)
         mysql_stmt_close(slot->stmt);
     free(slot->sql);
+    free(slot->text);
     memset(slot, 0, sizeof *slot);
 }
 
@@ -241,15 +225,164 @@ static void disconnect(mdb *db)
     db->depth = 0;
 }
 
+/* The customer's message of a 503: the condition's own, or the generic
+ * text when the server is just away for a moment. A worker that never
+ * reached the server is more likely misconfigured than unlucky. */
+static void set_message(mdb *db, const char *message)
+{
+    if (!message && !db->ever_connected)
+        message = cinto_msg_unreachable;
+    snprintf(db->base.message, sizeof db->base.message, "%s", message ? message : "");
+}
+
+/* Records a MariaDB failure and says what it means: the code and text go
+ * to last_error and, for storage-side conditions, to the log once per
+ * condition (not once per request); the message to the answer. A statement
+ * that lost its error (code 0) falls back on the connection's. */
 static int fail(mdb *db, unsigned e, const char *msg)
 {
-    snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u: %s", e,
-             msg ? msg : "");
+    if (e == 0 && db->conn && mysql_errno(db->conn)) {
+        e = mysql_errno(db->conn);
+        msg = mysql_error(db->conn);
+    }
+    const cinto_db_condition *c = cinto_db_classify(e);
     db->last_errno = e;
-    int rc = map_errno(e);
-    if (rc == CINTO_ST_UNAVAILABLE)
+    snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u (%s): %s", e,
+             c->name, msg && *msg ? msg : "the client library gave no error text");
+    if (c->rc == CINTO_ST_UNAVAILABLE) {
+        char key[48];
+        snprintf(key, sizeof key, "storage:%u", e);
+        cinto_log_once(key, 60, "storage unavailable (answered 503): %s", db->base.last_error);
+        set_message(db, c->message);
+    }
+    /* A table vanished: check the schema again on the next request. */
+    if (e == ER_NO_SUCH_TABLE)
+        db->schema_ok = 0;
+    if (c->reconnect)
         disconnect(db);
-    return rc;
+    return c->rc;
+}
+
+/* Where the connection goes, for the log (never the password). The client
+ * uses the socket only for "localhost". */
+static void describe_target(const mdb *db, const char *socket, char *out, size_t n)
+{
+    int local = strcmp(db->host, "localhost") == 0;
+    if (local && socket)
+        snprintf(out, n, "user '%s' on localhost through socket '%s'", db->user ? db->user : "",
+                 socket);
+    else if (local)
+        snprintf(out, n, "user '%s' on localhost through the client's default socket",
+                 db->user ? db->user : "");
+    else
+        snprintf(out, n, "user '%s' on host '%s' port %u", db->user ? db->user : "", db->host,
+                 db->port ? db->port : 3306);
+}
+
+static MYSQL *new_handle(const mdb *db)
+{
+    MYSQL *m = cinto_mysql_init();
+    if (!m)
+        return NULL;
+    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &db->opt.connect_timeout);
+    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &db->opt.read_timeout);
+    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &db->opt.write_timeout);
+    /* The charset travels in the handshake: no statement of its own. */
+    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    return m;
+}
+
+/* One attempt; on failure the code and text of MariaDB's answer. */
+static MYSQL *try_connect(const mdb *db, const char *socket, unsigned *code, char *text,
+                          size_t textlen)
+{
+    MYSQL *m = new_handle(db);
+    if (!m) {
+        *code = CR_OUT_OF_MEMORY;
+        snprintf(text, textlen, "out of memory");
+        return NULL;
+    }
+    if (mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port, socket, 0))
+        return m;
+    *code = mysql_errno(m);
+    snprintf(text, textlen, "%s", mysql_error(m));
+    mysql_close(m);
+    return NULL;
+}
+
+/* Where Debian/Ubuntu, RHEL/CloudLinux/cPanel, SUSE and hand-built servers
+ * put the socket. */
+static const char *const usual_sockets[] = {"/run/mysqld/mysqld.sock",
+                                            "/var/run/mysqld/mysqld.sock",
+                                            "/var/lib/mysql/mysql.sock",
+                                            "/tmp/mysql.sock",
+                                            "/var/run/mysql/mysql.sock",
+                                            "/run/mysql/mysql.sock",
+                                            "/tmp/mysqld.sock",
+                                            "/var/lib/mysqld/mysqld.sock",
+                                            "/usr/local/mysql/mysql.sock",
+                                            NULL};
+
+/* "localhost" without a unix_socket, and the client's default socket is not
+ * there: try the usual paths. A server that answers with another error
+ * (wrong password) is the right one: that error is kept. */
+static MYSQL *search_sockets(mdb *db, unsigned *code, char *text, size_t textlen)
+{
+    for (int i = 0; usual_sockets[i]; i++) {
+        struct stat sb;
+        if (stat(usual_sockets[i], &sb) != 0 || !S_ISSOCK(sb.st_mode))
+            continue;
+        unsigned c;
+        char t[256];
+        MYSQL *m = try_connect(db, usual_sockets[i], &c, t, sizeof t);
+        if (m || c != CR_CONNECTION_ERROR) {
+            free(db->found_socket);
+            db->found_socket = strdup(usual_sockets[i]);
+        }
+        if (m) {
+            cinto_log_once("storage:socket", 3600,
+                           "MariaDB answers on %s; kinto.storage_url names no unix_socket: add "
+                           "?unix_socket=%s to it to skip the search",
+                           usual_sockets[i], usual_sockets[i]);
+            return m;
+        }
+        if (c != CR_CONNECTION_ERROR) {
+            *code = c;
+            snprintf(text, textlen, "%s", t);
+            return NULL;
+        }
+    }
+    snprintf(text + strlen(text), textlen - strlen(text),
+             " (the usual socket paths were tried too: none answered)");
+    return NULL;
+}
+
+/* Logs a failed connection with everything but the password and answers
+ * 503 with the fix for the customer. */
+static int connect_failed(mdb *db, const char *socket, unsigned code, const char *text)
+{
+    const cinto_db_condition *c = cinto_db_classify(code);
+    char target[320];
+    describe_target(db, socket, target, sizeof target);
+    snprintf(db->base.last_error, sizeof db->base.last_error,
+             "cannot connect to MariaDB as %s, database '%s': error %u (%s): %s", target,
+             db->database, code, c->name, text);
+    char key[48];
+    snprintf(key, sizeof key, "storage:connect:%u", code);
+    cinto_log_once(key, 60, "%s", db->base.last_error);
+    set_message(db, c->message);
+    return c->rc == CINTO_ST_NOMEM ? CINTO_ST_NOMEM : CINTO_ST_UNAVAILABLE;
+}
+
+static int ensure_schema(mdb *db, int mode);
+enum { SCHEMA_CHECK_ONLY, SCHEMA_AUTO, SCHEMA_FORCE };
+
+/* Once per process (until it succeeds, or a table vanishes): a worker
+ * checks the schema version before its first statement, not on every
+ * request. Never inside a transaction: CREATE TABLE would commit it. */
+static int check_schema(mdb *db)
+{
+    return ensure_schema(db, db->opt.auto_migrate ? SCHEMA_AUTO : SCHEMA_CHECK_ONLY);
 }
 
 /* The whole session setup in one statement (one round trip per new
@@ -262,18 +395,21 @@ static int setup_session(mdb *db)
 {
     MYSQL *m = db->conn;
     int old_name = mariadb_connection(m) && mysql_get_server_version(m) < 110100;
+    /* A lock wait ends (1205, a clear 503) before the read timeout would
+     * cut the connection. */
+    unsigned lock_wait = db->opt.read_timeout > 2 ? db->opt.read_timeout - 2 : 1;
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SET SESSION %s = 'READ-COMMITTED', SESSION innodb_lock_wait_timeout = 10, "
+             "SET SESSION %s = 'READ-COMMITTED', SESSION innodb_lock_wait_timeout = %u, "
              "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'",
-             old_name ? "tx_isolation" : "transaction_isolation");
+             old_name ? "tx_isolation" : "transaction_isolation", lock_wait);
     if (mysql_real_query(m, sql, strlen(sql))) {
         unsigned e = mysql_errno(m);
-        snprintf(db->base.last_error, sizeof db->base.last_error,
-                 "cannot set up the MariaDB session: %s", mysql_error(m));
-        cinto_log("%s", db->base.last_error);
+        char text[256];
+        snprintf(text, sizeof text, "setting up the session: %s", mysql_error(m));
+        int rc = fail(db, e, text);
         disconnect(db);
-        return map_errno(e) == CINTO_ST_UNAVAILABLE ? CINTO_ST_UNAVAILABLE : CINTO_ST_FAIL;
+        return rc == CINTO_ST_UNAVAILABLE ? rc : CINTO_ST_FAIL;
     }
     return CINTO_ST_OK;
 }
@@ -281,31 +417,44 @@ static int setup_session(mdb *db)
 static int connect_db(mdb *db)
 {
     if (db->conn)
-        return CINTO_ST_OK;
-    MYSQL *m = cinto_mysql_init();
-    if (!m)
-        return CINTO_ST_NOMEM;
-    unsigned timeout = 3, rw_timeout = 30;
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
-    /* The charset travels in the handshake: no statement of its own. */
-    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (!mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port, db->socket,
-                            0)) {
-        snprintf(db->base.last_error, sizeof db->base.last_error, "cannot connect to MariaDB: %s",
-                 mysql_error(m));
-        mysql_close(m);
-        return CINTO_ST_UNAVAILABLE;
+        return db->schema_ok || db->in_tx ? CINTO_ST_OK : check_schema(db);
+    const char *socket = db->socket ? db->socket : db->found_socket;
+    unsigned code = 0;
+    char text[512] = "";
+    MYSQL *m = try_connect(db, socket, &code, text, sizeof text);
+    if (!m && code == CR_CONNECTION_ERROR && !db->socket && strcmp(db->host, "localhost") == 0) {
+        m = search_sockets(db, &code, text, sizeof text);
+        socket = db->found_socket;
     }
+    if (!m)
+        return connect_failed(db, socket, code, text);
     db->conn = m;
-    return setup_session(db);
+    db->ever_connected = 1;
+    int rc = setup_session(db);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    return db->schema_ok ? CINTO_ST_OK : check_schema(db);
 }
 
-/* A statement handle for slot, created without a round trip; the server
- * prepares it on its first execution (run_once). */
-static stmt_slot *slot_init(mdb *db, stmt_slot *slot, int *rc)
+/* A statement handle for slot, created without a round trip (the server
+ * prepares it on its first execution, run_once), with its text: sql with
+ * the table prefix applied (see cinto_sql_prefix). */
+static stmt_slot *slot_init(mdb *db, stmt_slot *slot, const char *sql, int *rc)
 {
+    if (!slot->text) {
+        cinto_buf text = CINTO_BUF_INIT;
+        if (cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
+                             sizeof db->base.last_error) < 0) {
+            cinto_buf_free(&text);
+            *rc = CINTO_ST_FAIL;
+            return NULL;
+        }
+        slot->text = cinto_buf_steal(&text);
+        if (!slot->text) {
+            *rc = CINTO_ST_NOMEM;
+            return NULL;
+        }
+    }
     if (!slot->stmt) {
         slot->stmt = mysql_stmt_init(db->conn);
         slot->ready = 0;
@@ -319,14 +468,14 @@ static stmt_slot *slot_init(mdb *db, stmt_slot *slot, int *rc)
 
 static stmt_slot *get_stmt(mdb *db, enum stmt_id id, int *rc)
 {
-    return slot_init(db, &db->stmts[id], rc);
+    return slot_init(db, &db->stmts[id], stmt_sql[id], rc);
 }
 
 static stmt_slot *get_dyn(mdb *db, const char *sql, int *rc)
 {
     for (int i = 0; i < DYN_CACHE; i++)
         if (db->dyn[i].sql && strcmp(db->dyn[i].sql, sql) == 0)
-            return slot_init(db, &db->dyn[i], rc);
+            return slot_init(db, &db->dyn[i], sql, rc);
     char *copy = strdup(sql);
     if (!copy) {
         *rc = CINTO_ST_NOMEM;
@@ -335,7 +484,7 @@ static stmt_slot *get_dyn(mdb *db, const char *sql, int *rc)
     stmt_slot *slot = &db->dyn[db->dyn_next++ % DYN_CACHE];
     slot_clear(slot);
     slot->sql = copy;
-    return slot_init(db, slot, rc);
+    return slot_init(db, slot, sql, rc);
 }
 
 /* ---- statement execution -------------------------------------------- */
@@ -431,7 +580,7 @@ done:
 /* The first execution of a slot prepares and executes in one round trip;
  * the parameters are bound beforehand (STMT_ATTR_PREBIND_PARAMS). A slot
  * whose first execution failed is dropped, so the next use starts over. */
-static int execute_slot(mdb *db, stmt_slot *slot, const char *sql, MYSQL_BIND *b, size_t n)
+static int execute_slot(mdb *db, stmt_slot *slot, MYSQL_BIND *b, size_t n)
 {
     MYSQL_STMT *s = slot->stmt;
     if (slot->ready) {
@@ -441,7 +590,8 @@ static int execute_slot(mdb *db, stmt_slot *slot, const char *sql, MYSQL_BIND *b
     }
     unsigned int count = (unsigned int)n;
     if (mysql_stmt_attr_set(s, STMT_ATTR_PREBIND_PARAMS, &count) ||
-        (n && mysql_stmt_bind_param(s, b)) || mariadb_stmt_execute_direct(s, sql, strlen(sql))) {
+        (n && mysql_stmt_bind_param(s, b)) ||
+        mariadb_stmt_execute_direct(s, slot->text, strlen(slot->text))) {
         unsigned e = mysql_stmt_errno(s);
         char msg[256];
         snprintf(msg, sizeof msg, "%s", mysql_stmt_error(s));
@@ -453,7 +603,7 @@ static int execute_slot(mdb *db, stmt_slot *slot, const char *sql, MYSQL_BIND *b
     return CINTO_ST_OK;
 }
 
-static int run_once(mdb *db, stmt_slot *slot, const char *sql, const param *ps, size_t n, rows *out,
+static int run_once(mdb *db, stmt_slot *slot, const param *ps, size_t n, rows *out,
                     unsigned long long *affected, unsigned long long *insert_id)
 {
     MYSQL_STMT *s = slot->stmt;
@@ -472,7 +622,7 @@ static int run_once(mdb *db, stmt_slot *slot, const char *sql, const param *ps, 
             b[i].length = (unsigned long *)&ps[i].len;
         }
     }
-    int rc = execute_slot(db, slot, sql, b, n);
+    int rc = execute_slot(db, slot, b, n);
     if (rc != CINTO_ST_OK)
         return rc;
     if (affected)
@@ -487,19 +637,23 @@ static int run_once(mdb *db, stmt_slot *slot, const char *sql, const param *ps, 
 
 /* Runs a statement; outside a transaction a connection that died since
  * the last request is reopened and the statement tried once more, so a
- * worker recovers by itself when MariaDB comes back. */
+ * worker recovers by itself when MariaDB comes back. Only then: inside a
+ * transaction the server rolled back what came before (the retry would
+ * run alone, in autocommit), and other conditions (table full, lock wait)
+ * would only repeat. */
 static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, size_t n, rows *out,
                unsigned long long *affected, unsigned long long *insert_id)
 {
+    db->base.message[0] = '\0';
+    int in_tx = db->in_tx; /* disconnect() clears it */
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
             return rc;
         stmt_slot *slot = dyn_sql ? get_dyn(db, dyn_sql, &rc) : get_stmt(db, id, &rc);
-        if (!slot)
-            return rc;
-        rc = run_once(db, slot, dyn_sql ? dyn_sql : stmt_sql[id], ps, n, out, affected, insert_id);
-        if (rc == CINTO_ST_UNAVAILABLE && !db->in_tx && attempt == 0)
+        if (slot)
+            rc = run_once(db, slot, ps, n, out, affected, insert_id);
+        if (rc == CINTO_ST_UNAVAILABLE && !db->conn && !in_tx && attempt == 0)
             continue;
         return rc;
     }
@@ -514,6 +668,9 @@ static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, s
     {                                                                                              \
         'i', NULL, 0, (x)                                                                          \
     }
+
+extern const char *const cinto_migrations[];
+extern const char *const cinto_migration_names[];
 
 /* ---- transactions ----------------------------------------------------- */
 
@@ -538,6 +695,7 @@ static int m_begin(cinto_storage *st)
             db->depth++;
         return rc;
     }
+    db->base.message[0] = '\0';
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
@@ -583,15 +741,23 @@ static void m_rollback(cinto_storage *st)
     db->in_tx = 0;
 }
 
+/* One row of every table, objects through its time index (where a crash
+ * on a full disk left corruption once): a missing table or a damaged index
+ * fails here, as it would for every list. */
+static const char health_sql[] =
+    "(SELECT last_modified FROM `objects` FORCE INDEX (objects_by_time) "
+    "ORDER BY parent_id DESC, resource_name DESC, last_modified DESC LIMIT 1) "
+    "UNION ALL (SELECT last_modified FROM `revisions` LIMIT 1) "
+    "UNION ALL (SELECT 0 FROM `acl` LIMIT 1) "
+    "UNION ALL (SELECT 0 FROM `memberships` LIMIT 1) "
+    "UNION ALL (SELECT version FROM `cinto_schema_version` LIMIT 1)";
+
 static int m_ping(cinto_storage *st)
 {
-    mdb *db = (mdb *)st;
-    int rc = connect_db(db);
-    if (rc != CINTO_ST_OK)
-        return rc;
-    if (mysql_ping(db->conn))
-        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-    return CINTO_ST_OK;
+    rows r = {0};
+    int rc = run((mdb *)st, 0, health_sql, NULL, 0, &r, NULL, NULL);
+    rows_free(&r);
+    return rc;
 }
 
 /* ---- list timestamps -------------------------------------------------- */
@@ -895,7 +1061,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     }
     cinto_buf sql = CINTO_BUF_INIT;
     param ps[LIST_MAX_PARAMS];
-    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM objects");
+    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     cinto_buf_puts(&sql,
                    q->ascending ? " ORDER BY last_modified ASC" : " ORDER BY last_modified DESC");
@@ -947,7 +1113,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     }
     cinto_buf sql = CINTO_BUF_INIT;
     param ps[LIST_MAX_PARAMS];
-    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM objects");
+    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
     if (!sql.data)
         return CINTO_ST_NOMEM;
@@ -1205,23 +1371,31 @@ static int m_purge_objects(cinto_storage *st, const char *parent, const char *re
 /* Tables come from the catalogue (plugins may own some), never from a
  * request; names are checked before they are quoted into DELETE. DELETE,
  * not TRUNCATE: it stays inside the transaction. */
+/* Every table of cinto's (those the migrations create: with a table
+ * prefix the database may hold other applications' tables), in one
+ * DELETE each, inside the caller's transaction; the schema version stays. */
 static int m_flush(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
-    param ps[] = {P_S("cinto_schema_version")};
-    rows r = {0};
-    int rc = run(db, ST_TABLES, NULL, ps, 1, &r, NULL, NULL);
-    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++) {
-        const char *name = cell(&r, i, 0);
-        if (!name || !*name ||
-            strspn(name, "abcdefghijklmnopqrstuvwxyz"
-                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(name))
+    cinto_strv tables = {0};
+    int rc = CINTO_ST_OK;
+    for (int i = 0; cinto_migrations[i] && rc == CINTO_ST_OK; i++)
+        if (cinto_sql_tables(cinto_migrations[i], &tables) < 0)
+            rc = CINTO_ST_NOMEM;
+    for (size_t i = 0; i < tables.count && rc == CINTO_ST_OK; i++) {
+        if (strcmp(tables.items[i], "cinto_schema_version") == 0)
             continue;
         char sql[128];
-        snprintf(sql, sizeof sql, "DELETE FROM `%.64s`", name);
-        rc = query_text(db, sql);
+        cinto_buf text = CINTO_BUF_INIT;
+        snprintf(sql, sizeof sql, "DELETE FROM `%.64s`", tables.items[i]);
+        if (cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
+                             sizeof db->base.last_error) < 0)
+            rc = CINTO_ST_FAIL;
+        else
+            rc = query_text(db, cinto_buf_str(&text));
+        cinto_buf_free(&text);
     }
-    rows_free(&r);
+    cinto_strv_clear(&tables);
     return rc;
 }
 
@@ -1326,6 +1500,7 @@ static void m_close(cinto_storage *st)
     free(db->password);
     free(db->database);
     free(db->socket);
+    free(db->found_socket);
     free(db);
 }
 
@@ -1362,6 +1537,21 @@ static const cinto_storage_ops mariadb_ops = {
     .close = m_close,
 };
 
+/* Every fixed statement goes through the table prefix once at start-up, so
+ * that one written without backquotes stops the worker with a clear
+ * message instead of failing (or using another table) later. */
+static int check_statements(mdb *db, char *err, size_t errlen)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        cinto_buf text = CINTO_BUF_INIT;
+        int rc = cinto_sql_prefix(stmt_sql[i], db->opt.table_prefix, &text, err, errlen);
+        cinto_buf_free(&text);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- URL ------------------------------------------------------------------- */
 
 static char *pct_decode(const char *s, size_t n)
@@ -1387,7 +1577,8 @@ static char *pct_decode(const char *s, size_t n)
 }
 
 /* mysql://user:password@host:port/db?unix_socket=/path (spec 08 §8.15). */
-cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
+cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *opt, char *err,
+                                  size_t errlen)
 {
     const char *p;
     if (strncmp(url, "mysql://", 8) == 0)
@@ -1408,6 +1599,12 @@ cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
         return NULL;
     }
     db->base.ops = &mariadb_ops;
+    if (opt)
+        db->opt = *opt;
+    else if (cinto_storage_options_load(NULL, &db->opt, err, errlen) < 0) {
+        free(db);
+        return NULL;
+    }
     const char *at = strrchr(p, '@');
     const char *slash = strchr(at ? at : p, '/');
     if (at) {
@@ -1441,8 +1638,15 @@ cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
         }
         q = amp;
     }
+    /* Never the URL itself in this message: it holds the password. */
     if (!db->host || !db->database || !*db->database) {
-        snprintf(err, errlen, "kinto.storage_url names no database: %s", url);
+        snprintf(err, errlen,
+                 "kinto.storage_url names no database: write its name after the host, as in "
+                 "mysql://USER:PASSWORD@localhost/DATABASE");
+        m_close(&db->base);
+        return NULL;
+    }
+    if (check_statements(db, err, errlen) < 0) {
         m_close(&db->base);
         return NULL;
     }
@@ -1453,34 +1657,110 @@ cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
     return &db->base;
 }
 
-/* ---- migrations ---------------------------------------------------------- */
+/* ---- schema: version check, migrations, check ---------------------------- */
 
-extern const char *const cinto_migrations[];
-extern const char *const cinto_migration_names[];
-
-static int current_version(mdb *db, int *version)
+static int latest_version(void)
 {
-    *version = 0;
-    if (mysql_real_query(db->conn, "SELECT MAX(version) FROM cinto_schema_version", 45)) {
-        if (mysql_errno(db->conn) == ER_NO_SUCH_TABLE)
-            return CINTO_ST_OK;
+    int n = 0;
+    while (cinto_migrations[n])
+        n++;
+    return n;
+}
+
+/* Runs one text statement (no table in it) and returns the first column
+ * of its first row as a number (*is_null when NULL or no row). */
+static int query_int(mdb *db, const char *sql, long long *value, int *is_null)
+{
+    *value = 0;
+    *is_null = 1;
+    if (mysql_real_query(db->conn, sql, strlen(sql)))
         return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-    }
     MYSQL_RES *res = mysql_store_result(db->conn);
     if (!res)
-        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+        return mysql_errno(db->conn) ? fail(db, mysql_errno(db->conn), mysql_error(db->conn))
+                                     : CINTO_ST_OK;
     MYSQL_ROW row = mysql_fetch_row(res);
-    if (row && row[0])
-        *version = atoi(row[0]);
+    if (row && row[0]) {
+        *value = strtoll(row[0], NULL, 10);
+        *is_null = 0;
+    }
     mysql_free_result(res);
     return CINTO_ST_OK;
 }
 
+/* The schema version of the database: 0 when the version table does not
+ * exist (an empty database). */
+static int current_version(mdb *db, int *version)
+{
+    *version = 0;
+    cinto_buf text = CINTO_BUF_INIT;
+    int rc = CINTO_ST_OK;
+    if (cinto_sql_prefix("SELECT MAX(version) FROM `cinto_schema_version`", db->opt.table_prefix,
+                         &text, db->base.last_error, sizeof db->base.last_error) < 0) {
+        rc = CINTO_ST_FAIL;
+    } else if (mysql_real_query(db->conn, text.data, text.len)) {
+        if (mysql_errno(db->conn) != ER_NO_SUCH_TABLE)
+            rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+    } else {
+        MYSQL_RES *res = mysql_store_result(db->conn);
+        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+        if (!res)
+            rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+        else if (row && row[0])
+            *version = atoi(row[0]);
+        mysql_free_result(res);
+    }
+    cinto_buf_free(&text);
+    return rc;
+}
+
+/* Galera replicates tables but not GET_LOCK: two nodes could both create
+ * tables at once, so there the tables are left to `cinto.fcgi migrate`. */
+static int on_galera(mdb *db)
+{
+    if (mysql_real_query(db->conn, "SELECT @@wsrep_on", 17)) {
+        /* 1193: no such variable, a server without Galera. */
+        if (mysql_errno(db->conn) != ER_UNKNOWN_SYSTEM_VARIABLE)
+            fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+        return 0;
+    }
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    int on = row && row[0] && (strcmp(row[0], "1") == 0 || strcasecmp(row[0], "ON") == 0);
+    mysql_free_result(res);
+    return on;
+}
+
+/* A missing privilege while creating tables: the customer must import the
+ * schema (or grant it); anything else is classified as usual. */
+static int migration_failed(mdb *db, const char *name)
+{
+    unsigned e = mysql_errno(db->conn);
+    const char *text = mysql_error(db->conn);
+    if (e == ER_TABLEACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
+        e == ER_SPECIFIC_ACCESS_DENIED_ERROR) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "cannot create the tables (migration %s): MariaDB error %u: %s", name, e, text);
+        cinto_log_once("storage:migrate-denied", 60,
+                       "%s; import sql/schema.sql (or the output of `cinto.fcgi schema`) or run "
+                       "`cinto.fcgi migrate` as a user that may create tables",
+                       db->base.last_error);
+        set_message(db, cinto_msg_no_create);
+        /* A GRANT reaches an open session only at its next USE: a new
+         * connection sees it at once when the customer fixes this. */
+        disconnect(db);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    int rc = fail(db, e, text);
+    cinto_log("migration %s failed: %s", name, db->base.last_error);
+    return rc == CINTO_ST_CONFLICT ? CINTO_ST_UNAVAILABLE : rc;
+}
+
 /* Runs one migration file: statements end with ";" at the end of a line;
  * lines starting with "--" are comments. The text is ours, compiled in. */
-static int run_script(mdb *db, const char *script, char *err, size_t errlen)
+static int run_script(mdb *db, const char *name, const char *script)
 {
-    cinto_buf stmt = CINTO_BUF_INIT;
+    cinto_buf stmt = CINTO_BUF_INIT, text = CINTO_BUF_INIT;
     const char *line = script;
     int rc = CINTO_ST_OK;
     while (*line && rc == CINTO_ST_OK) {
@@ -1496,38 +1776,238 @@ static int run_script(mdb *db, const char *script, char *err, size_t errlen)
             while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t' || line[e - 1] == '\r'))
                 e--;
             if (e > 0 && line[e - 1] == ';') {
-                if (mysql_real_query(db->conn, stmt.data, stmt.len)) {
-                    snprintf(err, errlen, "migration failed: %s", mysql_error(db->conn));
+                cinto_buf_reset(&text);
+                if (cinto_sql_prefix(cinto_buf_str(&stmt), db->opt.table_prefix, &text,
+                                     db->base.last_error, sizeof db->base.last_error) < 0)
                     rc = CINTO_ST_FAIL;
-                }
+                else if (mysql_real_query(db->conn, text.data, text.len))
+                    rc = migration_failed(db, name);
                 cinto_buf_reset(&stmt);
             }
         }
         line = nl ? nl + 1 : line + n;
     }
     cinto_buf_free(&stmt);
+    cinto_buf_free(&text);
+    return rc;
+}
+
+/* The lock of one database and prefix: the first requests of several
+ * workers arrive together on an empty database. */
+static void lock_name(const mdb *db, char *out, size_t n)
+{
+    /* The prefix is [a-z0-9_] (checked), safe inside the literal. */
+    snprintf(out, n, "LEFT(CONCAT('cinto_migrate:%s:', DATABASE()), 64)", db->opt.table_prefix);
+}
+
+/* from_zero: run every migration again (they are idempotent), for tables
+ * lost after the version was recorded. */
+static int migrate_locked(mdb *db, int from_zero)
+{
+    char name[128], sql[256];
+    lock_name(db, name, sizeof name);
+    unsigned wait = db->opt.read_timeout > 3 ? db->opt.read_timeout - 2 : 1;
+    snprintf(sql, sizeof sql, "SELECT GET_LOCK(%s, %u)", name, wait);
+    long long got;
+    int is_null;
+    int rc = query_int(db, sql, &got, &is_null);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    if (is_null || !got) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "another process holds the migration lock for more than %u s", wait);
+        set_message(db, cinto_msg_migrating);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    /* Another worker may have finished while this one waited. */
+    int version = 0;
+    if (!from_zero)
+        rc = current_version(db, &version);
+    for (int i = version; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
+        rc = run_script(db, cinto_migration_names[i], cinto_migrations[i]);
+        if (rc == CINTO_ST_OK)
+            cinto_log("applied migration %s%s%s", cinto_migration_names[i],
+                      db->opt.table_prefix[0] ? " with table prefix " : "", db->opt.table_prefix);
+    }
+    if (db->conn) {
+        snprintf(sql, sizeof sql, "DO RELEASE_LOCK(%s)", name);
+        mysql_real_query(db->conn, sql, strlen(sql));
+    }
+    return rc;
+}
+
+/* `migrate` repairs a dropped table too: the heartbeat query says. */
+static int tables_missing(mdb *db)
+{
+    cinto_buf text = CINTO_BUF_INIT;
+    int missing = 0;
+    if (cinto_sql_prefix(health_sql, db->opt.table_prefix, &text, db->base.last_error,
+                         sizeof db->base.last_error) == 0 &&
+        mysql_real_query(db->conn, text.data, text.len))
+        missing = mysql_errno(db->conn) == ER_NO_SUCH_TABLE;
+    else
+        mysql_free_result(mysql_store_result(db->conn));
+    cinto_buf_free(&text);
+    return missing;
+}
+
+/* Compares the database's schema version with this binary's and, when
+ * the mode allows, creates or upgrades the tables. */
+static int ensure_schema(mdb *db, int mode)
+{
+    int version, latest = latest_version();
+    int rc = current_version(db, &version);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    if (version == latest && mode == SCHEMA_FORCE && tables_missing(db)) {
+        rc = migrate_locked(db, 1);
+        if (rc == CINTO_ST_OK)
+            db->schema_ok = 1;
+        return rc;
+    }
+    if (version == latest) {
+        db->schema_ok = 1;
+        return CINTO_ST_OK;
+    }
+    if (version > latest) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "the database has schema version %d, newer than this cinto.fcgi (%d)", version,
+                 latest);
+        cinto_log_once("storage:newer", 60, "%s: upload the newer cinto.fcgi", db->base.last_error);
+        snprintf(db->base.message, sizeof db->base.message, cinto_msg_newer_fmt, version, latest);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    const char *why =
+        mode == SCHEMA_CHECK_ONLY ? "kinto.storage_auto_migrate is off or kinto.readonly is on"
+        : mode == SCHEMA_AUTO && on_galera(db) ? "the server is a Galera node (wsrep_on)"
+                                               : NULL;
+    if (why) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "the tables are at schema version %d of %d and are not created or upgraded "
+                 "automatically: %s",
+                 version, latest, why);
+        cinto_log_once("storage:not-migrated", 60, "%s; run `cinto.fcgi migrate`",
+                       db->base.last_error);
+        set_message(db, mode == SCHEMA_AUTO ? cinto_msg_galera : cinto_msg_tables_missing);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    if (!db->conn) /* lost while asking for wsrep_on */
+        return CINTO_ST_UNAVAILABLE;
+    rc = migrate_locked(db, 0);
+    if (rc == CINTO_ST_OK)
+        db->schema_ok = 1;
     return rc;
 }
 
 int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
 {
     mdb *db = (mdb *)st;
+    db->base.message[0] = '\0';
+    /* The operator asked: tables are created whatever the settings say. */
+    db->schema_ok = 1;
     int rc = connect_db(db);
-    if (rc != CINTO_ST_OK) {
-        snprintf(err, errlen, "%s", db->base.last_error);
-        return rc;
+    if (rc == CINTO_ST_OK)
+        rc = ensure_schema(db, SCHEMA_FORCE);
+    if (rc != CINTO_ST_OK)
+        snprintf(err, errlen, "%s%s%s", db->base.last_error, db->base.message[0] ? "\n" : "",
+                 db->base.message);
+    return rc;
+}
+
+/* Prints one CHECK TABLE answer; 1 when the table needs a repair. */
+static int check_table(mdb *db, const char *table, FILE *out)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "CHECK TABLE `%s`", table);
+    cinto_buf text = CINTO_BUF_INIT;
+    int bad = 0;
+    if (cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
+                         sizeof db->base.last_error) < 0 ||
+        mysql_real_query(db->conn, text.data, text.len)) {
+        fprintf(out, "%s%s: cannot check: %s\n", db->opt.table_prefix, table,
+                db->conn ? mysql_error(db->conn) : db->base.last_error);
+        cinto_buf_free(&text);
+        return 1;
     }
-    int version;
-    rc = current_version(db, &version);
-    if (rc != CINTO_ST_OK) {
-        snprintf(err, errlen, "%s", db->base.last_error);
-        return rc;
+    cinto_buf_free(&text);
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row;
+    while (res && (row = mysql_fetch_row(res))) {
+        /* Table, Op, Msg_type, Msg_text */
+        const char *type = row[2] ? row[2] : "", *msg = row[3] ? row[3] : "";
+        fprintf(out, "%s%s: %s: %s\n", db->opt.table_prefix, table, type, msg);
+        if (strcmp(type, "error") == 0 || (strcmp(type, "status") == 0 && strcmp(msg, "OK") != 0))
+            bad = 1;
+        if (strstr(msg, "doesn't exist"))
+            bad = 2;
     }
-    for (int i = version; cinto_migrations[i]; i++) {
-        rc = run_script(db, cinto_migrations[i], err, errlen);
-        if (rc != CINTO_ST_OK)
-            return rc;
-        cinto_log("applied migration %s", cinto_migration_names[i]);
+    mysql_free_result(res);
+    if (bad == 1)
+        fprintf(out,
+                "  repair: ALTER TABLE `%s%s` FORCE;\n"
+                "  (rebuilds the table and its indexes from its rows: make a backup first, then "
+                "run it in phpMyAdmin's SQL tab or the mariadb client, and `cinto.fcgi check` "
+                "again)\n",
+                db->opt.table_prefix, table);
+    else if (bad == 2)
+        fprintf(out, "  missing: run `cinto.fcgi migrate` or import the output of `cinto.fcgi "
+                     "schema`\n");
+    return bad != 0;
+}
+
+/* Sizes and free space inside the tablespaces, to watch before the disk
+ * fills (MariaDB answers "table is full" then). */
+static void print_sizes(mdb *db, const cinto_strv *tables, FILE *out)
+{
+    cinto_buf sql = CINTO_BUF_INIT;
+    cinto_buf_puts(&sql, "SELECT table_name, data_length + index_length, data_free FROM "
+                         "information_schema.tables WHERE table_schema = DATABASE() AND "
+                         "table_name IN (''");
+    /* Names and prefix are [a-z0-9_]: safe inside the literals. */
+    for (size_t i = 0; i < tables->count; i++)
+        cinto_buf_printf(&sql, ", '%s%s'", db->opt.table_prefix, tables->items[i]);
+    cinto_buf_puts(&sql, ") ORDER BY table_name");
+    MYSQL_RES *res = NULL;
+    if (sql.data && !mysql_real_query(db->conn, sql.data, sql.len))
+        res = mysql_store_result(db->conn);
+    MYSQL_ROW row;
+    while (res && (row = mysql_fetch_row(res)))
+        fprintf(out, "size: %s: %s bytes (%s bytes free inside its tablespace)\n",
+                row[0] ? row[0] : "", row[1] ? row[1] : "0", row[2] ? row[2] : "0");
+    mysql_free_result(res);
+    cinto_buf_free(&sql);
+}
+
+int cinto_mariadb_check(cinto_storage *st, FILE *out)
+{
+    mdb *db = (mdb *)st;
+    int problems = 0;
+    /* Report, never create: the operator runs migrate for that. */
+    db->opt.auto_migrate = 0;
+    int rc = connect_db(db);
+    if (!db->conn) {
+        fprintf(out, "connection: FAILED: %s\n%s\n", db->base.last_error, db->base.message);
+        return 1;
     }
-    return CINTO_ST_OK;
+    int version = 0;
+    current_version(db, &version);
+    fprintf(out, "connection: OK (MariaDB %s)\nschema version: %d (this cinto.fcgi: %d)%s\n",
+            mysql_get_server_info(db->conn), version, latest_version(),
+            rc == CINTO_ST_OK ? "" : " -- run `cinto.fcgi migrate`");
+    problems |= rc != CINTO_ST_OK;
+    cinto_strv tables = {0};
+    for (int i = 0; cinto_migrations[i]; i++)
+        cinto_sql_tables(cinto_migrations[i], &tables);
+    for (size_t i = 0; i < tables.count && db->conn; i++)
+        problems |= check_table(db, tables.items[i], out);
+    db->schema_ok = 1; /* the heartbeat query alone, no schema check */
+    rc = m_ping(st);
+    fprintf(out, "heartbeat query: %s%s\n",
+            rc == CINTO_ST_OK ? "OK" : "FAILED: ", rc == CINTO_ST_OK ? "" : db->base.last_error);
+    problems |= rc != CINTO_ST_OK;
+    if (db->conn)
+        print_sizes(db, &tables, out);
+    cinto_strv_clear(&tables);
+    fprintf(out, "%s\n", problems ? "result: PROBLEMS FOUND (see above)" : "result: OK");
+    return problems ? 1 : 0;
 }

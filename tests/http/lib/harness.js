@@ -248,7 +248,9 @@ async function waitFor(pred, { timeout, interval = 100, what }) {
 // MariaDB: a throwaway server in a short temp folder, socket only, root without password.
 
 export class MariaDb {
-  constructor(dir) {
+  // extraArgs: more mariadbd options (e.g. '--innodb-default-row-format=compact')
+  constructor(dir, { extraArgs = [] } = {}) {
+    this.extraArgs = extraArgs;
     this.dir = dir || shortTempDir('cdb-');
     this.datadir = path.join(this.dir, 'data');
     this.socket = path.join(this.dir, 'mysqld.sock');
@@ -268,6 +270,8 @@ export class MariaDb {
         `--user=${os.userInfo().username}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
+        // its temporary tables in its own folder, not in /tmp shared with every other test
+        `--tmpdir=${this.dir}`,
       ],
       { timeout: 120000 },
     );
@@ -292,6 +296,8 @@ export class MariaDb {
       '--innodb-flush-log-at-trx-commit=2',
       '--skip-log-bin',
       '--skip-name-resolve',
+      `--tmpdir=${this.dir}`,
+      ...this.extraArgs,
     ];
     const child = spawn(findBinary('mariadbd'), args, { stdio: 'ignore' });
     child.unref();
@@ -365,8 +371,8 @@ export class MariaDb {
 }
 
 // Starts a private throwaway MariaDB (call .stop()/.start()/.destroy() on the result).
-export async function startDatabase() {
-  const db = new MariaDb();
+export async function startDatabase({ extraArgs = [] } = {}) {
+  const db = new MariaDb(undefined, { extraArgs });
   db.ownsDir = true;
   await db.start();
   return db;
@@ -620,17 +626,21 @@ class Server {
  * opts.workers    number of FastCGI workers (default 2)
  * opts.env        extra environment for the workers and `migrate` (e.g. KINTO_* overrides)
  * opts.privateDb  true: a MariaDB of its own, controllable as srv.db.stop()/srv.db.start()
+ * opts.mariadbArgs extra mariadbd options for that private MariaDB (implies privateDb)
+ * opts.db         a MariaDb of the caller's (from startDatabase()), shared by several servers
+ *                 of one test file; stop() drops only this server's database and user
  * opts.migrate    false: skip `cinto.fcgi migrate`
  * opts.timeout    ms to wait for GET /v1/ (default 30 s, 90 s under sanitizers)
  */
 export async function startServer(opts = {}) {
-  const { settings = {}, workers = 2, env = {}, privateDb = false, migrate = true } = opts;
+  const { settings = {}, workers = 2, env = {}, mariadbArgs, migrate = true } = opts;
+  const privateDb = !opts.db && Boolean(opts.privateDb || mariadbArgs);
   hookExit();
   const fcgi = fcgiPath();
   const san = sanitizeEnv();
   const readyTimeout = opts.timeout ?? (Object.keys(san).length ? 90000 : 30000);
 
-  const db = privateDb ? await startDatabase() : await sharedDb();
+  const db = opts.db ?? (privateDb ? await startDatabase({ extraArgs: mariadbArgs }) : await sharedDb());
   const { dbName, dbUser, dbPassword } = await createDatabase(db);
   const storageUrl = `mysql://${dbUser}:${dbPassword}@localhost/${dbName}?unix_socket=${db.socket}`;
 
