@@ -1154,6 +1154,79 @@ static int m_flush(cinto_storage *st)
     return rc;
 }
 
+/* Uris per statement: the resource and two bounds each stay within the
+ * 16 parameters run_once binds. */
+#define MARKS_MAX 7
+
+static int push_mark(cinto_object_list *out, const char *parent, const char *ts)
+{
+    for (size_t i = 0; i < out->count; i++)
+        if (strcmp(out->items[i].id, parent) == 0)
+            return CINTO_ST_OK;
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        cinto_object *p = realloc(out->items, cap * sizeof *p);
+        if (!p)
+            return CINTO_ST_NOMEM;
+        out->items = p;
+        out->cap = cap;
+    }
+    cinto_object *o = &out->items[out->count++];
+    memset(o, 0, sizeof *o);
+    o->id = strdup(parent);
+    o->last_modified = strtoll(ts, NULL, 10);
+    return o->id ? CINTO_ST_OK : CINTO_ST_NOMEM;
+}
+
+static int m_list_marks(cinto_storage *st, const char *resource, const char *const *uris, size_t n,
+                        cinto_object_list *out)
+{
+    int rc = CINTO_ST_OK;
+    memset(out, 0, sizeof *out);
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += MARKS_MAX) {
+        size_t k = n - start < MARKS_MAX ? n - start : MARKS_MAX;
+        param ps[1 + 2 * MARKS_MAX] = {P_S(resource)};
+        char *his[MARKS_MAX] = {0};
+        size_t np = 1;
+        cinto_buf sql = CINTO_BUF_INIT;
+        cinto_buf_puts(&sql, "SELECT parent_id, last_modified FROM revisions WHERE "
+                             "resource_name = ? AND (");
+        for (size_t i = 0; i < k && rc == CINTO_ST_OK; i++) {
+            const char *u = uris[start + i];
+            size_t len = strlen(u);
+            if (i)
+                cinto_buf_puts(&sql, " OR ");
+            ps[np++] = (param)P_S(u);
+            if (len == 0 || u[len - 1] != '/') {
+                cinto_buf_puts(&sql, "parent_id = ?");
+                continue;
+            }
+            /* "P/" covers the range ["P/", "P0"): '0' follows '/'. */
+            his[i] = strdup(u);
+            if (!his[i]) {
+                rc = CINTO_ST_NOMEM;
+                break;
+            }
+            his[i][len - 1] = '0';
+            ps[np++] = (param)P_S(his[i]);
+            cinto_buf_puts(&sql, "(parent_id >= ? AND parent_id < ?)");
+        }
+        cinto_buf_putc(&sql, ')');
+        rows r = {0};
+        if (rc == CINTO_ST_OK)
+            rc = sql.data ? run((mdb *)st, 0, sql.data, ps, np, &r, NULL, NULL) : CINTO_ST_NOMEM;
+        for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+            rc = push_mark(out, cell(&r, i, 0), cell(&r, i, 1));
+        rows_free(&r);
+        cinto_buf_free(&sql);
+        for (size_t i = 0; i < k; i++)
+            free(his[i]);
+    }
+    if (rc != CINTO_ST_OK)
+        cinto_object_list_free(out);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1193,6 +1266,7 @@ static const cinto_storage_ops mariadb_ops = {
     .acl_add = m_acl_add,
     .purge_objects = m_purge_objects,
     .flush = m_flush,
+    .list_marks = m_list_marks,
     .close = m_close,
 };
 

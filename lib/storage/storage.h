@@ -150,6 +150,13 @@ typedef struct cinto_storage_ops {
     /* Empties every table of the database but the schema version (the
      * flush endpoint), inside the caller's transaction. */
     int (*flush)(cinto_storage *st);
+    /* The marks of the lists of resource whose parent is one of uris, or
+     * below one that ends in '/' (a prefix), read in one statement per 7
+     * uris (the changes plugin: record lists of monitored collections).
+     * Each item of out has the parent URI as id and the mark as
+     * last_modified; a parent appears once. */
+    int (*list_marks)(cinto_storage *st, const char *resource, const char *const *uris, size_t n,
+                      cinto_object_list *out);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;
