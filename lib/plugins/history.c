@@ -410,7 +410,144 @@ static const cinto_kind_info history_kind = {
     .string_fields = id_fields,
 };
 
+/* ---- collection snapshot (spec 06 §6.5 item 4) -------------------------------- */
+
+/* Whether the requester's principals hold read or write in the ACL rows of
+ * the bucket or the collection (ACLs only, not settings grants). */
+static int may_snapshot(cinto_ctx *c, const cinto_ace_list *acl)
+{
+    for (size_t i = 0; i < acl->count; i++) {
+        const cinto_ace *a = &acl->items[i];
+        if ((strcmp(a->permission, "read") == 0 || strcmp(a->permission, "write") == 0) &&
+            cinto_has_principal(c, a->principal))
+            return 1;
+    }
+    return 0;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+    long long x = 0, y = 0;
+    cinto_json_is_int64(cinto_json_get(*(json_object *const *)a, "last_modified"), &x);
+    cinto_json_is_int64(cinto_json_get(*(json_object *const *)b, "last_modified"), &y);
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Keeps in versions (id -> record or tombstone) the newest version of
+ * each record that is not after ts. data is taken over. */
+static void offer(json_object *versions, json_object *data, long long ts)
+{
+    long long lm, have;
+    const char *id = cinto_json_get_string(data, "id");
+    json_object *cur = id ? cinto_json_get(versions, id) : NULL;
+    if (!id || !cinto_json_is_int64(cinto_json_get(data, "last_modified"), &lm) || lm > ts ||
+        (cur && cinto_json_is_int64(cinto_json_get(cur, "last_modified"), &have) && have >= lm)) {
+        json_object_put(data);
+        return;
+    }
+    json_object_object_add(versions, id, data);
+}
+
+static cinto_list_query all_of(const char *parent, const char *resource, int deleted)
+{
+    cinto_list_query q = {.parent = parent,
+                          .resource = resource,
+                          .include_deleted = deleted,
+                          .gt_modified = -1,
+                          .lt_modified = -1,
+                          .min_modified = -1,
+                          .max_modified = -1,
+                          .eq_modified = -1,
+                          .ne_modified = -1,
+                          .limit = LLONG_MAX / 2};
+    return q;
+}
+
+/* The records of a collection as they were at ts: the current version
+ * when it is not newer than ts, else the newest one history kept. */
+static void handle_snapshot(cinto_ctx *c)
+{
+    char *cid = strdup(c->route.cid);
+    char *at = cid ? strrchr(cid, '@') : NULL;
+    cinto_buf bucket_uri = CINTO_BUF_INIT, collection_uri = CINTO_BUF_INIT;
+    cinto_ace_list acl = {0};
+    cinto_object_list records = {0}, entries = {0};
+    json_object *versions = json_object_new_object(), *list = NULL;
+    int rc = CINTO_ST_OK;
+    if (!at) {
+        cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
+                    "The resource you are looking for could not be found.", NULL);
+        goto done;
+    }
+    *at = '\0';
+    char *end;
+    long long ts = strtoll(at + 1, &end, 10);
+    if (!at[1] || *end || at[1] == '-' || at[1] == '+' || ts < 0) {
+        cinto_error_invalid(c, "path", "timestamp", "timestamp is not a non-negative integer");
+        goto done;
+    }
+    if (!cinto_valid_id(cid)) {
+        cinto_error_invalid(c, "path", NULL, "Invalid collection id");
+        goto done;
+    }
+    cinto_buf_printf(&bucket_uri, "/buckets/%s", c->route.bid);
+    cinto_buf_printf(&collection_uri, "/buckets/%s/collections/%s", c->route.bid, cid);
+    const char *uris[2] = {cinto_buf_str(&bucket_uri), cinto_buf_str(&collection_uri)};
+    rc = c->st->ops->acl_get(c->st, 2, uris, &acl);
+    if (rc == CINTO_ST_OK)
+        rc = cinto_load_principals(c);
+    if (rc != CINTO_ST_OK)
+        goto done;
+    if (!may_snapshot(c, &acl)) {
+        cinto_error_denied(c);
+        goto done;
+    }
+    cinto_list_query rq = all_of(uris[1], "record", 1), hq = all_of(uris[0], "history", 0);
+    rc = c->st->ops->list(c->st, &rq, &records);
+    if (rc == CINTO_ST_OK)
+        rc = c->st->ops->list(c->st, &hq, &entries);
+    if (rc != CINTO_ST_OK)
+        goto done;
+    for (size_t i = 0; i < records.count; i++)
+        offer(versions, cinto_res_object_json(&records.items[i]), ts);
+    for (size_t i = 0; i < entries.count; i++) {
+        json_object *e = cinto_res_object_json(&entries.items[i]);
+        const char *kind = cinto_json_get_string(e, "resource_name");
+        const char *ecid = cinto_json_get_string(e, "collection_id");
+        if (kind && ecid && strcmp(kind, "record") == 0 && strcmp(ecid, cid) == 0)
+            offer(versions, json_object_get(cinto_json_get(cinto_json_get(e, "target"), "data")),
+                  ts);
+        json_object_put(e);
+    }
+    list = json_object_new_array();
+    json_object_object_foreach(versions, id, v)
+    {
+        (void)id;
+        if (!cinto_json_get(v, "deleted"))
+            json_object_array_add(list, json_object_get(v));
+    }
+    json_object_array_sort(list, newest_first);
+    json_object *env = json_object_new_object();
+    json_object_object_add(env, "data", list);
+    list = NULL;
+    cinto_response_json(c->resp, 200, env);
+    json_object_put(env);
+done:
+    if (rc != CINTO_ST_OK)
+        cinto_error_storage(c, rc);
+    json_object_put(list);
+    json_object_put(versions);
+    cinto_object_list_free(&records);
+    cinto_object_list_free(&entries);
+    cinto_ace_list_free(&acl);
+    cinto_buf_free(&bucket_uri);
+    cinto_buf_free(&collection_uri);
+    free(cid);
+}
+
 static const cinto_route_def routes[] = {
+    {"/buckets/{bid}/snapshot/collections/{cid}", CINTO_READ_METHODS, handle_snapshot, -1, 0,
+     CINTO_NEEDS_STORAGE, NULL},
     {"/buckets/{bid}/history", "HEAD, GET, DELETE, OPTIONS", cinto_handle_resource, -1, 1,
      CINTO_NEEDS_STORAGE, &history_kind},
 };

@@ -1,5 +1,5 @@
-// HIST-1..4, HIST-6: the history plugin, written from the write event in the write's
-// transaction (spec 06 §6.4-6.5). Not covered here because not built: HIST-5 (snapshot).
+// HIST-1..6: the history plugin, written from the write event in the write's transaction
+// (spec 06 §6.4-6.5), and the collection snapshot built from it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, basic, req } from './lib/harness.js';
@@ -245,4 +245,35 @@ test('HIST-1 concurrent writes to different collections of one bucket all succee
   const h = await history(srv, b, '?resource_name=record&_limit=100');
   assert.equal(h.length, 40);
   assert.equal(new Set(h.map((e) => e.last_modified)).size, 40, 'unique entry timestamps');
+});
+
+test('HIST-5 collection snapshot: each record as it was at the timestamp, newest first', async () => {
+  const b = uid();
+  const C = `/buckets/${b}/collections/c`;
+  await must(req(srv, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);
+  await must(req(srv, 'PUT', C, { auth: OWNER, body: {} }), 201);
+  const t1 = (await must(req(srv, 'PUT', `${C}/records/r1`, { auth: OWNER, body: { data: { v: 1 } } }), 201)).json.data.last_modified;
+  const t2 = (await must(req(srv, 'PUT', `${C}/records/r2`, { auth: OWNER, body: { data: { v: 1 } } }), 201)).json.data.last_modified;
+  const t3 = (await must(req(srv, 'PUT', `${C}/records/r1`, { auth: OWNER, body: { data: { v: 2 } } }), 200)).json.data.last_modified;
+  const t4 = (await must(req(srv, 'DELETE', `${C}/records/r2`, { auth: OWNER }), 200)).json.data.last_modified;
+  const t5 = (await must(req(srv, 'PUT', `${C}/records/r3`, { auth: OWNER, body: { data: { v: 1 } } }), 201)).json.data.last_modified;
+  const snap = async (ts, auth = OWNER) => (await must(req(srv, 'GET', `/buckets/${b}/snapshot/collections/c@${ts}`, { auth }), 200)).json.data;
+  const brief = (list) => list.map((r) => [r.id, r.v, r.last_modified]);
+  assert.deepEqual(await snap(t1 - 1), []);
+  assert.deepEqual(brief(await snap(t2)), [['r2', 1, t2], ['r1', 1, t1]]);
+  assert.deepEqual(brief(await snap(t3)), [['r1', 2, t3], ['r2', 1, t2]]);
+  assert.deepEqual(brief(await snap(t4)), [['r1', 2, t3]]);
+  assert.deepEqual(brief(await snap(t5)), [['r3', 1, t5], ['r1', 2, t3]]);
+  // readers of the collection may ask; others may not
+  expectError(await req(srv, 'GET', `/buckets/${b}/snapshot/collections/c@${t5}`, { auth: ALICE }), 403, 121);
+  expectError(await req(srv, 'GET', `/buckets/${b}/snapshot/collections/c@${t5}`), 401, 104);
+  await must(req(srv, 'PATCH', C, { auth: OWNER, body: { permissions: { read: [ids.alice] } } }), 200);
+  assert.equal((await snap(t5, ALICE)).length, 2);
+  // bad timestamps, other methods
+  expectError(await req(srv, 'GET', `/buckets/${b}/snapshot/collections/c@abc`, { auth: OWNER }), 400, 107);
+  expectError(await req(srv, 'GET', `/buckets/${b}/snapshot/collections/c@-1`, { auth: OWNER }), 400, 107);
+  const post = await req(srv, 'POST', `/buckets/${b}/snapshot/collections/c@${t5}`, { auth: OWNER, body: {} });
+  expectError(post, 405, 115);
+  assert.equal(post.headers.get('allow'), 'GET, HEAD, OPTIONS');
+  expectError(await req(off, 'GET', `/buckets/${b}/snapshot/collections/c@${t5}`, { auth: OWNER }), 404, 111);
 });
