@@ -25,6 +25,7 @@ static const struct utility {
     {"/__version__", "Utilities", "__version__"},
     {"/__api__", "Utilities", "get_openapi_spec"},
     {"/contribute.json", "Utilities", "contribute"},
+    {"/__user_data__/{principal}", "User-datas", "delete_user-data"},
 };
 
 static const struct utility *utility(const char *pattern)
@@ -77,14 +78,13 @@ static void openapi_path(const cinto_route_def *d, cinto_buf *out, json_object *
         if (!close)
             break;
         cinto_buf_printf(out, "%.*s", (int)(open - p), p);
-        const char *name =
-            param_name(open + 1, (size_t)(close - open - 1), object_route && close[1] == '\0');
-        if (!name) {
-            /* A placeholder inside a segment ("{cid}@{ts}"): kept as is. */
-            cinto_buf_printf(out, "%.*s", (int)(close - open + 1), open);
-            p = close + 1;
-            continue;
-        }
+        size_t len = (size_t)(close - open - 1);
+        const char *name = param_name(open + 1, len, object_route && close[1] == '\0');
+        /* Other placeholders ({principal}, {ts}) keep their own name. */
+        char own[64];
+        snprintf(own, sizeof own, "%.*s", (int)len, open + 1);
+        if (!name)
+            name = own;
         cinto_buf_printf(out, "{%s}", name);
         json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(name));

@@ -17,6 +17,8 @@ const cinto_route_def cinto_core_routes[] = {
     {"/__version__", CINTO_READ_METHODS, cinto_handle_version, -1, 0, 0, NULL},
     {"/__api__", CINTO_READ_METHODS, cinto_handle_openapi, -1, 0, 0, NULL},
     {"/contribute.json", CINTO_READ_METHODS, cinto_handle_contribute, -1, 0, 0, NULL},
+    {"/__user_data__/{principal}", "DELETE, OPTIONS", cinto_handle_user_data, -1, 0,
+     CINTO_NEEDS_STORAGE, NULL},
     {"/buckets", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 1,
      CINTO_NEEDS_STORAGE, NULL},
     {"/buckets/{bid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 0,

@@ -44,6 +44,9 @@ enum stmt_id {
     ST_MEMBERS_INSERT,
     ST_LIVE_BELOW,
     ST_TABLES,
+    ST_ACL_OF_PRINCIPAL,
+    ST_ACL_FORGET,
+    ST_MEMBERS_FORGET,
     ST_COUNT
 };
 
@@ -109,6 +112,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                       "(parent_id >= ? AND parent_id < ?))",
     [ST_TABLES] = "SELECT table_name FROM information_schema.tables WHERE table_schema = "
                   "DATABASE() AND table_type = 'BASE TABLE' AND table_name <> ?",
+    [ST_ACL_OF_PRINCIPAL] = "SELECT object_uri, permission, principal FROM acl WHERE principal = ?",
+    [ST_ACL_FORGET] = "DELETE FROM acl WHERE principal = ?",
+    [ST_MEMBERS_FORGET] = "DELETE FROM memberships WHERE principal = ?",
 };
 
 #define DYN_CACHE 16
@@ -1227,6 +1233,29 @@ static int m_list_marks(cinto_storage *st, const char *resource, const char *con
     return rc;
 }
 
+static int m_acl_of_principal(cinto_storage *st, const char *principal, cinto_ace_list *out)
+{
+    param ps[] = {P_S(principal)};
+    rows r = {0};
+    memset(out, 0, sizeof *out);
+    int rc = run((mdb *)st, ST_ACL_OF_PRINCIPAL, NULL, ps, 1, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        rc = push_ace(out, cell(&r, i, 0), cell(&r, i, 1), cell(&r, i, 2));
+    rows_free(&r);
+    if (rc != CINTO_ST_OK)
+        cinto_ace_list_free(out);
+    return rc;
+}
+
+static int m_forget_principal(cinto_storage *st, const char *principal)
+{
+    param ps[] = {P_S(principal)};
+    int rc = run((mdb *)st, ST_ACL_FORGET, NULL, ps, 1, NULL, NULL, NULL);
+    if (rc == CINTO_ST_OK)
+        rc = run((mdb *)st, ST_MEMBERS_FORGET, NULL, ps, 1, NULL, NULL, NULL);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1267,6 +1296,8 @@ static const cinto_storage_ops mariadb_ops = {
     .purge_objects = m_purge_objects,
     .flush = m_flush,
     .list_marks = m_list_marks,
+    .acl_of_principal = m_acl_of_principal,
+    .forget_principal = m_forget_principal,
     .close = m_close,
 };
 

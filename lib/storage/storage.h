@@ -158,6 +158,12 @@ typedef struct cinto_storage_ops {
     int (*list_marks)(cinto_storage *st, const char *resource, const char *const *uris, size_t n,
                       cinto_object_list *out);
 
+    /* Every ACL row naming principal, in one statement (user data
+     * deletion: what a principal can reach). */
+    int (*acl_of_principal)(cinto_storage *st, const char *principal, cinto_ace_list *out);
+    /* Removes principal from every ACE and every group membership. */
+    int (*forget_principal)(cinto_storage *st, const char *principal);
+
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;
 

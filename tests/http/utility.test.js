@@ -2,10 +2,15 @@
 // /contribute.json, /__counters__ and DELETE /__user_data__/{principal} (spec 06 §6.9-6.10).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, basic, req } from './lib/harness.js';
+import { createHmac } from 'node:crypto';
+import { startServer, basic, req, DEFAULT_SETTINGS } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
 
 const ALICE = basic('util-alice', 'secret');
+const BOB = basic('util-bob', 'secret');
+const ADMIN = basic('util-admin', 'secret');
+const hid = (name) =>
+  `basicauth:${createHmac('sha256', DEFAULT_SETTINGS['kinto.userid_hmac_secret']).update(`${name}:secret`, 'utf8').digest('hex')}`;
 
 let plain, full;
 before(async () => {
@@ -16,6 +21,7 @@ before(async () => {
       settings: {
         'kinto.includes': 'kinto.plugins.history kinto.plugins.flush kinto_changes',
         'kinto.project_name': 'my-storage',
+        'kinto.user-data_delete_principals': hid('util-admin'),
       },
     }),
   ]);
@@ -98,4 +104,63 @@ test('UTIL-5 /contribute.json has upstream\'s keys', async () => {
   assert.ok(Array.isArray(r.json.keywords));
   assert.equal(typeof r.json.repository.url, 'string');
   expectError(await req(full, 'DELETE', '/contribute.json'), 405, 115);
+});
+
+test('UTIL-7 DELETE /__user_data__/{principal}: only kinto.user-data_delete_principals may call it', async () => {
+  const p = hid('util-alice');
+  await must(req(full, 'PUT', '/buckets/keep-u7', { auth: ALICE, body: {} }), 201);
+  expectError(await req(full, 'DELETE', `/__user_data__/${p}`), 401, 104);
+  expectError(await req(full, 'DELETE', `/__user_data__/${p}`, { auth: ALICE }), 403, 121);
+  // Without the setting nobody may.
+  expectError(await req(plain, 'DELETE', `/__user_data__/${p}`, { auth: ADMIN }), 403, 121);
+  await must(req(full, 'GET', '/buckets/keep-u7', { auth: ALICE }), 200);
+  const r = await req(full, 'GET', `/__user_data__/${p}`, { auth: ADMIN });
+  expectError(r, 405, 115);
+  assert.equal(r.headers.get('allow'), 'DELETE, OPTIONS');
+});
+
+test('UTIL-7 owned objects go (with cascades, tombstones, history), shared ones lose the principal, groups too', async () => {
+  const alice = hid('util-alice'), bob = hid('util-bob');
+  // Alice owns bucket a7 (with a collection and records), a record in Bob's collection, and
+  // shares Bob's bucket b7 (write) and a group there.
+  await must(req(full, 'PUT', '/buckets/a7', { auth: ALICE, body: {} }), 201);
+  await must(req(full, 'PUT', '/buckets/a7/collections/c', { auth: ALICE, body: {} }), 201);
+  await must(req(full, 'PUT', '/buckets/a7/collections/c/records/r', { auth: ALICE, body: { data: { x: 1 } } }), 201);
+  await must(req(full, 'PUT', '/buckets/b7', { auth: BOB, body: { permissions: { 'collection:create': [alice] } } }), 201);
+  await must(req(full, 'PUT', '/buckets/b7/collections/bc', { auth: BOB, body: { permissions: { 'record:create': [alice], read: [alice] } } }), 201);
+  const mine = await must(req(full, 'POST', '/buckets/b7/collections/bc/records', { auth: ALICE, body: { data: { y: 1 } } }), 201);
+  await must(req(full, 'PUT', '/buckets/b7/collections/bc/records/shared', { auth: BOB, body: { data: {}, permissions: { write: [alice] } } }), 201);
+  await must(req(full, 'PUT', '/buckets/b7/groups/team', { auth: BOB, body: { data: { members: [alice, 'someone'] } } }), 201);
+  const before = await must(req(full, 'GET', '/', { auth: ALICE }), 200);
+  assert.ok(before.json.user.principals.includes('/buckets/b7/groups/team'));
+
+  const r = await must(req(full, 'DELETE', `/__user_data__/${alice}`, { auth: ADMIN }), 200);
+  assert.deepEqual(r.json, { data: { principal: alice } });
+
+  // Her bucket and what was below it are gone (tombstone of the bucket, cascade).
+  expectError(await req(full, 'GET', '/buckets/a7', { auth: ADMIN }), 403, 121);
+  const buckets = await must(req(full, 'GET', '/buckets?_since=0', { auth: ALICE }), 200);
+  assert.ok(!buckets.json.data.some((b) => b.id === 'a7' && !b.deleted));
+  // Her record in Bob's collection became a tombstone that Bob sees.
+  const recs = await must(req(full, 'GET', '/buckets/b7/collections/bc/records?_since=0', { auth: BOB }), 200);
+  const tomb = recs.json.data.find((x) => x.id === mine.json.data.id);
+  assert.equal(tomb.deleted, true);
+  // The history records the deletion (write event).
+  const hist = await must(req(full, 'GET', `/buckets/b7/history?record_id=${mine.json.data.id}&action=delete`, { auth: BOB }), 200);
+  assert.equal(hist.json.data.length, 1);
+  // Shared objects stay, without her.
+  const shared = await must(req(full, 'GET', '/buckets/b7/collections/bc/records/shared', { auth: BOB }), 200);
+  assert.deepEqual(shared.json.permissions.write.sort(), [bob]);
+  const coll = await must(req(full, 'GET', '/buckets/b7/collections/bc', { auth: BOB }), 200);
+  assert.equal(coll.json.permissions.read, undefined);
+  const bucket = await must(req(full, 'GET', '/buckets/b7', { auth: BOB }), 200);
+  assert.equal(bucket.json.permissions['collection:create'], undefined);
+  // She is no longer in the group's principals.
+  const after = await must(req(full, 'GET', '/', { auth: ALICE }), 200);
+  assert.ok(!after.json.user.principals.includes('/buckets/b7/groups/team'));
+  // keep-u7 was hers alone too: gone. Bob keeps what he shared with her.
+  await must(req(full, 'GET', '/buckets/keep-u7', { auth: ALICE }), 403);
+  await must(req(full, 'GET', '/buckets/b7/collections/bc/records/shared', { auth: BOB }), 200);
+  // A second call finds nothing left and still answers.
+  await must(req(full, 'DELETE', `/__user_data__/${alice}`, { auth: ADMIN }), 200);
 });
