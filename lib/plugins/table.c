@@ -6,6 +6,7 @@
 extern const cinto_plugin cinto_plugin_flush;
 extern const cinto_plugin cinto_plugin_history;
 extern const cinto_plugin cinto_plugin_changes;
+extern const cinto_plugin cinto_plugin_counters;
 
 const cinto_plugin *const cinto_plugin_table[] = {
     &cinto_plugin_accounts,
@@ -13,5 +14,6 @@ const cinto_plugin *const cinto_plugin_table[] = {
     &cinto_plugin_flush,
     &cinto_plugin_history,
     &cinto_plugin_changes,
+    &cinto_plugin_counters,
     NULL,
 };

@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startServer, basic, req, DEFAULT_SETTINGS } from './lib/harness.js';
+import { startServer, basic, req, dbQuery, DEFAULT_SETTINGS } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
 
 const ALICE = basic('util-alice', 'secret');
@@ -12,9 +12,9 @@ const ADMIN = basic('util-admin', 'secret');
 const hid = (name) =>
   `basicauth:${createHmac('sha256', DEFAULT_SETTINGS['kinto.userid_hmac_secret']).update(`${name}:secret`, 'utf8').digest('hex')}`;
 
-let plain, full;
+let plain, full, counting;
 before(async () => {
-  [plain, full] = await Promise.all([
+  [plain, full, counting] = await Promise.all([
     startServer({ workers: 1, settings: { 'kinto.object_bucket_put_enabled': 'false' } }),
     startServer({
       workers: 2,
@@ -24,9 +24,13 @@ before(async () => {
         'kinto.user-data_delete_principals': hid('util-admin'),
       },
     }),
+    startServer({
+      workers: 3,
+      settings: { 'kinto.includes': 'kinto.plugins.counters kinto.plugins.accounts kinto.plugins.flush', 'multiauth.policies': 'account basicauth', 'kinto.account_create_principals': 'system.Everyone' },
+    }),
   ]);
 });
-after(async () => { await Promise.all([plain?.stop(), full?.stop()]); });
+after(async () => { await Promise.all([plain?.stop(), full?.stop(), counting?.stop()]); });
 
 test('UTIL-4 /__api__ is an OpenAPI 2.0 document of the running instance', async () => {
   const r = await must(req(plain, 'GET', '/__api__'), 200);
@@ -163,4 +167,57 @@ test('UTIL-7 owned objects go (with cascades, tombstones, history), shared ones 
   await must(req(full, 'GET', '/buckets/b7/collections/bc/records/shared', { auth: BOB }), 200);
   // A second call finds nothing left and still answers.
   await must(req(full, 'DELETE', `/__user_data__/${alice}`, { auth: ADMIN }), 200);
+});
+
+const COUNTERS_CAPABILITY = {
+  description: 'The __counters__ endpoint exposes how many objects are stored.',
+  url: 'https://kinto.readthedocs.io/en/latest/api/1.x/counters.html',
+};
+
+test('UTIL-6 /__counters__: capability as upstream; disabled it is 404 errno 111', async () => {
+  const root = await must(req(counting, 'GET', '/'), 200);
+  assert.deepEqual(root.json.capabilities.counters_endpoint, COUNTERS_CAPABILITY);
+  assert.equal((await must(req(plain, 'GET', '/'), 200)).json.capabilities.counters_endpoint, undefined);
+  expectError(await req(plain, 'GET', '/__counters__'), 404, 111);
+  expectError(await req(counting, 'POST', '/__counters__', { body: {} }), 405, 115);
+});
+
+test('UTIL-6 counts follow creates, deletes, re-creations over tombstones and cascades', async () => {
+  await must(req(counting, 'POST', '/__flush__'), 202);
+  assert.deepEqual((await must(req(counting, 'GET', '/__counters__'), 200)).json, { objects: {}, tombstones: {} });
+  await must(req(counting, 'PUT', '/accounts/carol', { body: { data: { password: 'secret123' } } }), 201);
+  await must(req(counting, 'PUT', '/buckets/b', { auth: ALICE, body: {} }), 201);
+  await must(req(counting, 'PUT', '/buckets/b/groups/g', { auth: ALICE, body: { data: { members: [] } } }), 201);
+  await must(req(counting, 'PUT', '/buckets/b/collections/c', { auth: ALICE, body: {} }), 201);
+  // Creates spread over the workers (their rows of the counters table).
+  await Promise.all(Array.from({ length: 12 }, (_, i) =>
+    must(req(counting, 'PUT', `/buckets/b/collections/c/records/r${i}`, { auth: ALICE, body: { data: { i } } }), 201)));
+  await must(req(counting, 'PATCH', '/buckets/b/collections/c/records/r0', { auth: ALICE, body: { data: { x: 1 } } }), 200);
+  await must(req(counting, 'DELETE', '/buckets/b/collections/c/records/r1', { auth: ALICE }), 200);
+  await must(req(counting, 'DELETE', '/buckets/b/collections/c/records?_limit=2&_sort=id', { auth: ALICE }), 200);
+  let r = await must(req(counting, 'GET', '/__counters__'), 200);
+  assert.deepEqual(r.json, {
+    objects: { account: 1, bucket: 1, group: 1, collection: 1, record: 9 },
+    tombstones: { record: 3 },
+  });
+  // Re-creating over a tombstone takes it away; a failed (rolled back) write counts nothing.
+  await must(req(counting, 'PUT', '/buckets/b/collections/c/records/r1', { auth: ALICE, body: { data: {} } }), 201);
+  await must(req(counting, 'PUT', '/buckets/b/collections/c/records/r2', { auth: ALICE, body: { data: {} }, headers: { 'If-Match': '"1"' } }), 412);
+  r = await must(req(counting, 'GET', '/__counters__'), 200);
+  assert.deepEqual(r.json.objects.record, 10);
+  assert.deepEqual(r.json.tombstones, { record: 2 });
+  // Deleting the collection: its records and their tombstones go with it for good, it leaves
+  // one tombstone.
+  await must(req(counting, 'DELETE', '/buckets/b/collections/c', { auth: ALICE }), 200);
+  r = await must(req(counting, 'GET', '/__counters__'), 200);
+  assert.deepEqual(r.json, { objects: { account: 1, bucket: 1, group: 1 }, tombstones: { collection: 1 } });
+  await must(req(counting, 'DELETE', '/buckets/b', { auth: ALICE }), 200);
+  r = await must(req(counting, 'GET', '/__counters__'), 200);
+  assert.deepEqual(r.json, { objects: { account: 1 }, tombstones: { bucket: 1 } });
+  // The same as a count of the table.
+  const stored = await dbQuery(counting, 'SELECT resource_name, SUM(deleted = 0), SUM(deleted = 1) FROM objects GROUP BY resource_name');
+  assert.deepEqual(stored.map(([n, o, t]) => [n, Number(o), Number(t)]).sort(), [['account', 1, 0], ['bucket', 0, 1]]);
+  // The counts come from the counters table, not from a count of the objects.
+  const rows = await dbQuery(counting, 'SELECT COUNT(*) AS n FROM counters');
+  assert.ok(Number(rows[0][0]) >= 1);
 });
