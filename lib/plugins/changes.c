@@ -628,6 +628,23 @@ static void coll_close(coll_req *q)
     free(r->list_prefix);
 }
 
+/* The records list timestamp of a collection. In readonly mode it is only
+ * read, never created: a list never initialized is CINTO_ST_NOTFOUND (a
+ * 404, spec 08 §8.13 item 4). */
+static int records_mark(cinto_ctx *c, const char *uri, long long *ts)
+{
+    if (!c->cfg->readonly)
+        return c->st->ops->list_timestamp(c->st, uri, "record", c->now_ms, ts);
+    cinto_object_list marks = {0};
+    int rc = c->st->ops->list_marks(c->st, "record", &uri, 1, &marks);
+    if (rc == CINTO_ST_OK && !marks.count)
+        rc = CINTO_ST_NOTFOUND;
+    if (rc == CINTO_ST_OK)
+        *ts = marks.items[0].last_modified;
+    cinto_object_list_free(&marks);
+    return rc;
+}
+
 /* Reads metadata, records timestamp and changes of a stored collection;
  * -1 after answering. */
 static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_object *out,
@@ -654,7 +671,7 @@ static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_obj
     }
     /* One snapshot: the mark before and after the read must agree. */
     long long before, after;
-    int rc = c->st->ops->list_timestamp(c->st, r->uri, "record", c->now_ms, &before);
+    int rc = records_mark(c, r->uri, &before);
     cinto_list_query lq = {.parent = r->uri,
                            .resource = "record",
                            .include_deleted = q->has_since,
@@ -668,7 +685,12 @@ static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_obj
     if (rc == CINTO_ST_OK)
         rc = c->st->ops->list(c->st, &lq, &rows);
     if (rc == CINTO_ST_OK)
-        rc = c->st->ops->list_timestamp(c->st, r->uri, "record", c->now_ms, &after);
+        rc = records_mark(c, r->uri, &after);
+    if (rc == CINTO_ST_NOTFOUND) {
+        cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
+                    "The resource you are looking for could not be found.", NULL);
+        goto done;
+    }
     if (rc != CINTO_ST_OK) {
         cinto_error_storage(c, rc);
         goto done;

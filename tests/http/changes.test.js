@@ -4,7 +4,7 @@
 // the selection of monitored collections; disabled, its routes are 404 errno 111.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, basic, req } from './lib/harness.js';
+import { startServer, basic, req, dbQuery } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
 
 const OWNER = basic('changes-owner', 'secret');
@@ -250,4 +250,24 @@ test('CHG-3 changeset of monitor/changes: public, filters, quoted _expected redi
   await must(req(on, 'GET', `${C}?_expected=10&_since=20`), 204);
   const old = Date.now() - 30 * 86400 * 1000;
   await must(req(on, 'GET', `${C}?_expected=${old + 1}&_since=${old}`), 307);
+});
+
+test('CHG-3 readonly: a records list never initialized is a 404 and nothing is written', async () => {
+  const ro = await startServer({ workers: 1, settings: { 'kinto.includes': 'kinto_changes', 'kinto.readonly': 'true', 'kinto.changes.resources': '/buckets/main' } });
+  try {
+    await dbQuery(ro, "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) VALUES " +
+      "('', 'bucket', 'main', 100, 0, '{}'), ('/buckets/main', 'collection', 'ro', 110, 0, '{}')");
+    await dbQuery(ro, "INSERT INTO acl (object_uri, permission, principal) VALUES ('/buckets/main', 'read', 'system.Everyone')");
+    const C = '/buckets/main/collections/ro/changeset?_expected=0';
+    expectError(await req(ro, 'GET', C), 404, 111);
+    const marks = await dbQuery(ro, 'SELECT COUNT(*) FROM revisions');
+    assert.equal(marks[0][0], '0', 'readonly wrote a list timestamp');
+    await dbQuery(ro, "INSERT INTO revisions (parent_id, resource_name, last_modified) VALUES ('/buckets/main/collections/ro', 'record', 105)");
+    const r = await must(req(ro, 'GET', C), 200);
+    assert.deepEqual(r.json, { metadata: { id: 'ro', last_modified: 110, bucket: 'main' }, timestamp: 105, changes: [] });
+    const list = await must(req(ro, 'GET', MONITOR), 200);
+    assert.deepEqual(list.json.data.map((e) => [e.collection, e.last_modified]), [['ro', 105]]);
+  } finally {
+    await ro.stop();
+  }
 });
