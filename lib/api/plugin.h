@@ -42,6 +42,9 @@ typedef struct cinto_write_event {
 
 typedef struct cinto_plugin {
     const char *name; /* as written in kinto.includes: "kinto.plugins.accounts" */
+    /* Other kinto.includes names that turn it on (upstream packages that
+     * carry it), NULL-terminated; NULL: none. */
+    const char *const *aliases;
     /* Settings it reads (without the "kinto." prefix), NULL-terminated:
      * what `GET /v1/` and the README document for it. */
     const char *const *settings;
