@@ -845,19 +845,9 @@ static void capability(cinto_ctx *c, json_object *caps)
     json_object_object_add(caps, "changes", o);
 }
 
-/* kinto_remote_settings (the package that carries it today) and its
- * changes module turn it on too. */
-static int enabled_by(cinto_settings *s)
-{
-    char **includes = NULL;
-    int on = 0;
-    cinto_settings_list(s, "includes", &includes);
-    for (char **l = includes; l && *l && !on; l++)
-        on = strcmp(*l, "kinto_remote_settings") == 0 ||
-             strcmp(*l, "kinto_remote_settings.changes") == 0;
-    cinto_strv_free(includes);
-    return on;
-}
+/* The package that carries it today, and its module. */
+static const char *const aliases[] = {"kinto_remote_settings", "kinto_remote_settings.changes",
+                                      NULL};
 
 static const cinto_route_def routes[] = {
     {"/buckets/" MONITOR_BUCKET "/collections/" CHANGES_COLLECTION "/records", "HEAD, GET, OPTIONS",
@@ -879,7 +869,7 @@ static const char *const settings[] = {"changes.resources",
 const cinto_plugin cinto_plugin_changes = {
     .name = "kinto_changes",
     .settings = settings,
-    .enabled_by = enabled_by,
+    .aliases = aliases,
     .configure = configure,
     .capability = capability,
     .routes = routes,

@@ -4,6 +4,7 @@
 // the selection of monitored collections; disabled, its routes are 404 errno 111.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { startServer, basic, req, dbQuery } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
 
@@ -59,6 +60,7 @@ test('CHG-5 capability as upstream, collections from kinto.changes.resources; ki
   assert.deepEqual(cap.collections, ['/buckets/main', '/buckets/other/collections/one']);
   const r2 = await must(req(remote, 'GET', '/'), 200);
   assert.deepEqual(r2.json.capabilities.changes.collections, ['/buckets/main']);
+  assert.doesNotMatch(fs.readFileSync(remote.errorLog, 'utf8'), /kinto_remote_settings.*not available/);
   const r3 = await must(req(off, 'GET', '/'), 200);
   assert.equal(r3.json.capabilities.changes, undefined);
 });
