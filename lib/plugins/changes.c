@@ -302,9 +302,8 @@ static void changes_cache_headers(cinto_ctx *c, const char *bid, const char *cid
     if (!ok) {
         snprintf(key, sizeof key, "%s.record_cache_expires_seconds", bid);
         ttl = setting_int(c, key, &ok);
-        if (!ok || ttl == 0)
+        if (!ok)
             ttl = setting_int(c, "record_cache_expires_seconds", &ok);
-        ok = ok && ttl != 0; /* upstream skips a zero fallback */
     }
     if (ok && ttl >= 0)
         cache_expires(c, ttl);

@@ -170,6 +170,16 @@ test('CHG-4 monitor/changes cache headers follow _expected: minimum for cache bu
   assert.equal(plain.headers.get('cache-control'), null);
 });
 
+test('CHG-4 changeset cache headers: the collection setting, else the bucket\'s, for anyone', async () => {
+  const cfr = await must(req(on, 'GET', '/buckets/main/collections/cfr/changeset?_expected=1', { auth: OWNER }), 200);
+  assert.equal(cfr.headers.get('cache-control'), 'max-age=30');
+  assert.ok(cfr.headers.get('expires'));
+  const plugins = await must(req(on, 'GET', '/buckets/main/collections/plugins/changeset?_expected=0', { auth: OWNER }), 200);
+  assert.equal(plugins.headers.get('cache-control'), 'max-age=20');
+  const other = await must(req(on, 'GET', '/buckets/other/collections/one/changeset?_expected=1', { auth: OWNER }), 200);
+  assert.equal(other.headers.get('cache-control'), null);
+});
+
 test('CHG-3 changeset of a collection: metadata, timestamp, live changes; with _since tombstones too', async () => {
   const C = '/buckets/main/collections/cfr';
   const a = await must(req(on, 'PUT', `${C}/records/a`, { auth: OWNER, body: { data: { title: 'a' } } }), 201);
