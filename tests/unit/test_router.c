@@ -125,3 +125,17 @@ Test(router, most_specific_row)
     cr_assert_str_eq(r.bid, "main");
     cinto_route_free(&r);
 }
+
+/* {arg} binds a segment for the handler to parse; ids stay unbound. */
+Test(router, arg_placeholder)
+{
+    static const cinto_route_def def = {
+        "/buckets/{bid}/snapshot/collections/{arg}", CINTO_READ_METHODS, NULL, -1, 0, 0, NULL};
+    const cinto_route_def *defs[1] = {&def};
+    cinto_route r;
+    cr_assert_eq(cinto_route_match(defs, 1, "/buckets/b/snapshot/collections/c@12", &r), 0);
+    cr_assert_str_eq(r.bid, "b");
+    cr_assert_str_eq(r.arg, "c@12");
+    cr_assert_null(r.cid);
+    cinto_route_free(&r);
+}
