@@ -11,6 +11,11 @@ void cinto_handle_hello(cinto_ctx *c);
 void cinto_handle_heartbeat(cinto_ctx *c);
 void cinto_handle_lbheartbeat(cinto_ctx *c);
 void cinto_handle_version(cinto_ctx *c);
+/* openapi.c: GET /__api__ from the route table, GET /contribute.json. */
+void cinto_handle_openapi(cinto_ctx *c);
+void cinto_handle_contribute(cinto_ctx *c);
+/* user_data.c: DELETE /__user_data__/{principal} (spec 06 §6.10). */
+void cinto_handle_user_data(cinto_ctx *c);
 /* {"description": ..., "url": ...}: one entry of GET /v1/'s capabilities. */
 json_object *cinto_capability(const char *description, const char *url);
 /* resource.c: buckets, groups, collections, records. */

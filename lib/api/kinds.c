@@ -113,7 +113,8 @@ typedef struct cascade {
     int vetoed;
 } cascade;
 
-/* One child a cascade deletes, as a write event. */
+/* One child a cascade deletes, as a write event; a tombstone it purges
+ * is reported as such (purged), for listeners that count them. */
 static int report_child(void *arg, const char *parent, const char *resource, const cinto_object *o)
 {
     cascade *cs = arg;
@@ -124,10 +125,12 @@ static int report_child(void *arg, const char *parent, const char *resource, con
     cinto_buf uri = CINTO_BUF_INIT;
     cinto_buf_printf(&uri, "%s/%s/%s", parent, plural ? plural : resource, o->id);
     json_object *old = cinto_res_object_json(o);
-    json_object *tomb = json_object_new_object();
-    json_object_object_add(tomb, "id", json_object_new_string(o->id));
-    json_object_object_add(tomb, "last_modified", json_object_new_int64(cs->r->c->now_ms));
-    json_object_object_add(tomb, "deleted", json_object_new_boolean(1));
+    json_object *tomb = o->deleted ? json_object_get(old) : json_object_new_object();
+    if (!o->deleted) {
+        json_object_object_add(tomb, "id", json_object_new_string(o->id));
+        json_object_object_add(tomb, "last_modified", json_object_new_int64(cs->r->c->now_ms));
+        json_object_object_add(tomb, "deleted", json_object_new_boolean(1));
+    }
     cinto_write_event ev = {
         .action = CINTO_ACTION_DELETE,
         .resource = resource,
@@ -138,6 +141,7 @@ static int report_child(void *arg, const char *parent, const char *resource, con
         .user = cs->r->c->userid,
         .timestamp = cs->r->c->now_ms,
         .cascade = 1,
+        .purged = o->deleted,
     };
     int built = uri.data != NULL;
     int rc = built ? cinto_report_write(cs->r->c, &ev) : -1;

@@ -321,23 +321,24 @@ static int list_checks(cinto_rctx *r, list_params *lp, cinto_precond *p, const c
 }
 
 /* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9). */
-static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
+void cinto_res_next_page(cinto_ctx *c, const cinto_list_spec *spec, long long limit,
+                         json_object *last)
 {
     cinto_buf url = CINTO_BUF_INIT;
     char *nonce = NULL;
-    char *token = cinto_token_make(&lp->spec, last, lp->limit, &nonce);
+    char *token = cinto_token_make(spec, last, limit, &nonce);
     if (!token) {
-        r->c->resp->failed = 1;
+        c->resp->failed = 1;
         return;
     }
-    cinto_base_url(r->c, &url);
-    cinto_buf_puts(&url, r->c->req->path);
+    cinto_base_url(c, &url);
+    cinto_buf_puts(&url, c->req->path);
     char sep = '?';
     int has_limit = 0, has_token = 0;
     /* Original parameters in their order; _limit and _token replaced where
      * they stood, appended when absent. */
-    for (size_t i = 0; i < r->c->query.count; i++) {
-        const cinto_query_param *p = &r->c->query.items[i];
+    for (size_t i = 0; i < c->query.count; i++) {
+        const cinto_query_param *p = &c->query.items[i];
         int is_limit = strcmp(p->name, "_limit") == 0, is_token = strcmp(p->name, "_token") == 0;
         if ((is_limit && has_limit) || (is_token && has_token))
             continue;
@@ -346,7 +347,7 @@ static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
         cinto_url_encode(p->name, p->name_len, &url);
         cinto_buf_putc(&url, '=');
         if (is_limit) {
-            cinto_buf_printf(&url, "%lld", lp->limit);
+            cinto_buf_printf(&url, "%lld", limit);
             has_limit = 1;
         } else if (is_token) {
             cinto_url_encode(token, strlen(token), &url);
@@ -356,17 +357,22 @@ static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
         }
     }
     if (!has_limit) {
-        cinto_buf_printf(&url, "%c_limit=%lld", sep, lp->limit);
+        cinto_buf_printf(&url, "%c_limit=%lld", sep, limit);
         sep = '&';
     }
     if (!has_token) {
         cinto_buf_printf(&url, "%c_token=", sep);
         cinto_url_encode(token, strlen(token), &url);
     }
-    cinto_response_set(r->c->resp, "Next-Page", "%s", cinto_buf_str(&url));
+    cinto_response_set(c->resp, "Next-Page", "%s", cinto_buf_str(&url));
     cinto_buf_free(&url);
     free(token);
     free(nonce);
+}
+
+static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
+{
+    cinto_res_next_page(r->c, &lp->spec, lp->limit, last);
 }
 
 void cinto_res_list_get(cinto_rctx *r)

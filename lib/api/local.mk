@@ -1,7 +1,8 @@
 lib_libcinto_la_SOURCES += lib/api/app.c lib/api/app.h lib/api/errors.c lib/api/errors.h \
 	lib/api/router.c lib/api/router.h lib/api/handlers.h lib/api/principals.c lib/api/root.c \
 	lib/api/resource.c lib/api/resource.h lib/api/resource_internal.h lib/api/acl.c \
-	lib/api/plugin.c lib/api/plugin.h lib/api/kinds.c lib/api/writes.c lib/api/objects.c lib/api/lists.c lib/api/validation.c lib/api/batch.c
+	lib/api/plugin.c lib/api/plugin.h lib/api/kinds.c lib/api/writes.c lib/api/objects.c lib/api/lists.c lib/api/validation.c lib/api/batch.c \
+	lib/api/openapi.c lib/api/user_data.c
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_router

@@ -11,9 +11,14 @@
 
 static const cinto_plugin *find(const char *name)
 {
-    for (size_t i = 0; cinto_plugin_table[i]; i++)
-        if (strcmp(cinto_plugin_table[i]->name, name) == 0)
-            return cinto_plugin_table[i];
+    for (size_t i = 0; cinto_plugin_table[i]; i++) {
+        const cinto_plugin *p = cinto_plugin_table[i];
+        if (strcmp(p->name, name) == 0)
+            return p;
+        for (size_t k = 0; p->aliases && p->aliases[k]; k++)
+            if (strcmp(p->aliases[k], name) == 0)
+                return p;
+    }
     return NULL;
 }
 

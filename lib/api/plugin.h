@@ -31,6 +31,10 @@ typedef struct cinto_write_event {
     const char *user;         /* prefixed user id, NULL when anonymous */
     long long timestamp;      /* of the write (the tombstone's on delete) */
     int cascade;              /* deleted because an ancestor was */
+    int revived;              /* a create that replaced a tombstone of the same id */
+    /* A cascade removes a tombstone for good: old and new are that
+     * tombstone; nothing live changed (cascade is set too). */
+    int purged;
     /* ACL rows the request read (its bucket's, collection's and the
      * object's before the write), NULL when none were read. */
     const cinto_ace_list *acl_read;
@@ -38,6 +42,9 @@ typedef struct cinto_write_event {
 
 typedef struct cinto_plugin {
     const char *name; /* as written in kinto.includes: "kinto.plugins.accounts" */
+    /* Other kinto.includes names that turn it on (upstream packages that
+     * carry it), NULL-terminated; NULL: none. */
+    const char *const *aliases;
     /* Settings it reads (without the "kinto." prefix), NULL-terminated:
      * what `GET /v1/` and the README document for it. */
     const char *const *settings;

@@ -68,6 +68,11 @@ void cinto_res_object_put(cinto_rctx *r);
 void cinto_res_object_patch(cinto_rctx *r);
 void cinto_res_object_delete(cinto_rctx *r);
 /* lists.c */
+struct cinto_list_spec;
+/* Sets Next-Page: the request's URL with _limit and a _token after last
+ * (a plugin serving a list of its own pages with it too). */
+void cinto_res_next_page(cinto_ctx *c, const struct cinto_list_spec *spec, long long limit,
+                         json_object *last);
 void cinto_res_list_get(cinto_rctx *r);
 void cinto_res_list_post(cinto_rctx *r);
 void cinto_res_list_delete(cinto_rctx *r);

@@ -15,6 +15,10 @@ const cinto_route_def cinto_core_routes[] = {
     {"/__heartbeat__", CINTO_READ_METHODS, cinto_handle_heartbeat, -1, 0, 0, NULL},
     {"/__lbheartbeat__", CINTO_READ_METHODS, cinto_handle_lbheartbeat, -1, 0, 0, NULL},
     {"/__version__", CINTO_READ_METHODS, cinto_handle_version, -1, 0, 0, NULL},
+    {"/__api__", CINTO_READ_METHODS, cinto_handle_openapi, -1, 0, 0, NULL},
+    {"/contribute.json", CINTO_READ_METHODS, cinto_handle_contribute, -1, 0, 0, NULL},
+    {"/__user_data__/{principal}", "DELETE, OPTIONS", cinto_handle_user_data, -1, 0,
+     CINTO_NEEDS_STORAGE, NULL},
     {"/buckets", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 1,
      CINTO_NEEDS_STORAGE, NULL},
     {"/buckets/{bid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_BUCKET, 0,
@@ -115,11 +119,15 @@ static char **slot(cinto_route *route, const char *name, size_t len)
     return NULL;
 }
 
-/* Whether the segments match a pattern, without binding anything. */
+/* Whether the segments match a pattern, without binding anything: 0 when
+ * not, else 1 + the number of literal segments (a plugin's fixed path such
+ * as /buckets/monitor/collections/changes/records beats the core's
+ * placeholders, whatever the table order). */
 static int matches(const char *pattern, const char *const *seg, const size_t *len, size_t n)
 {
     const char *p = pattern + 1;
     size_t i = 0;
+    int literals = 0;
     while (*p) {
         size_t pl = strcspn(p, "/");
         if (i == n)
@@ -127,12 +135,13 @@ static int matches(const char *pattern, const char *const *seg, const size_t *le
         int placeholder = pl > 2 && p[0] == '{' && p[pl - 1] == '}';
         if (!placeholder && (pl != len[i] || strncmp(p, seg[i], pl) != 0))
             return 0;
+        literals += !placeholder;
         i++;
         p += pl;
         if (*p == '/')
             p++;
     }
-    return i == n;
+    return i == n ? 1 + literals : 0;
 }
 
 static int bind(const char *pattern, const char *const *seg, const size_t *len, cinto_route *route)
@@ -160,17 +169,22 @@ int cinto_route_match(const cinto_route_def *const *defs, size_t n, const char *
     memset(route, 0, sizeof *route);
     if (split(path, seg, len, &nseg) < 0)
         return -1;
+    int best = -1, best_score = 0;
     for (size_t i = 0; i < n; i++) {
-        if (!matches(defs[i]->pattern, seg, len, nseg))
-            continue;
-        if (bind(defs[i]->pattern, seg, len, route) < 0) {
-            cinto_route_free(route);
-            return -1;
+        int score = matches(defs[i]->pattern, seg, len, nseg);
+        if (score > best_score) {
+            best = (int)i;
+            best_score = score;
         }
-        route->def = defs[i];
-        return (int)i;
     }
-    return -1;
+    if (best < 0)
+        return -1;
+    if (bind(defs[best]->pattern, seg, len, route) < 0) {
+        cinto_route_free(route);
+        return -1;
+    }
+    route->def = defs[best];
+    return best;
 }
 
 void cinto_route_free(cinto_route *route)

@@ -24,7 +24,8 @@ extern const cinto_route_def cinto_core_routes[];
 extern const size_t cinto_core_nroutes;
 
 /* Matches a path below /v1 ("/buckets/b") against defs; returns the index
- * of the first matching row and fills route, or -1 when nothing matches
+ * of the most specific matching row (most literal segments; the first
+ * of equals) and fills route, or -1 when nothing matches
  * (then route->def is NULL). */
 int cinto_route_match(const cinto_route_def *const *defs, size_t n, const char *path,
                       cinto_route *route);

@@ -278,6 +278,10 @@ int cinto_res_notify(cinto_rctx *r, int action, const char *id, const char *uri,
         .user = r->c->userid,
         .timestamp = ts,
         .acl_read = &r->acl,
+        /* The row read before the write was a tombstone of this id. */
+        .revived = action == CINTO_ACTION_CREATE && r->kind < CINTO_KIND_COUNT &&
+                   r->found[r->kind] &&
+                   r->objs[r->kind].deleted &&strcmp(r->objs[r->kind].id, id) == 0,
     };
     int rc = cinto_report_write(r->c, &ev);
     json_object_put(old);

@@ -59,6 +59,11 @@ enum stmt_id {
     ST_ACCOUNT_CACHE_TOUCH,
     ST_ACCOUNT_CACHE_FORGET,
     ST_ACCOUNT_CACHE_FLUSH,
+    ST_ACL_OF_PRINCIPAL,
+    ST_ACL_FORGET,
+    ST_MEMBERS_FORGET,
+    ST_COUNTERS_ADD,
+    ST_COUNTERS_READ,
     ST_COUNT
 };
 
@@ -121,8 +126,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_MEMBERS_DEL] = "DELETE FROM `memberships` WHERE group_uri = ?",
     [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO `memberships` (principal, group_uri) VALUES (?, ?)",
     [ST_LIVE_BELOW] = "SELECT parent_id, resource_name, id, last_modified, deleted, data "
-                      "FROM `objects` WHERE deleted = 0 AND (parent_id = ? OR "
-                      "(parent_id >= ? AND parent_id < ?))",
+                      "FROM `objects` WHERE parent_id = ? OR (parent_id >= ? AND parent_id < ?)",
     /* An account and its live cache entry in one round trip (sql/002). */
     [ST_ACCOUNT_GET] =
         "SELECT o.last_modified, o.deleted, o.data, c.mac, c.verified_at, c.expires "
@@ -141,6 +145,15 @@ static const char *const stmt_sql[ST_COUNT] = {
         "UPDATE `account_cache` SET expires = ? WHERE user_id = ? AND mac = ?",
     [ST_ACCOUNT_CACHE_FORGET] = "DELETE FROM `account_cache` WHERE user_id = ?",
     [ST_ACCOUNT_CACHE_FLUSH] = "DELETE FROM `account_cache`",
+    [ST_ACL_OF_PRINCIPAL] =
+        "SELECT object_uri, permission, principal FROM `acl` WHERE principal = ?",
+    [ST_ACL_FORGET] = "DELETE FROM `acl` WHERE principal = ?",
+    [ST_MEMBERS_FORGET] = "DELETE FROM `memberships` WHERE principal = ?",
+    [ST_COUNTERS_ADD] = "INSERT INTO `counters` (resource_name, shard, objects, tombstones) "
+                        "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE objects = objects + "
+                        "VALUES(objects), tombstones = tombstones + VALUES(tombstones)",
+    [ST_COUNTERS_READ] = "SELECT resource_name, SUM(objects), SUM(tombstones) FROM `counters` "
+                         "GROUP BY resource_name",
 };
 
 #define DYN_CACHE 16
@@ -1322,7 +1335,8 @@ static int m_acl_add(cinto_storage *st, const char *uri, const char *permission,
         size_t k = n - start < ACL_ADD_MAX ? n - start : ACL_ADD_MAX;
         param ps[3 * ACL_ADD_MAX];
         cinto_buf sql = CINTO_BUF_INIT;
-        cinto_buf_puts(&sql, "INSERT IGNORE INTO acl (object_uri, permission, principal) VALUES ");
+        cinto_buf_puts(&sql,
+                       "INSERT IGNORE INTO `acl` (object_uri, permission, principal) VALUES ");
         for (size_t i = 0; i < k; i++) {
             cinto_buf_puts(&sql, i ? ", (?, ?, ?)" : "(?, ?, ?)");
             ps[3 * i] = (param)P_S(uri);
@@ -1346,9 +1360,9 @@ static int m_purge_objects(cinto_storage *st, const char *parent, const char *re
         size_t k = n - start < PURGE_MAX ? n - start : PURGE_MAX;
         param ps[PURGE_MAX + 2] = {P_S(parent), P_S(resource)};
         cinto_buf objs = CINTO_BUF_INIT, acl = CINTO_BUF_INIT;
-        cinto_buf_puts(&objs, "DELETE FROM objects WHERE parent_id = ? AND resource_name = ? AND "
+        cinto_buf_puts(&objs, "DELETE FROM `objects` WHERE parent_id = ? AND resource_name = ? AND "
                               "id IN (");
-        cinto_buf_puts(&acl, "DELETE FROM acl WHERE object_uri IN (");
+        cinto_buf_puts(&acl, "DELETE FROM `acl` WHERE object_uri IN (");
         for (size_t i = 0; i < k; i++) {
             cinto_buf_puts(&objs, i ? ", ?" : "?");
             cinto_buf_puts(&acl, i ? ", ?" : "?");
@@ -1489,6 +1503,124 @@ static int m_account_cache_flush(cinto_storage *st)
     return cache_missing(db, rc) ? CINTO_ST_OK : rc;
 }
 
+/* Uris per statement: the resource and two bounds each stay within the
+ * 16 parameters run_once binds. */
+#define MARKS_MAX 7
+
+static int push_mark(cinto_object_list *out, const char *parent, const char *ts)
+{
+    for (size_t i = 0; i < out->count; i++)
+        if (strcmp(out->items[i].id, parent) == 0)
+            return CINTO_ST_OK;
+    if (out->count == out->cap) {
+        size_t cap = out->cap ? out->cap * 2 : 16;
+        cinto_object *p = realloc(out->items, cap * sizeof *p);
+        if (!p)
+            return CINTO_ST_NOMEM;
+        out->items = p;
+        out->cap = cap;
+    }
+    cinto_object *o = &out->items[out->count++];
+    memset(o, 0, sizeof *o);
+    o->id = strdup(parent);
+    o->last_modified = strtoll(ts, NULL, 10);
+    return o->id ? CINTO_ST_OK : CINTO_ST_NOMEM;
+}
+
+static int m_list_marks(cinto_storage *st, const char *resource, const char *const *uris, size_t n,
+                        cinto_object_list *out)
+{
+    int rc = CINTO_ST_OK;
+    memset(out, 0, sizeof *out);
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += MARKS_MAX) {
+        size_t k = n - start < MARKS_MAX ? n - start : MARKS_MAX;
+        param ps[1 + 2 * MARKS_MAX] = {P_S(resource)};
+        char *his[MARKS_MAX] = {0};
+        size_t np = 1;
+        cinto_buf sql = CINTO_BUF_INIT;
+        cinto_buf_puts(&sql, "SELECT parent_id, last_modified FROM `revisions` WHERE "
+                             "resource_name = ? AND (");
+        for (size_t i = 0; i < k && rc == CINTO_ST_OK; i++) {
+            const char *u = uris[start + i];
+            size_t len = strlen(u);
+            if (i)
+                cinto_buf_puts(&sql, " OR ");
+            ps[np++] = (param)P_S(u);
+            if (len == 0 || u[len - 1] != '/') {
+                cinto_buf_puts(&sql, "parent_id = ?");
+                continue;
+            }
+            /* "P/" covers the range ["P/", "P0"): '0' follows '/'. */
+            his[i] = strdup(u);
+            if (!his[i]) {
+                rc = CINTO_ST_NOMEM;
+                break;
+            }
+            his[i][len - 1] = '0';
+            ps[np++] = (param)P_S(his[i]);
+            cinto_buf_puts(&sql, "(parent_id >= ? AND parent_id < ?)");
+        }
+        cinto_buf_putc(&sql, ')');
+        rows r = {0};
+        if (rc == CINTO_ST_OK)
+            rc = sql.data ? run((mdb *)st, 0, sql.data, ps, np, &r, NULL, NULL) : CINTO_ST_NOMEM;
+        for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+            rc = push_mark(out, cell(&r, i, 0), cell(&r, i, 1));
+        rows_free(&r);
+        cinto_buf_free(&sql);
+        for (size_t i = 0; i < k; i++)
+            free(his[i]);
+    }
+    if (rc != CINTO_ST_OK)
+        cinto_object_list_free(out);
+    return rc;
+}
+
+static int m_acl_of_principal(cinto_storage *st, const char *principal, cinto_ace_list *out)
+{
+    param ps[] = {P_S(principal)};
+    rows r = {0};
+    memset(out, 0, sizeof *out);
+    int rc = run((mdb *)st, ST_ACL_OF_PRINCIPAL, NULL, ps, 1, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        rc = push_ace(out, cell(&r, i, 0), cell(&r, i, 1), cell(&r, i, 2));
+    rows_free(&r);
+    if (rc != CINTO_ST_OK)
+        cinto_ace_list_free(out);
+    return rc;
+}
+
+static int m_forget_principal(cinto_storage *st, const char *principal)
+{
+    param ps[] = {P_S(principal)};
+    int rc = run((mdb *)st, ST_ACL_FORGET, NULL, ps, 1, NULL, NULL, NULL);
+    if (rc == CINTO_ST_OK)
+        rc = run((mdb *)st, ST_MEMBERS_FORGET, NULL, ps, 1, NULL, NULL, NULL);
+    return rc;
+}
+
+static int m_counters_add(cinto_storage *st, const char *resource, int shard, long long objects,
+                          long long tombstones)
+{
+    param ps[] = {P_S(resource), P_I(shard), P_I(objects), P_I(tombstones)};
+    return run((mdb *)st, ST_COUNTERS_ADD, NULL, ps, 4, NULL, NULL, NULL);
+}
+
+static int m_counters_read(cinto_storage *st, cinto_counts *out, size_t max, size_t *n)
+{
+    rows r = {0};
+    *n = 0;
+    int rc = run((mdb *)st, ST_COUNTERS_READ, NULL, NULL, 0, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && *n < max && rc == CINTO_ST_OK; i++) {
+        cinto_counts *c = &out[(*n)++];
+        snprintf(c->resource, sizeof c->resource, "%s", cell(&r, i, 0) ? cell(&r, i, 0) : "");
+        c->objects = cell(&r, i, 1) ? strtoll(cell(&r, i, 1), NULL, 10) : 0;
+        c->tombstones = cell(&r, i, 2) ? strtoll(cell(&r, i, 2), NULL, 10) : 0;
+    }
+    rows_free(&r);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1534,6 +1666,11 @@ static const cinto_storage_ops mariadb_ops = {
     .account_cache_touch = m_account_cache_touch,
     .account_cache_forget = m_account_cache_forget,
     .account_cache_flush = m_account_cache_flush,
+    .list_marks = m_list_marks,
+    .acl_of_principal = m_acl_of_principal,
+    .forget_principal = m_forget_principal,
+    .counters_add = m_counters_add,
+    .counters_read = m_counters_read,
     .close = m_close,
 };
 

@@ -73,6 +73,12 @@ typedef struct cinto_cred_entry {
     long long verified_at, expires;
 } cinto_cred_entry;
 
+/* Objects and tombstones of one resource name (the counters plugin). */
+typedef struct cinto_counts {
+    char resource[33];
+    long long objects, tombstones;
+} cinto_counts;
+
 typedef struct cinto_storage cinto_storage;
 
 typedef struct cinto_storage_ops {
@@ -144,9 +150,10 @@ typedef struct cinto_storage_ops {
     int (*set_members)(cinto_storage *st, const char *group_uri, const char *const *members,
                        size_t n);
 
-    /* Calls fn for every live object whose parent is uri or below it, read
-     * in one query (the children a cascade is about to purge); stops at
-     * the first non-zero return of fn and returns it. */
+    /* Calls fn for every object whose parent is uri or below it, live or
+     * tombstone (o->deleted), read in one query (the children a cascade is
+     * about to purge); stops at the first non-zero return of fn and
+     * returns it. */
     int (*each_below)(cinto_storage *st, const char *uri,
                       int (*fn)(void *arg, const char *parent, const char *resource,
                                 const cinto_object *o),
@@ -183,6 +190,28 @@ typedef struct cinto_storage_ops {
     int (*account_cache_forget)(cinto_storage *st, const char *user);
     /* Removes every entry (for a flush of the whole storage). */
     int (*account_cache_flush)(cinto_storage *st);
+
+    /* The marks of the lists of resource whose parent is one of uris, or
+     * below one that ends in '/' (a prefix), read in one statement per 7
+     * uris (the changes plugin: record lists of monitored collections).
+     * Each item of out has the parent URI as id and the mark as
+     * last_modified; a parent appears once. */
+    int (*list_marks)(cinto_storage *st, const char *resource, const char *const *uris, size_t n,
+                      cinto_object_list *out);
+
+    /* Every ACL row naming principal, in one statement (user data
+     * deletion: what a principal can reach). */
+    int (*acl_of_principal)(cinto_storage *st, const char *principal, cinto_ace_list *out);
+    /* Removes principal from every ACE and every group membership. */
+    int (*forget_principal)(cinto_storage *st, const char *principal);
+
+    /* Adds to the counters of a resource name (one upsert of the row of
+     * shard, so writers of different shards never wait for each other). */
+    int (*counters_add)(cinto_storage *st, const char *resource, int shard, long long objects,
+                        long long tombstones);
+    /* The counters summed per resource name (one statement); *n entries
+     * of out, at most max. */
+    int (*counters_read)(cinto_storage *st, cinto_counts *out, size_t max, size_t *n);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;

@@ -104,6 +104,28 @@ Test(router, allow_header)
                  CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD) | CINTO_M(CINTO_OPTIONS));
 }
 
+/* A row with fixed segments (a plugin's) wins over the core's placeholders
+ * wherever it stands in the table. */
+Test(router, most_specific_row)
+{
+    static const cinto_route_def fixed = {
+        "/buckets/monitor/collections/changes/records", "HEAD, GET, OPTIONS", NULL, -1, 1, 0, NULL};
+    const cinto_route_def *defs[64];
+    size_t n = 0;
+    for (size_t i = 0; i < cinto_core_nroutes; i++)
+        defs[n++] = &cinto_core_routes[i];
+    defs[n++] = &fixed;
+    cinto_route r;
+    cr_assert_eq(cinto_route_match(defs, n, "/buckets/monitor/collections/changes/records", &r),
+                 (int)n - 1);
+    cinto_route_free(&r);
+    cr_assert_str_eq(
+        row("/buckets/{bid}/collections/{cid}/records")->pattern,
+        defs[cinto_route_match(defs, n, "/buckets/main/collections/changes/records", &r)]->pattern);
+    cr_assert_str_eq(r.bid, "main");
+    cinto_route_free(&r);
+}
+
 /* {arg} binds a segment for the handler to parse; ids stay unbound. */
 Test(router, arg_placeholder)
 {
