@@ -232,7 +232,7 @@ test('ACCT-7 a database from before the cache (schema version 1): the first requ
   try {
     await must(req(old, 'PUT', '/accounts/olduser', { body: { data: { password: 'pw' } } }), 201);
     await old.query('DROP TABLE account_cache');
-    await old.query('DELETE FROM cinto_schema_version WHERE version = 2');
+    await old.query('DELETE FROM cinto_schema_version WHERE version > 1');
     // a new process checks the schema first and applies migration 2 by itself
     const r = await runCgi(old, 'GET', '/v1/', { env: { HTTP_AUTHORIZATION: basic('olduser', 'pw') } });
     assert.equal(r.json.user?.id, 'account:olduser', r.text);
