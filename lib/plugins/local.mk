@@ -1,3 +1,5 @@
 lib_libcinto_la_SOURCES += lib/plugins/table.c \
 	lib/plugins/accounts.c lib/plugins/accounts.h \
-	lib/plugins/default_bucket.c lib/plugins/default_bucket.h
+	lib/plugins/default_bucket.c lib/plugins/default_bucket.h \
+	lib/plugins/permissions.c lib/plugins/permissions.h \
+	lib/plugins/admin.c lib/plugins/admin.h

@@ -1,10 +1,14 @@
 /* Every plugin of this build, one row each (plugin.h). A new plugin adds
  * its file and its row here; nothing else in the tree names it. */
 #include "plugins/accounts.h"
+#include "plugins/admin.h"
 #include "plugins/default_bucket.h"
+#include "plugins/permissions.h"
 
 const cinto_plugin *const cinto_plugin_table[] = {
     &cinto_plugin_accounts,
     &cinto_plugin_default_bucket,
+    &cinto_plugin_permissions,
+    &cinto_plugin_admin,
     NULL,
 };

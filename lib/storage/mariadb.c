@@ -382,10 +382,14 @@ done:
 static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out,
                     unsigned long long *affected, unsigned long long *insert_id)
 {
-    MYSQL_BIND b[16];
-    if (n > 16)
-        return CINTO_ST_FAIL;
-    memset(b, 0, sizeof b);
+    MYSQL_BIND small[16], *b = small;
+    /* Statements with a variable number of values (principals, filter
+     * sets) may bind more than the usual few. */
+    if (n > 16 && !(b = calloc(n, sizeof *b)))
+        return CINTO_ST_NOMEM;
+    int rc = CINTO_ST_OK;
+    if (b == small)
+        memset(b, 0, sizeof small);
     for (size_t i = 0; i < n; i++) {
         if (ps[i].type == 'i') {
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
@@ -397,18 +401,22 @@ static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out
             b[i].length = (unsigned long *)&ps[i].len;
         }
     }
-    if (n && mysql_stmt_bind_param(s, b))
-        return fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
-    if (mysql_stmt_execute(s))
-        return fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+    if ((n && mysql_stmt_bind_param(s, b)) || mysql_stmt_execute(s)) {
+        rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+        goto done;
+    }
     if (affected)
         *affected = mysql_stmt_affected_rows(s);
     if (insert_id)
         *insert_id = mysql_stmt_insert_id(s);
     if (out)
-        return fetch_rows(db, s, out);
-    mysql_stmt_free_result(s);
-    return CINTO_ST_OK;
+        rc = fetch_rows(db, s, out);
+    else
+        mysql_stmt_free_result(s);
+done:
+    if (b != small)
+        free(b);
+    return rc;
 }
 
 /* Runs a statement; outside a transaction a connection that died since
@@ -1096,6 +1104,187 @@ static int m_flush(cinto_storage *st)
     return rc;
 }
 
+/* ---- GET /permissions ------------------------------------------------------ */
+
+/* Segment k of a URI ("/buckets/b/collections/c": 1 is "buckets", 2 "b"). */
+#define PE_SEG(k) "SUBSTRING_INDEX(SUBSTRING_INDEX(uri, _binary'/', " #k " + 1), _binary'/', -1)"
+#define PE_SLASHES "(LENGTH(uri) - LENGTH(REPLACE(uri, _binary'/', _binary'')))"
+/* The kind of object a URI names; NULL for shapes that are not objects
+ * listed by the endpoint (history entries, anything a plugin stores). */
+static const char pe_kind[] =
+    "CASE WHEN uri = _binary'/' THEN _binary'root' "
+    "WHEN " PE_SLASHES " = 2 AND " PE_SEG(
+        1) " = _binary'buckets' THEN _binary'bucket' "
+           "WHEN " PE_SLASHES " = 2 AND " PE_SEG(
+               1) " = _binary'accounts' THEN _binary'account' "
+                  "WHEN " PE_SLASHES " = 4 AND " PE_SEG(
+                      1) " = _binary'buckets' "
+                         "AND " PE_SEG(
+                             3) " = _binary'groups' THEN _binary'group' "
+                                "WHEN " PE_SLASHES " = 4 AND " PE_SEG(
+                                    1) " = _binary'buckets' "
+                                       "AND " PE_SEG(
+                                           3) " = _binary'collections' THEN _binary'collection' "
+                                              "WHEN " PE_SLASHES " = 6 AND " PE_SEG(
+                                                  1) " = _binary'buckets' "
+                                                     "AND " PE_SEG(3) " = _binary'collections' "
+                                                                      "AND " PE_SEG(
+                                                                          5) " = _binary'records' "
+                                                                             "THEN _binary'record' "
+                                                                             "END";
+
+/* The derived columns, as expressions over the grouped row (uri, rn). */
+static const char *const pe_columns[] = {
+    [CINTO_PC_URI] = "uri",
+    [CINTO_PC_RESOURCE_NAME] = "rn",
+    [CINTO_PC_ID] = "CASE WHEN rn <> _binary'root' THEN SUBSTRING_INDEX(uri, _binary'/', -1) END",
+    [CINTO_PC_BUCKET_ID] = "CASE WHEN rn IN (_binary'bucket', _binary'group', _binary'collection', "
+                           "_binary'record') THEN " PE_SEG(2) " END",
+    [CINTO_PC_COLLECTION_ID] =
+        "CASE WHEN rn IN (_binary'collection', _binary'record') THEN " PE_SEG(4) " END",
+    [CINTO_PC_GROUP_ID] = "CASE WHEN rn = _binary'group' THEN " PE_SEG(4) " END",
+    [CINTO_PC_RECORD_ID] = "CASE WHEN rn = _binary'record' THEN " PE_SEG(6) " END",
+};
+
+typedef struct pe_params {
+    param *items;
+    size_t count, cap;
+} pe_params;
+
+static int pe_push(pe_params *p, param v)
+{
+    if (p->count == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 32;
+        param *n = realloc(p->items, cap * sizeof *n);
+        if (!n)
+            return -1;
+        p->items = n;
+        p->cap = cap;
+    }
+    p->items[p->count++] = v;
+    return 0;
+}
+
+/* One branch of the union per source: ACL rows of the principals, and one
+ * per settings grant over the live objects of its kind. The position
+ * bound (keyset) is applied inside each branch, so a later page reads
+ * only what lies after it (the ACL branch through its principal index). */
+static int pe_sources(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, const char *cmp)
+{
+    int rc = 0;
+    cinto_buf_puts(sql,
+                   "SELECT object_uri AS uri, permission AS perm FROM acl WHERE principal IN (");
+    for (size_t i = 0; i < q->nprincipals; i++) {
+        cinto_buf_puts(sql, i ? ", ?" : "?");
+        rc |= pe_push(ps, (param)P_S(q->principals[i]));
+    }
+    cinto_buf_puts(sql, q->nprincipals ? ")" : "NULL)");
+    if (cmp) {
+        cinto_buf_printf(sql, " AND object_uri %s ?", cmp);
+        rc |= pe_push(ps, (param)P_S(q->after));
+    }
+    for (size_t i = 0; i < q->ngrants; i++) {
+        const char *kind = q->grants[i].kind, *expr;
+        if (strcmp(kind, "root") == 0) {
+            cinto_buf_puts(sql, " UNION ALL SELECT _binary'/', ? FROM DUAL");
+            rc |= pe_push(ps, (param)P_S(q->grants[i].perm));
+            if (cmp) {
+                cinto_buf_printf(sql, " WHERE _binary'/' %s ?", cmp);
+                rc |= pe_push(ps, (param)P_S(q->after));
+            }
+            continue;
+        }
+        if (strcmp(kind, "bucket") == 0)
+            expr = "CONCAT(_binary'/buckets/', id)";
+        else if (strcmp(kind, "collection") == 0)
+            expr = "CONCAT(parent_id, _binary'/collections/', id)";
+        else if (strcmp(kind, "group") == 0)
+            expr = "CONCAT(parent_id, _binary'/groups/', id)";
+        else
+            continue;
+        cinto_buf_printf(sql,
+                         " UNION ALL SELECT %s, ? FROM objects WHERE resource_name = ? AND "
+                         "deleted = 0%s",
+                         expr, strcmp(kind, "bucket") == 0 ? " AND parent_id = _binary''" : "");
+        rc |= pe_push(ps, (param)P_S(q->grants[i].perm));
+        rc |= pe_push(ps, (param)P_S(kind));
+        if (cmp) {
+            cinto_buf_printf(sql, " AND %s %s ?", expr, cmp);
+            rc |= pe_push(ps, (param)P_S(q->after));
+        }
+    }
+    return rc;
+}
+
+static int pe_filters(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q)
+{
+    int rc = 0;
+    for (size_t i = 0; i < q->nfilters; i++) {
+        const cinto_perm_filter *f = &q->filters[i];
+        const char *col = pe_columns[f->column];
+        if (!f->nvalues) {
+            /* "in no value": nothing matches; "none of no value": all do. */
+            cinto_buf_puts(sql, f->negate ? "" : " AND FALSE");
+            continue;
+        }
+        if (f->negate)
+            cinto_buf_printf(sql, " AND ((%s) IS NULL OR (%s) NOT IN (", col, col);
+        else
+            cinto_buf_printf(sql, " AND (%s) IN (", col);
+        for (size_t k = 0; k < f->nvalues; k++) {
+            cinto_buf_puts(sql, k ? ", ?" : "?");
+            rc |= pe_push(ps, (param)P_S(f->values[k]));
+        }
+        cinto_buf_puts(sql, f->negate ? "))" : ")");
+    }
+    return rc;
+}
+
+/* Sources, grouped by URI with their permissions, restricted to object
+ * shapes and the filters, sorted and cut in the same statement. */
+static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
+                                long long *count)
+{
+    mdb *db = (mdb *)st;
+    cinto_buf sql = CINTO_BUF_INIT;
+    pe_params ps = {0};
+    rows r = {0};
+    const char *cmp = q->order && q->after ? (q->order > 0 ? ">" : "<") : NULL;
+    int bad = 0;
+    cinto_buf_puts(&sql, count ? "SELECT COUNT(*)" : "SELECT uri, perms");
+    cinto_buf_puts(&sql, " FROM (SELECT uri, GROUP_CONCAT(DISTINCT perm SEPARATOR ',') AS perms, ");
+    cinto_buf_puts(&sql, pe_kind);
+    cinto_buf_puts(&sql, " AS rn FROM (");
+    bad |= pe_sources(&sql, &ps, q, cmp);
+    cinto_buf_puts(&sql, ") u GROUP BY uri) g WHERE rn IS NOT NULL");
+    bad |= pe_filters(&sql, &ps, q);
+    if (!count && q->order)
+        cinto_buf_puts(&sql, q->order > 0 ? " ORDER BY uri ASC" : " ORDER BY uri DESC");
+    if (!count && q->limit > 0) {
+        cinto_buf_puts(&sql, " LIMIT ?");
+        bad |= pe_push(&ps, (param)P_I(q->limit));
+    }
+    int rc = CINTO_ST_NOMEM;
+    if (bad || !sql.data)
+        goto done;
+    rc = run(db, 0, sql.data, ps.items, ps.count, &r, NULL, NULL);
+    if (rc != CINTO_ST_OK)
+        goto done;
+    if (count) {
+        *count = r.nrows && cell(&r, 0, 0) ? strtoll(cell(&r, 0, 0), NULL, 10) : 0;
+        goto done;
+    }
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        if (cinto_strv_push(out, cell(&r, i, 0)) < 0 ||
+            cinto_strv_push(out, cell(&r, i, 1) ? cell(&r, i, 1) : "") < 0)
+            rc = CINTO_ST_NOMEM;
+done:
+    rows_free(&r);
+    free(ps.items);
+    cinto_buf_free(&sql);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1133,6 +1322,7 @@ static const cinto_storage_ops mariadb_ops = {
     .set_members = m_set_members,
     .each_below = m_each_below,
     .flush = m_flush,
+    .permission_entries = m_permission_entries,
     .close = m_close,
 };
 

@@ -63,6 +63,46 @@ typedef struct cinto_list_query {
     size_t nids;
 } cinto_list_query;
 
+/* The read behind GET /permissions (spec 04 §4.10): every object URI on
+ * which the principals hold a permission, through ACL rows or through
+ * settings grants, with those permissions, in one statement. Entries are
+ * derived from the URI: resource_name, id, bucket_id, collection_id,
+ * group_id, record_id; URIs of other shapes are never returned. */
+enum cinto_perm_column {
+    CINTO_PC_URI,
+    CINTO_PC_RESOURCE_NAME,
+    CINTO_PC_ID,
+    CINTO_PC_BUCKET_ID,
+    CINTO_PC_COLLECTION_ID,
+    CINTO_PC_GROUP_ID,
+    CINTO_PC_RECORD_ID,
+};
+/* A string set filter on a derived column: the column is one of values,
+ * or (negate) it is absent or none of them. */
+typedef struct cinto_perm_filter {
+    enum cinto_perm_column column;
+    int negate;
+    const char *const *values;
+    size_t nvalues;
+} cinto_perm_filter;
+/* A settings grant: perm held on every live object of kind ("bucket",
+ * "collection", "group"), or on the root URI "/" (kind "root"). */
+typedef struct cinto_perm_grant {
+    const char *kind;
+    const char *perm;
+} cinto_perm_grant;
+typedef struct cinto_perm_query {
+    const char *const *principals;
+    size_t nprincipals;
+    const cinto_perm_grant *grants;
+    size_t ngrants;
+    const cinto_perm_filter *filters; /* ANDed */
+    size_t nfilters;
+    int order;         /* 1: by URI ascending, -1: descending, 0: any order */
+    const char *after; /* with order: only URIs strictly after this one */
+    long long limit;   /* entries to return; 0: all */
+} cinto_perm_query;
+
 typedef struct cinto_storage cinto_storage;
 
 typedef struct cinto_storage_ops {
@@ -142,6 +182,10 @@ typedef struct cinto_storage_ops {
     /* Empties every table of the database but the schema version (the
      * flush endpoint), inside the caller's transaction. */
     int (*flush)(cinto_storage *st);
+    /* GET /permissions: pairs (uri, comma-separated permissions) appended
+     * to out, or, when count is non-NULL, only the number of entries. */
+    int (*permission_entries)(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
+                              long long *count);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;
