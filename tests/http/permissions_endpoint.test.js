@@ -5,6 +5,9 @@
 // filters, sorting, paging, HEAD counts, preconditions and the strict-field 400s.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startServer, basic, req } from './lib/harness.js';
 import { must, expectError } from './lib/expect.js';
 
@@ -27,6 +30,10 @@ const CAPABILITY = {
   url: 'https://kinto.readthedocs.io/en/latest/configuration/settings.html#activating-the-permissions-endpoint',
 };
 
+// A stand-in for an unpacked Kinto Admin release (only its VERSION file matters to cinto).
+const ADMIN_DIR = fs.mkdtempSync(path.join(process.env.CINTO_TEST_TMP || os.tmpdir(), 'admin-'));
+fs.writeFileSync(path.join(ADMIN_DIR, 'VERSION'), '9.8.7\n');
+
 before(async () => {
   [srv, off, grants] = await Promise.all([
     startServer({ workers: 2, settings: { 'kinto.experimental_permissions_endpoint': 'true' } }),
@@ -35,6 +42,7 @@ before(async () => {
       workers: 1,
       settings: {
         'kinto.includes': 'kinto.plugins.admin kinto.plugins.accounts',
+        'kinto.admin_assets_path': ADMIN_DIR,
         'multiauth.policies': 'account basicauth',
         'multiauth.policy.account.use': 'kinto.plugins.accounts.authentication.AccountsPolicy',
         'kinto.account_create_principals': 'system.Everyone',
@@ -51,6 +59,7 @@ before(async () => {
 });
 after(async () => {
   await Promise.all([srv?.stop(), off?.stop(), grants?.stop()]);
+  fs.rmSync(ADMIN_DIR, { recursive: true, force: true });
 });
 
 const sorted = (a) => [...a].sort();
@@ -84,7 +93,7 @@ test('PERM-10 capability: by the setting, and by including kinto.plugins.admin',
   assert.deepEqual(b.json.capabilities.permissions_endpoint, CAPABILITY);
   assert.equal(b.json.capabilities.admin.description, 'Serves the admin console.');
   assert.equal(b.json.capabilities.admin.url, 'https://github.com/Kinto/kinto-admin/');
-  assert.equal(typeof b.json.capabilities.admin.version, 'string');
+  assert.equal(b.json.capabilities.admin.version, '9.8.7');
   assert.equal(a.json.capabilities.admin, undefined);
 });
 
@@ -244,4 +253,19 @@ test('PERM-10 bad input: strict fields, sort, _fields, _limit, _since, methods',
   expectError(p, 405, 115);
   assert.equal(p.headers.get('allow'), 'HEAD, GET, OPTIONS');
   expectError(await req(srv, 'GET', '/permissions/x', { auth: OWNER }), 404, 111);
+});
+
+test('admin location: /v1/admin -> /v1/admin/ -> the folder\'s index.html; absent files a JSON 404', async () => {
+  const a = await req(grants, 'GET', '/admin');
+  assert.equal(a.status, 307);
+  assert.equal(a.headers.get('location'), `${grants.url}/admin/`);
+  const home = await req(grants, 'GET', '/admin/');
+  assert.equal(home.status, 307);
+  assert.equal(home.headers.get('location'), `${grants.url}/admin/index.html`);
+  // the web server serves the folder's files; one that reaches cinto is not installed
+  expectError(await req(grants, 'GET', '/admin/index.html'), 404, 111, { message: /kinto-admin-release\.tar/ });
+  expectError(await req(grants, 'GET', '/admin/assets/index.js'), 404, 111);
+  // without the plugin there is no admin location (and /v1/admin/ is the usual slash redirect)
+  expectError(await req(srv, 'GET', '/admin'), 404, 111);
+  assert.equal((await req(srv, 'GET', '/admin/')).headers.get('location'), `${srv.url}/admin`);
 });
