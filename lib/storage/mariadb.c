@@ -324,7 +324,11 @@ static int fetch_rows(mdb *db, MYSQL_STMT *s, rows *out)
         if (f == MYSQL_NO_DATA)
             break;
         if (f == 1) {
-            rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+            /* A server error while rows stream in is the connection's. */
+            if (mysql_stmt_errno(s))
+                rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+            else
+                rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
             goto done;
         }
         if (out->nrows == cap) {
@@ -1110,41 +1114,49 @@ static int m_flush(cinto_storage *st)
 #define PE_SEG(k) "SUBSTRING_INDEX(SUBSTRING_INDEX(uri, _binary'/', " #k " + 1), _binary'/', -1)"
 #define PE_SLASHES "(LENGTH(uri) - LENGTH(REPLACE(uri, _binary'/', _binary'')))"
 /* The kind of object a URI names; NULL for shapes that are not objects
- * listed by the endpoint (history entries, anything a plugin stores). */
+ * listed by the endpoint (history entries, anything a plugin stores).
+ * Ids never contain '/', so a kind is a pattern and an upper bound on the
+ * slashes ('/%/%/%' needs three); LIKE is cheap on every row of a page
+ * read, records (the most numerous) are tried first. */
 static const char pe_kind[] =
-    "CASE WHEN uri = _binary'/' THEN _binary'root' "
-    "WHEN " PE_SLASHES " = 2 AND " PE_SEG(
-        1) " = _binary'buckets' THEN _binary'bucket' "
-           "WHEN " PE_SLASHES " = 2 AND " PE_SEG(
-               1) " = _binary'accounts' THEN _binary'account' "
-                  "WHEN " PE_SLASHES " = 4 AND " PE_SEG(
-                      1) " = _binary'buckets' "
-                         "AND " PE_SEG(
-                             3) " = _binary'groups' THEN _binary'group' "
-                                "WHEN " PE_SLASHES " = 4 AND " PE_SEG(
-                                    1) " = _binary'buckets' "
-                                       "AND " PE_SEG(
-                                           3) " = _binary'collections' THEN _binary'collection' "
-                                              "WHEN " PE_SLASHES " = 6 AND " PE_SEG(
-                                                  1) " = _binary'buckets' "
-                                                     "AND " PE_SEG(3) " = _binary'collections' "
-                                                                      "AND " PE_SEG(
-                                                                          5) " = _binary'records' "
-                                                                             "THEN _binary'record' "
-                                                                             "END";
+    "(CASE WHEN uri LIKE _binary'/buckets/%/collections/%/records/%' "
+    "AND uri NOT LIKE _binary'/%/%/%/%/%/%/%' THEN _binary'record' "
+    "WHEN uri LIKE _binary'/buckets/%/collections/%' "
+    "AND uri NOT LIKE _binary'/%/%/%/%/%' THEN _binary'collection' "
+    "WHEN uri LIKE _binary'/buckets/%/groups/%' "
+    "AND uri NOT LIKE _binary'/%/%/%/%/%' THEN _binary'group' "
+    "WHEN uri LIKE _binary'/buckets/%' AND uri NOT LIKE _binary'/%/%/%' THEN _binary'bucket' "
+    "WHEN uri LIKE _binary'/accounts/%' AND uri NOT LIKE _binary'/%/%/%' THEN _binary'account' "
+    "WHEN uri = _binary'/' THEN _binary'root' END)";
 
-/* The derived columns, as expressions over the grouped row (uri, rn). */
+/* The derived columns as expressions of a URI of a known kind (resource
+ * name is pe_kind itself). */
 static const char *const pe_columns[] = {
     [CINTO_PC_URI] = "uri",
-    [CINTO_PC_RESOURCE_NAME] = "rn",
-    [CINTO_PC_ID] = "CASE WHEN rn <> _binary'root' THEN SUBSTRING_INDEX(uri, _binary'/', -1) END",
-    [CINTO_PC_BUCKET_ID] = "CASE WHEN rn IN (_binary'bucket', _binary'group', _binary'collection', "
-                           "_binary'record') THEN " PE_SEG(2) " END",
-    [CINTO_PC_COLLECTION_ID] =
-        "CASE WHEN rn IN (_binary'collection', _binary'record') THEN " PE_SEG(4) " END",
-    [CINTO_PC_GROUP_ID] = "CASE WHEN rn = _binary'group' THEN " PE_SEG(4) " END",
-    [CINTO_PC_RECORD_ID] = "CASE WHEN rn = _binary'record' THEN " PE_SEG(6) " END",
+    [CINTO_PC_RESOURCE_NAME] = NULL,
+    [CINTO_PC_ID] = "(CASE WHEN uri <> _binary'/' THEN SUBSTRING_INDEX(uri, _binary'/', -1) END)",
+    [CINTO_PC_BUCKET_ID] = "(CASE WHEN " PE_SEG(1) " = _binary'buckets' THEN " PE_SEG(2) " END)",
+    [CINTO_PC_COLLECTION_ID] = "(CASE WHEN " PE_SEG(1) " = _binary'buckets' AND " PE_SEG(
+        3) " = _binary'collections' THEN " PE_SEG(4) " END)",
+    [CINTO_PC_GROUP_ID] = "(CASE WHEN " PE_SEG(1) " = _binary'buckets' AND " PE_SEG(
+        3) " = _binary'groups' THEN " PE_SEG(4) " END)",
+    [CINTO_PC_RECORD_ID] = "(CASE WHEN " PE_SLASHES " = 6 THEN " PE_SEG(6) " END)",
 };
+
+/* Permissions travel as bits (an integer column keeps the grouping in
+ * memory, where a string aggregate would be a BLOB and go to disk). */
+static const char *const pe_perms[] = {
+    "read",         "write",         "read:attributes", "collection:create",
+    "group:create", "record:create", "bucket:create",   "account:create"};
+#define PE_NPERMS (sizeof pe_perms / sizeof pe_perms[0])
+
+static long long pe_bit(const char *perm)
+{
+    for (size_t i = 0; i < PE_NPERMS; i++)
+        if (strcmp(pe_perms[i], perm) == 0)
+            return 1LL << i;
+    return 0;
+}
 
 typedef struct pe_params {
     param *items;
@@ -1165,107 +1177,154 @@ static int pe_push(pe_params *p, param v)
     return 0;
 }
 
-/* One branch of the union per source: ACL rows of the principals, and one
- * per settings grant over the live objects of its kind. The position
- * bound (keyset) is applied inside each branch, so a later page reads
- * only what lies after it (the ACL branch through its principal index). */
-static int pe_sources(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, const char *cmp)
+/* What every source row must satisfy, as a function of its URI alone: a
+ * known kind, the filters, the page position. */
+static int pe_where(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, const char *cmp)
 {
     int rc = 0;
-    cinto_buf_puts(sql,
-                   "SELECT object_uri AS uri, permission AS perm FROM acl WHERE principal IN (");
-    for (size_t i = 0; i < q->nprincipals; i++) {
-        cinto_buf_puts(sql, i ? ", ?" : "?");
-        rc |= pe_push(ps, (param)P_S(q->principals[i]));
-    }
-    cinto_buf_puts(sql, q->nprincipals ? ")" : "NULL)");
-    if (cmp) {
-        cinto_buf_printf(sql, " AND object_uri %s ?", cmp);
-        rc |= pe_push(ps, (param)P_S(q->after));
-    }
-    for (size_t i = 0; i < q->ngrants; i++) {
-        const char *kind = q->grants[i].kind, *expr;
-        if (strcmp(kind, "root") == 0) {
-            cinto_buf_puts(sql, " UNION ALL SELECT _binary'/', ? FROM DUAL");
-            rc |= pe_push(ps, (param)P_S(q->grants[i].perm));
-            if (cmp) {
-                cinto_buf_printf(sql, " WHERE _binary'/' %s ?", cmp);
-                rc |= pe_push(ps, (param)P_S(q->after));
-            }
-            continue;
-        }
-        if (strcmp(kind, "bucket") == 0)
-            expr = "CONCAT(_binary'/buckets/', id)";
-        else if (strcmp(kind, "collection") == 0)
-            expr = "CONCAT(parent_id, _binary'/collections/', id)";
-        else if (strcmp(kind, "group") == 0)
-            expr = "CONCAT(parent_id, _binary'/groups/', id)";
-        else
-            continue;
-        cinto_buf_printf(sql,
-                         " UNION ALL SELECT %s, ? FROM objects WHERE resource_name = ? AND "
-                         "deleted = 0%s",
-                         expr, strcmp(kind, "bucket") == 0 ? " AND parent_id = _binary''" : "");
-        rc |= pe_push(ps, (param)P_S(q->grants[i].perm));
-        rc |= pe_push(ps, (param)P_S(kind));
-        if (cmp) {
-            cinto_buf_printf(sql, " AND %s %s ?", expr, cmp);
-            rc |= pe_push(ps, (param)P_S(q->after));
-        }
-    }
-    return rc;
-}
-
-static int pe_filters(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q)
-{
-    int rc = 0;
+    cinto_buf_puts(sql, pe_kind);
+    cinto_buf_puts(sql, " IS NOT NULL");
     for (size_t i = 0; i < q->nfilters; i++) {
         const cinto_perm_filter *f = &q->filters[i];
-        const char *col = pe_columns[f->column];
+        const char *col = f->column == CINTO_PC_RESOURCE_NAME ? pe_kind : pe_columns[f->column];
         if (!f->nvalues) {
-            /* "in no value": nothing matches; "none of no value": all do. */
+            /* "one of no value": nothing matches; "none of them": all do. */
             cinto_buf_puts(sql, f->negate ? "" : " AND FALSE");
             continue;
         }
-        if (f->negate)
-            cinto_buf_printf(sql, " AND ((%s) IS NULL OR (%s) NOT IN (", col, col);
+        if (f->negate && f->column == CINTO_PC_RESOURCE_NAME)
+            cinto_buf_printf(sql, " AND (%s NOT IN (", col); /* never NULL here */
+        else if (f->negate)
+            cinto_buf_printf(sql, " AND (%s IS NULL OR %s NOT IN (", col, col);
         else
-            cinto_buf_printf(sql, " AND (%s) IN (", col);
+            cinto_buf_printf(sql, " AND %s IN (", col);
         for (size_t k = 0; k < f->nvalues; k++) {
             cinto_buf_puts(sql, k ? ", ?" : "?");
             rc |= pe_push(ps, (param)P_S(f->values[k]));
         }
         cinto_buf_puts(sql, f->negate ? "))" : ")");
     }
+    if (cmp) {
+        cinto_buf_printf(sql, " AND uri %s ?", cmp);
+        rc |= pe_push(ps, (param)P_S(q->after));
+    }
     return rc;
 }
 
-/* Sources, grouped by URI with their permissions, restricted to object
- * shapes and the filters, sorted and cut in the same statement. */
+/* The ACL rows of the principals (through the principal index), their
+ * permission as a bit. */
+static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, const char *cmp,
+                  int grouped)
+{
+    int rc = 0;
+    cinto_buf_puts(sql, "SELECT uri, ");
+    if (grouped)
+        cinto_buf_puts(sql, "BIT_OR(");
+    cinto_buf_puts(sql, "CASE permission");
+    for (size_t i = 0; i < PE_NPERMS; i++)
+        cinto_buf_printf(sql, " WHEN _binary'%s' THEN %lld", pe_perms[i], 1LL << i);
+    cinto_buf_puts(sql, grouped ? " ELSE 0 END)" : " ELSE 0 END");
+    cinto_buf_puts(sql, " AS pm FROM (SELECT object_uri AS uri, permission, principal FROM acl) a "
+                        "WHERE principal IN (");
+    for (size_t i = 0; i < q->nprincipals; i++) {
+        cinto_buf_puts(sql, i ? ", ?" : "?");
+        rc |= pe_push(ps, (param)P_S(q->principals[i]));
+    }
+    cinto_buf_puts(sql, q->nprincipals ? ") AND " : "NULL) AND ");
+    rc |= pe_where(sql, ps, q, cmp);
+    if (grouped)
+        cinto_buf_puts(sql, " GROUP BY uri");
+    return rc;
+}
+
+/* One source per settings grant: the live objects of its kind, or the
+ * root URI. */
+static int pe_grant(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q,
+                    const cinto_perm_grant *g, const char *cmp)
+{
+    int rc = 0;
+    const char *kind = g->kind;
+    if (strcmp(kind, "root") == 0) {
+        cinto_buf_puts(sql, "SELECT uri, pm FROM (SELECT _binary'/' AS uri, ? AS pm) r WHERE ");
+    } else {
+        const char *expr = strcmp(kind, "bucket") == 0 ? "CONCAT(_binary'/buckets/', id)"
+                           : strcmp(kind, "collection") == 0
+                               ? "CONCAT(parent_id, _binary'/collections/', id)"
+                               : "CONCAT(parent_id, _binary'/groups/', id)";
+        cinto_buf_printf(sql,
+                         "SELECT uri, pm FROM (SELECT %s AS uri, ? AS pm FROM objects WHERE "
+                         "resource_name = ? AND deleted = 0%s) o WHERE ",
+                         expr, strcmp(kind, "bucket") == 0 ? " AND parent_id = _binary''" : "");
+    }
+    rc |= pe_push(ps, (param)P_I(pe_bit(g->perm)));
+    if (strcmp(kind, "root") != 0)
+        rc |= pe_push(ps, (param)P_S(kind));
+    rc |= pe_where(sql, ps, q, cmp);
+    return rc;
+}
+
+/* Two shapes. Without grants on objects (the usual case) the ACL rows are
+ * grouped by URI directly and, for a page, ordered and cut in that same
+ * branch; the root entry, if any, is one more row. With grants on
+ * objects every source is read first and grouped after. */
+static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int counting)
+{
+    const char *cmp = q->order && q->after ? (q->order > 0 ? ">" : "<") : NULL;
+    const char *dir = q->order > 0 ? "ASC" : "DESC";
+    int objects = 0, rc = 0;
+    for (size_t i = 0; i < q->ngrants; i++)
+        objects |= strcmp(q->grants[i].kind, "root") != 0;
+    cinto_buf_puts(sql, counting ? "SELECT COUNT(*) FROM (" : "");
+    cinto_buf_puts(sql,
+                   objects ? "SELECT uri, BIT_OR(pm) AS pm FROM ((" : "SELECT uri, pm FROM ((");
+    rc |= pe_acl(sql, ps, q, cmp, !objects);
+    if (!objects && q->order && !counting) {
+        cinto_buf_printf(sql, " ORDER BY uri %s", dir);
+        if (q->limit > 0) {
+            cinto_buf_puts(sql, " LIMIT ?");
+            rc |= pe_push(ps, (param)P_I(q->limit));
+        }
+    }
+    cinto_buf_puts(sql, ")");
+    for (size_t i = 0; i < q->ngrants; i++) {
+        cinto_buf_puts(sql, " UNION ALL (");
+        rc |= pe_grant(sql, ps, q, &q->grants[i], cmp);
+        cinto_buf_puts(sql, ")");
+    }
+    cinto_buf_puts(sql, objects ? ") t GROUP BY uri" : ") t");
+    if (counting) {
+        cinto_buf_puts(sql, ") c");
+        return rc;
+    }
+    if (q->order)
+        cinto_buf_printf(sql, " ORDER BY uri %s", dir);
+    if (q->limit > 0) {
+        cinto_buf_puts(sql, " LIMIT ?");
+        rc |= pe_push(ps, (param)P_I(q->limit));
+    }
+    return rc;
+}
+
+/* "read,write" from the bits of a row. */
+static int pe_names(const char *bits, cinto_buf *out)
+{
+    long long v = bits ? strtoll(bits, NULL, 10) : 0;
+    cinto_buf_reset(out);
+    for (size_t i = 0; i < PE_NPERMS; i++)
+        if (v & (1LL << i) && cinto_buf_printf(out, "%s%s", out->len ? "," : "", pe_perms[i]) < 0)
+            return -1;
+    return cinto_buf_puts(out, "") < 0 ? -1 : 0;
+}
+
 static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
                                 long long *count)
 {
     mdb *db = (mdb *)st;
-    cinto_buf sql = CINTO_BUF_INIT;
+    cinto_buf sql = CINTO_BUF_INIT, names = CINTO_BUF_INIT;
     pe_params ps = {0};
     rows r = {0};
-    const char *cmp = q->order && q->after ? (q->order > 0 ? ">" : "<") : NULL;
-    int bad = 0;
-    cinto_buf_puts(&sql, count ? "SELECT COUNT(*)" : "SELECT uri, perms");
-    cinto_buf_puts(&sql, " FROM (SELECT uri, GROUP_CONCAT(DISTINCT perm SEPARATOR ',') AS perms, ");
-    cinto_buf_puts(&sql, pe_kind);
-    cinto_buf_puts(&sql, " AS rn FROM (");
-    bad |= pe_sources(&sql, &ps, q, cmp);
-    cinto_buf_puts(&sql, ") u GROUP BY uri) g WHERE rn IS NOT NULL");
-    bad |= pe_filters(&sql, &ps, q);
-    if (!count && q->order)
-        cinto_buf_puts(&sql, q->order > 0 ? " ORDER BY uri ASC" : " ORDER BY uri DESC");
-    if (!count && q->limit > 0) {
-        cinto_buf_puts(&sql, " LIMIT ?");
-        bad |= pe_push(&ps, (param)P_I(q->limit));
-    }
     int rc = CINTO_ST_NOMEM;
-    if (bad || !sql.data)
+    if (pe_build(&sql, &ps, q, count != NULL) || !sql.data)
         goto done;
     rc = run(db, 0, sql.data, ps.items, ps.count, &r, NULL, NULL);
     if (rc != CINTO_ST_OK)
@@ -1275,12 +1334,13 @@ static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, ci
         goto done;
     }
     for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
-        if (cinto_strv_push(out, cell(&r, i, 0)) < 0 ||
-            cinto_strv_push(out, cell(&r, i, 1) ? cell(&r, i, 1) : "") < 0)
+        if (pe_names(cell(&r, i, 1), &names) < 0 || cinto_strv_push(out, cell(&r, i, 0)) < 0 ||
+            cinto_strv_push(out, cinto_buf_str(&names)) < 0)
             rc = CINTO_ST_NOMEM;
 done:
     rows_free(&r);
     free(ps.items);
+    cinto_buf_free(&names);
     cinto_buf_free(&sql);
     return rc;
 }
