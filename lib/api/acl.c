@@ -71,7 +71,7 @@ static int any_principal(const cinto_ctx *c, char **list)
  * "write" asked as a record -> "record_write" (spec 04 §4.6). */
 static int settings_grant(cinto_rctx *r, const char *perm)
 {
-    const char *res = cinto_kinds[r->kind].name;
+    const char *res = r->ki->name;
     size_t n = strlen(res);
     char key[128];
     if (strncmp(perm, res, n) == 0 && perm[n] == ':')
@@ -112,14 +112,16 @@ int cinto_perm_allowed(cinto_rctx *r, enum cinto_kind k, const char *perm)
 int cinto_perm_root_allowed(cinto_rctx *r, const char *perm)
 {
     char key[64];
-    snprintf(key, sizeof key, "%s_%s", cinto_kinds[r->kind].name, perm);
+    snprintf(key, sizeof key, "%s_%s", r->ki->name, perm);
     return any_principal(r->c, cinto_app_grant(r->c->app, key));
 }
 
 /* May the requester create an object of r->kind in its list? */
 int cinto_perm_create_allowed(cinto_rctx *r)
 {
-    const cinto_kind_info *k = &cinto_kinds[r->kind];
+    const cinto_kind_info *k = r->ki;
+    if (!k->create_perm)
+        return 0; /* nobody creates these (history entries) */
     if (k->parent_kind < 0)
         return cinto_perm_root_allowed(r, "create");
     return cinto_perm_allowed(r, (enum cinto_kind)k->parent_kind, k->create_perm);
@@ -128,7 +130,7 @@ int cinto_perm_create_allowed(cinto_rctx *r)
 /* The whole-list permission: perm ("read" or "write") on the parent. */
 int cinto_perm_list_allowed(cinto_rctx *r, const char *perm)
 {
-    const cinto_kind_info *k = &cinto_kinds[r->kind];
+    const cinto_kind_info *k = r->ki;
     if (k->parent_kind < 0)
         return cinto_perm_root_allowed(r, perm);
     return cinto_perm_allowed(r, (enum cinto_kind)k->parent_kind, perm);

@@ -33,6 +33,9 @@ typedef struct cinto_route_def {
     int kind;   /* the resource kind served (resource.h), -1 for none */
     int plural; /* the route is a list of that kind */
     unsigned needs;
+    /* A kind a plugin defines (resource.h cinto_kind_info), served by the
+     * core's list handlers; kind is then -1 and plural 1. */
+    const struct cinto_kind_info *kind_info;
 } cinto_route_def;
 
 /* Settings read once per worker into typed values (spec 08 §8.15). */

@@ -94,16 +94,48 @@ static void push_down_timestamps(list_params *lp)
     }
 }
 
+/* A number compared with an id field is read as its digits. */
+static json_object *as_string(json_object *v)
+{
+    if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+        return json_object_new_string(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+    return json_object_get(v);
+}
+
+static void stringify_id_filters(const cinto_kind_info *ki, cinto_list_spec *spec)
+{
+    for (size_t i = 0; ki->string_fields && i < spec->nfilters; i++) {
+        cinto_filter *f = &spec->filters[i];
+        int listed = 0;
+        for (size_t k = 0; ki->string_fields[k] && !listed; k++)
+            listed = strcmp(ki->string_fields[k], f->field) == 0;
+        if (!listed || !f->value)
+            continue;
+        json_object *v;
+        if (json_object_is_type(f->value, json_type_array)) {
+            v = json_object_new_array();
+            for (size_t k = 0; k < json_object_array_length(f->value); k++)
+                json_object_array_add(v, as_string(json_object_array_get_idx(f->value, k)));
+        } else {
+            v = as_string(f->value);
+        }
+        json_object_put(f->value);
+        f->value = v;
+    }
+}
+
 /* Reads the query string into a list read (spec 02 §2.2-2.9). */
 static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
 {
     const cinto_config *cfg = r->c->cfg;
     cinto_query_error qe;
     memset(&qe, 0, sizeof qe);
-    if (cinto_list_spec_parse(&r->c->query, r->c->now_ms, NULL, &lp->spec, &qe) < 0) {
+    if (cinto_list_spec_parse(&r->c->query, r->c->now_ms, r->ki->strict_fields, &lp->spec, &qe) <
+        0) {
         cinto_error_invalid(r->c, "querystring", qe.has_name ? qe.name : NULL, qe.description);
         return -1;
     }
+    stringify_id_filters(r->ki, &lp->spec);
     cinto_list_query *q = &lp->q;
     q->gt_modified = q->lt_modified = q->min_modified = q->max_modified = -1;
     q->eq_modified = q->ne_modified = -1;
@@ -158,7 +190,7 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
     cinto_object_list rows = {0};
     cinto_list_query q = lp->q;
     q.parent = r->parent;
-    q.resource = cinto_kinds[r->kind].name;
+    q.resource = r->ki->name;
     if (count_only && !lp->in_c) {
         q.include_deleted = 0;
         int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);
@@ -226,15 +258,9 @@ static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
 {
     if (cinto_perm_list_allowed(r, perm))
         return 1;
-    static const char *const read_perms[CINTO_KIND_COUNT][5] = {
-        [CINTO_KIND_BUCKET] = {"write", "read", "collection:create", "group:create", NULL},
-        [CINTO_KIND_GROUP] = {"write", "read", NULL},
-        [CINTO_KIND_COLLECTION] = {"write", "read", "record:create", NULL},
-        [CINTO_KIND_RECORD] = {"write", "read", NULL},
-        [CINTO_KIND_ACCOUNT] = {"write", "read", NULL},
-    };
     static const char *const write_perms[] = {"write", NULL};
-    const char *const *perms = strcmp(perm, "write") == 0 ? write_perms : read_perms[r->kind];
+    /* Any permission on an object lets its reader see it in the list. */
+    const char *const *perms = strcmp(perm, "write") == 0 ? write_perms : r->ki->perms;
     size_t nperms = 0;
     while (perms[nperms])
         nperms++;
@@ -268,7 +294,7 @@ static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
 /* Lists under a missing parent answer 404 once authorized (spec 01 §1.14). */
 static int parent_exists(cinto_rctx *r)
 {
-    int pk = cinto_kinds[r->kind].parent_kind;
+    int pk = r->ki->parent_kind;
     if (pk >= 0 && !cinto_obj_exists(r, (enum cinto_kind)pk)) {
         cinto_error_not_found(r->c, CINTO_ERRNO_MISSING_RESOURCE, r->ids[pk], cinto_kinds[pk].name);
         return -1;
@@ -366,8 +392,7 @@ void cinto_res_list_get(cinto_rctx *r)
         goto done;
     /* The ETag is read before the data (spec 09 §9.4). */
     long long ts;
-    int rc = r->c->st->ops->list_timestamp(r->c->st, r->parent, cinto_kinds[r->kind].name,
-                                           r->c->now_ms, &ts);
+    int rc = r->c->st->ops->list_timestamp(r->c->st, r->parent, r->ki->name, r->c->now_ms, &ts);
     if (rc != CINTO_ST_OK) {
         cinto_error_storage(r->c, rc);
         goto done;
@@ -524,7 +549,7 @@ void cinto_res_list_post(cinto_rctx *r)
      * behaviour, spec 05 §5.5): it is added afterwards. */
     if (!generated_id)
         json_object_object_add(data, "id", json_object_new_string(id));
-    if (cinto_kinds[r->kind].validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
+    if (r->ki->validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
     json_object_object_add(data, "id", json_object_new_string(id));
     long long ts;

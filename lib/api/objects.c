@@ -16,7 +16,7 @@ static const char *const patch_types[] = {"application/json", "application/merge
 
 static const char *kind_name(const cinto_rctx *r)
 {
-    return cinto_kinds[r->kind].name;
+    return r->ki->name;
 }
 
 /* Spec 01 §1.14 rule 1: record writes on a missing collection are answered
@@ -34,7 +34,7 @@ static int record_parent_check(cinto_rctx *r)
 /* After authorization: the parent object must exist (rule 3). */
 static int parent_exists_check(cinto_rctx *r)
 {
-    int pk = cinto_kinds[r->kind].parent_kind;
+    int pk = r->ki->parent_kind;
     if (pk >= 0 && !cinto_obj_exists(r, (enum cinto_kind)pk)) {
         cinto_error_not_found(r->c, CINTO_ERRNO_MISSING_RESOURCE, r->ids[pk], cinto_kinds[pk].name);
         return -1;
@@ -158,7 +158,7 @@ void cinto_res_object_put(cinto_rctx *r)
         goto done;
     /* The path names the object: validations see its id. */
     json_object_object_add(data, "id", json_object_new_string(r->id));
-    if (cinto_kinds[r->kind].validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
+    if (r->ki->validate(r, data) < 0 || cinto_res_validate_schemas(r, data, 0) < 0)
         goto done;
     long long ts;
     long long client = cinto_res_client_lm(cinto_json_get(data, "last_modified"));
@@ -262,8 +262,8 @@ void cinto_res_object_patch(cinto_rctx *r)
     if (flavour == 2) {
         char err[512];
         json_object *new_data = NULL, *new_perms = NULL;
-        if (cinto_kinto_json_patch(before, old_acl, cinto_kinds[r->kind].perms, b.root, &new_data,
-                                   &new_perms, err, sizeof err) < 0) {
+        if (cinto_kinto_json_patch(before, old_acl, r->ki->perms, b.root, &new_data, &new_perms,
+                                   err, sizeof err) < 0) {
             if (strncmp(err, CINTO_PATCH_ERR_PREFIX, strlen(CINTO_PATCH_ERR_PREFIX)) != 0)
                 cinto_error_internal(r->c, err);
             else
@@ -299,7 +299,7 @@ void cinto_res_object_patch(cinto_rctx *r)
         cinto_error_invalid(r->c, "body", "data", "the result is not a JSON object");
         goto done;
     }
-    if (check_body_id(r, data) < 0 || cinto_kinds[r->kind].validate(r, data) < 0 ||
+    if (check_body_id(r, data) < 0 || r->ki->validate(r, data) < 0 ||
         cinto_res_validate_schemas(r, data, 1) < 0)
         goto done;
     long long ts;

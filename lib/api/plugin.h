@@ -31,6 +31,9 @@ typedef struct cinto_write_event {
     const char *user;         /* prefixed user id, NULL when anonymous */
     long long timestamp;      /* of the write (the tombstone's on delete) */
     int cascade;              /* deleted because an ancestor was */
+    /* ACL rows the request read (its bucket's, collection's and the
+     * object's before the write), NULL when none were read. */
+    const cinto_ace_list *acl_read;
 } cinto_write_event;
 
 typedef struct cinto_plugin {

@@ -70,8 +70,9 @@ static int setup(cinto_rctx *r, cinto_ctx *c)
     memset(r, 0, sizeof *r);
     r->c = c;
     const cinto_route *rt = &c->route;
-    assert(rt->def && rt->def->kind >= 0);
-    r->kind = (enum cinto_kind)rt->def->kind;
+    assert(rt->def && (rt->def->kind >= 0 || (rt->def->kind_info && rt->def->plural)));
+    r->kind = rt->def->kind_info ? CINTO_KIND_COUNT : (enum cinto_kind)rt->def->kind;
+    r->ki = rt->def->kind_info ? rt->def->kind_info : &cinto_kinds[r->kind];
     r->plural = rt->def->plural;
     r->ids[CINTO_KIND_BUCKET] = rt->bid;
     r->ids[CINTO_KIND_COLLECTION] = rt->cid;
@@ -91,9 +92,9 @@ static int setup(cinto_rctx *r, cinto_ctx *c)
     if (rt->rid && !(r->uris[CINTO_KIND_RECORD] =
                          str_printf("%s/records/%s", r->uris[CINTO_KIND_COLLECTION], rt->rid)))
         return -1;
-    int pk = cinto_kinds[r->kind].parent_kind;
+    int pk = r->ki->parent_kind;
     r->parent = strdup(pk < 0 ? "" : r->uris[pk]);
-    r->list_prefix = str_printf("%s/%s/", r->parent, cinto_kinds[r->kind].plural);
+    r->list_prefix = str_printf("%s/%s/", r->parent, r->ki->plural);
     if (!r->parent || !r->list_prefix)
         return -1;
     if (!r->plural) {
@@ -134,7 +135,7 @@ int cinto_res_begin_write(cinto_rctx *r)
     if (rc != CINTO_ST_OK)
         return storage_error(r, rc);
     r->in_tx = 1;
-    rc = st->ops->lock_list(st, r->parent, cinto_kinds[r->kind].name, r->c->now_ms, &r->hwm);
+    rc = st->ops->lock_list(st, r->parent, r->ki->name, r->c->now_ms, &r->hwm);
     if (rc != CINTO_ST_OK)
         return storage_error(r, rc);
     return 0;
@@ -372,7 +373,7 @@ void cinto_res_cache_headers(cinto_rctx *r)
     cinto_ctx *c = r->c;
     long long ttl = -1;
     if (!c->userid) {
-        const char *kind = cinto_kinds[r->kind].name;
+        const char *kind = r->ki->name;
         char key[1024];
         int ok = 0;
         if (r->kind == CINTO_KIND_RECORD) {

@@ -29,6 +29,12 @@ typedef struct cinto_kind_info {
     /* Side effects of a write or delete inside the transaction. */
     int (*after_write)(struct cinto_rctx *r, json_object *data);
     int (*on_delete)(struct cinto_rctx *r, const char *uri);
+    /* The only fields its lists filter and sort on, NULL-terminated; NULL:
+     * any field. */
+    const char *const *strict_fields;
+    /* Fields holding ids: a number in a filter on them means its digits
+     * ("collection_id=1" matches "1"), NULL-terminated; NULL: none. */
+    const char *const *string_fields;
 } cinto_kind_info;
 
 extern const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT];
@@ -36,6 +42,9 @@ extern const cinto_kind_info cinto_kinds[CINTO_KIND_COUNT];
 /* What one resource request is about. */
 typedef struct cinto_rctx {
     cinto_ctx *c;
+    /* The kind served: a row of cinto_kinds, or one a plugin defines (then
+     * kind is CINTO_KIND_COUNT and only its lists are served). */
+    const cinto_kind_info *ki;
     enum cinto_kind kind;
     int plural;
     const char *id;    /* object id from the path, NULL for lists */

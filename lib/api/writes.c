@@ -27,7 +27,7 @@ static int invalid_body(cinto_rctx *r, const char *name, const char *desc)
 
 static int check_permissions(cinto_rctx *r, json_object *perms)
 {
-    const char *const *allowed = cinto_kinds[r->kind].perms;
+    const char *const *allowed = r->ki->perms;
     if (!json_object_is_type(perms, json_type_object))
         return invalid_body(r, "permissions", "permissions is not a JSON object");
     json_object_object_foreach(perms, key, val)
@@ -143,16 +143,16 @@ int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object 
     json_object_object_del(data, "last_modified");
     size_t len;
     const char *text = cinto_json_dump_len(data, &len);
-    int rc = st->ops->put(st, r->parent, cinto_kinds[r->kind].name, id, ts, text, len, row_exists);
+    int rc = st->ops->put(st, r->parent, r->ki->name, id, ts, text, len, row_exists);
     if (rc == CINTO_ST_OK && ts > r->hwm) {
-        rc = st->ops->raise_timestamp(st, r->parent, cinto_kinds[r->kind].name, ts);
+        rc = st->ops->raise_timestamp(st, r->parent, r->ki->name, ts);
         r->hwm = ts;
     }
     if (st_check(r, rc) < 0)
         return -1;
     json_object_object_add(data, "id", json_object_new_string(id));
     json_object_object_add(data, "last_modified", json_object_new_int64(ts));
-    return cinto_kinds[r->kind].after_write(r, data);
+    return r->ki->after_write(r, data);
 }
 
 static int same_principals(json_object *a, json_object *b)
@@ -174,7 +174,7 @@ static int same_principals(json_object *a, json_object *b)
 /* Writes the ACEs that changed between old_acl and new_acl. */
 int cinto_res_write_acl(cinto_rctx *r, const char *uri, json_object *old_acl, json_object *new_acl)
 {
-    const char *const *perms = cinto_kinds[r->kind].perms;
+    const char *const *perms = r->ki->perms;
     for (int i = 0; perms[i]; i++) {
         json_object *o = cinto_json_get(old_acl, perms[i]);
         json_object *n = cinto_json_get(new_acl, perms[i]);
@@ -269,7 +269,7 @@ int cinto_res_notify(cinto_rctx *r, int action, const char *id, const char *uri,
     }
     cinto_write_event ev = {
         .action = (cinto_action)action,
-        .resource = cinto_kinds[r->kind].name,
+        .resource = r->ki->name,
         .uri = uri,
         .id = id,
         .old = old,
@@ -277,6 +277,7 @@ int cinto_res_notify(cinto_rctx *r, int action, const char *id, const char *uri,
         .permissions = acl,
         .user = r->c->userid,
         .timestamp = ts,
+        .acl_read = &r->acl,
     };
     int rc = cinto_report_write(r->c, &ev);
     json_object_put(old);
@@ -287,16 +288,16 @@ int cinto_res_notify(cinto_rctx *r, int action, const char *id, const char *uri,
 int cinto_res_delete_one(cinto_rctx *r, const char *id, const char *uri, long long ts,
                          const cinto_object *old_obj, json_object *old_json)
 {
-    if (cinto_kinds[r->kind].on_delete(r, uri) < 0)
+    if (r->ki->on_delete(r, uri) < 0)
         return -1;
     cinto_storage *st = r->c->st;
-    int rc = st->ops->tombstone(st, r->parent, cinto_kinds[r->kind].name, id, ts);
+    int rc = st->ops->tombstone(st, r->parent, r->ki->name, id, ts);
     if (rc == CINTO_ST_NOTFOUND) {
-        cinto_error_not_found(r->c, CINTO_ERRNO_INVALID_RESOURCE_ID, id, cinto_kinds[r->kind].name);
+        cinto_error_not_found(r->c, CINTO_ERRNO_INVALID_RESOURCE_ID, id, r->ki->name);
         return -1;
     }
     if (rc == CINTO_ST_OK && ts > r->hwm) {
-        rc = st->ops->raise_timestamp(st, r->parent, cinto_kinds[r->kind].name, ts);
+        rc = st->ops->raise_timestamp(st, r->parent, r->ki->name, ts);
         r->hwm = ts;
     }
     if (st_check(r, rc) < 0)

@@ -199,9 +199,9 @@ static int authenticate(cinto_ctx *c, const char *user, const char *pass, char *
 
 static const cinto_route_def routes[] = {
     {"/accounts", CINTO_PLURAL_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 1,
-     CINTO_NEEDS_STORAGE},
+     CINTO_NEEDS_STORAGE, NULL},
     {"/accounts/{aid}", CINTO_OBJECT_METHODS, cinto_handle_resource, CINTO_KIND_ACCOUNT, 0,
-     CINTO_NEEDS_STORAGE},
+     CINTO_NEEDS_STORAGE, NULL},
 };
 
 static const char *const settings[] = {"account_cache_ttl_seconds", "account_create_principals",

@@ -1,5 +1,6 @@
 lib_libcinto_la_SOURCES += lib/plugins/table.c \
 	lib/plugins/accounts.c lib/plugins/accounts.h \
 	lib/plugins/default_bucket.c lib/plugins/default_bucket.h \
+	lib/plugins/flush.c lib/plugins/history.c \
 	lib/plugins/permissions.c lib/plugins/permissions.h \
 	lib/plugins/admin.c lib/plugins/admin.h

@@ -5,9 +5,14 @@
 #include "plugins/default_bucket.h"
 #include "plugins/permissions.h"
 
+extern const cinto_plugin cinto_plugin_flush;
+extern const cinto_plugin cinto_plugin_history;
+
 const cinto_plugin *const cinto_plugin_table[] = {
     &cinto_plugin_accounts,
     &cinto_plugin_default_bucket,
+    &cinto_plugin_flush,
+    &cinto_plugin_history,
     &cinto_plugin_permissions,
     &cinto_plugin_admin,
     NULL,

@@ -1085,6 +1085,64 @@ static int m_each_below(cinto_storage *st, const char *uri,
     return rc;
 }
 
+/* Up to ACL_ADD_MAX principals per statement: the statement text depends
+ * only on the count, so few shapes reach the statement cache. */
+#define ACL_ADD_MAX 16
+
+static int m_acl_add(cinto_storage *st, const char *uri, const char *permission,
+                     const char *const *principals, size_t n)
+{
+    int rc = CINTO_ST_OK;
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += ACL_ADD_MAX) {
+        size_t k = n - start < ACL_ADD_MAX ? n - start : ACL_ADD_MAX;
+        param ps[3 * ACL_ADD_MAX];
+        cinto_buf sql = CINTO_BUF_INIT;
+        cinto_buf_puts(&sql, "INSERT IGNORE INTO acl (object_uri, permission, principal) VALUES ");
+        for (size_t i = 0; i < k; i++) {
+            cinto_buf_puts(&sql, i ? ", (?, ?, ?)" : "(?, ?, ?)");
+            ps[3 * i] = (param)P_S(uri);
+            ps[3 * i + 1] = (param)P_S(permission);
+            ps[3 * i + 2] = (param)P_S(principals[start + i]);
+        }
+        rc = sql.data ? run((mdb *)st, 0, sql.data, ps, 3 * k, NULL, NULL, NULL) : CINTO_ST_NOMEM;
+        cinto_buf_free(&sql);
+    }
+    return rc;
+}
+
+/* Batches of PURGE_MAX ids per statement, as acl_add. */
+#define PURGE_MAX 16
+
+static int m_purge_objects(cinto_storage *st, const char *parent, const char *resource,
+                           const char *const *ids, const char *const *uris, size_t n)
+{
+    int rc = CINTO_ST_OK;
+    for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += PURGE_MAX) {
+        size_t k = n - start < PURGE_MAX ? n - start : PURGE_MAX;
+        param ps[PURGE_MAX + 2] = {P_S(parent), P_S(resource)};
+        cinto_buf objs = CINTO_BUF_INIT, acl = CINTO_BUF_INIT;
+        cinto_buf_puts(&objs, "DELETE FROM objects WHERE parent_id = ? AND resource_name = ? AND "
+                              "id IN (");
+        cinto_buf_puts(&acl, "DELETE FROM acl WHERE object_uri IN (");
+        for (size_t i = 0; i < k; i++) {
+            cinto_buf_puts(&objs, i ? ", ?" : "?");
+            cinto_buf_puts(&acl, i ? ", ?" : "?");
+            ps[2 + i] = (param)P_S(ids[start + i]);
+        }
+        cinto_buf_putc(&objs, ')');
+        cinto_buf_putc(&acl, ')');
+        rc = objs.data && acl.data ? run((mdb *)st, 0, objs.data, ps, k + 2, NULL, NULL, NULL)
+                                   : CINTO_ST_NOMEM;
+        for (size_t i = 0; i < k; i++)
+            ps[i] = (param)P_S(uris[start + i]);
+        if (rc == CINTO_ST_OK)
+            rc = run((mdb *)st, 0, acl.data, ps, k, NULL, NULL, NULL);
+        cinto_buf_free(&objs);
+        cinto_buf_free(&acl);
+    }
+    return rc;
+}
+
 /* Tables come from the catalogue (plugins may own some), never from a
  * request; names are checked before they are quoted into DELETE. DELETE,
  * not TRUNCATE: it stays inside the transaction. */
@@ -1381,6 +1439,8 @@ static const cinto_storage_ops mariadb_ops = {
     .groups_of = m_groups_of,
     .set_members = m_set_members,
     .each_below = m_each_below,
+    .acl_add = m_acl_add,
+    .purge_objects = m_purge_objects,
     .flush = m_flush,
     .permission_entries = m_permission_entries,
     .close = m_close,

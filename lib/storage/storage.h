@@ -179,6 +179,14 @@ typedef struct cinto_storage_ops {
                       int (*fn)(void *arg, const char *parent, const char *resource,
                                 const cinto_object *o),
                       void *arg);
+    /* Adds principals to one ACE of a new object in one multi-row INSERT
+     * (history entries: their read ACE). */
+    int (*acl_add)(cinto_storage *st, const char *uri, const char *permission,
+                   const char *const *principals, size_t n);
+    /* Removes for good (no tombstones) these objects of one list, and the
+     * ACL rows of their URIs (history trimming). */
+    int (*purge_objects)(cinto_storage *st, const char *parent, const char *resource,
+                         const char *const *ids, const char *const *uris, size_t n);
     /* Empties every table of the database but the schema version (the
      * flush endpoint), inside the caller's transaction. */
     int (*flush)(cinto_storage *st);
