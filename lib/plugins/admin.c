@@ -92,10 +92,10 @@ static void handle_admin_file(cinto_ctx *c)
 }
 
 static const cinto_route_def routes[] = {
-    {"/admin", CINTO_READ_METHODS, handle_admin, -1, 0, 0},
-    {"/admin/", CINTO_READ_METHODS, handle_admin_home, -1, 0, 0},
-    {"/admin/{file}", CINTO_READ_METHODS, handle_admin_file, -1, 0, 0},
-    {"/admin/{dir}/{file}", CINTO_READ_METHODS, handle_admin_file, -1, 0, 0},
+    {"/admin", CINTO_READ_METHODS, handle_admin, -1, 0, 0, NULL},
+    {"/admin/", CINTO_READ_METHODS, handle_admin_home, -1, 0, 0, NULL},
+    {"/admin/{file}", CINTO_READ_METHODS, handle_admin_file, -1, 0, 0, NULL},
+    {"/admin/{dir}/{file}", CINTO_READ_METHODS, handle_admin_file, -1, 0, 0, NULL},
 };
 
 static const char *const settings[] = {"admin_assets_path", NULL};

@@ -597,7 +597,7 @@ done:
 }
 
 static const cinto_route_def routes[] = {
-    {"/permissions", "HEAD, GET, OPTIONS", handle_permissions, -1, 1, CINTO_NEEDS_STORAGE},
+    {"/permissions", "HEAD, GET, OPTIONS", handle_permissions, -1, 1, CINTO_NEEDS_STORAGE, NULL},
 };
 
 static const char *const settings[] = {"experimental_permissions_endpoint",
