@@ -64,12 +64,15 @@ try {
     ['alice, Kinto Admin sidebar (exclude_resource_name=record,group)', 'GET', '/permissions?exclude_resource_name=record%2Cgroup', ALICE],
     ['alice, HEAD count (SQL COUNT)', 'HEAD', '/permissions', ALICE],
     ['alice, whole list (10000 per page, storage_max_fetch_size)', 'GET', '/permissions', ALICE],
-    ['alice, _sort=id&_limit=100 (kinto.js; sort in C)', 'GET', '/permissions?_sort=id&_limit=100', ALICE],
+    ['alice, _sort=id&_limit=100 (kinto-http, kinto.js; SQL)', 'GET', '/permissions?_sort=id&_limit=100', ALICE],
+    ['alice, Kinto Admin as sent: exclude_resource_name=record,group&_sort=id', 'GET', '/permissions?exclude_resource_name=record%2Cgroup&_sort=id', ALICE],
+    ['alice, _sort=-collection_id,id (two keys: sort in C)', 'GET', '/permissions?_sort=-collection_id,id&_limit=100', ALICE],
     ['alice, contains_permissions=read&_limit=100 (filter in C)', 'GET', '/permissions?contains_permissions=read&_limit=100', ALICE],
     ['owner, first page of 100', 'GET', '/permissions?_limit=100', OWNER],
   ];
   console.log(`\n${'request'.padEnd(66)} ${'median'.padStart(8)} ${'max'.padStart(8)}  entries  statements`);
   for (const [name, method, url, auth] of forms) {
+    if (!url) throw new Error(name);
     const times = [];
     let r;
     let stmts = 0;

@@ -227,6 +227,37 @@ static int pushable(const cinto_filter *f, enum cinto_perm_column *col)
     return 1;
 }
 
+/* The order SQL can give: the URI alone, or a string column then the
+ * URI (kinto.js and Kinto Admin send _sort=id); the page position from
+ * the token when its values are strings, as entries' fields are. */
+static int sort_down(perm_list *pl)
+{
+    cinto_list_spec *s = &pl->spec;
+    enum cinto_perm_column key = CINTO_PC_URI;
+    int uri_last = strcmp(s->sort[s->nsort - 1].field, "uri") == 0;
+    if (!uri_last || s->nsort > 2 || (s->nsort == 2 && !column_of(s->sort[0].field, &key)) ||
+        (s->nsort == 2 && key == CINTO_PC_URI)) {
+        pl->in_c = 1;
+        return 0;
+    }
+    pl->q.key = key;
+    pl->q.order = s->sort[0].descending ? -1 : 1;
+    pl->q.uri_order = s->sort[s->nsort - 1].descending ? -1 : 1;
+    if (!s->token_last)
+        return 0;
+    json_object *u = cinto_json_get(s->token_last, "uri"), *k = NULL;
+    int has_key =
+        key != CINTO_PC_URI && json_object_object_get_ex(s->token_last, s->sort[0].field, &k);
+    if (!json_object_is_type(u, json_type_string) ||
+        (has_key && !json_object_is_type(k, json_type_string))) {
+        pl->in_c = 1;
+        return 0;
+    }
+    pl->q.after = json_object_get_string(u);
+    pl->q.after_key = has_key ? json_object_get_string(k) : NULL;
+    return 0;
+}
+
 /* Pushes what SQL can evaluate exactly; when everything can, SQL also
  * orders, positions and cuts the page. */
 static int push_down(perm_list *pl)
@@ -262,20 +293,7 @@ static int push_down(perm_list *pl)
         pf->nvalues = (size_t)(pl->values + nv - pf->values);
     }
     pl->q.filters = pl->pushed;
-    if (s->nsort != 1 || strcmp(s->sort[0].field, "uri") != 0) {
-        pl->in_c = 1;
-        return 0;
-    }
-    pl->q.order = s->sort[0].descending ? -1 : 1;
-    if (s->token_last) {
-        json_object *u = cinto_json_get(s->token_last, "uri");
-        if (!json_object_is_type(u, json_type_string)) {
-            pl->in_c = 1;
-            return 0;
-        }
-        pl->q.after = json_object_get_string(u);
-    }
-    return 0;
+    return sort_down(pl);
 }
 
 /* Page size as for every list (spec 02 §2.8). */

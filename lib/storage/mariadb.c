@@ -1235,9 +1235,53 @@ static int pe_push(pe_params *p, param v)
     return 0;
 }
 
+static const char *pe_key(const cinto_perm_query *q)
+{
+    return q->key == CINTO_PC_RESOURCE_NAME ? pe_kind : pe_columns[q->key];
+}
+
+/* The page position: strictly after the last entry served, in the order
+ * of pe_order (absent key values last ascending, first descending). */
+static int pe_after(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q)
+{
+    int rc = 0;
+    if (q->key == CINTO_PC_URI) {
+        cinto_buf_printf(sql, " AND uri %s ?", q->order > 0 ? ">" : "<");
+        return pe_push(ps, (param)P_S(q->after));
+    }
+    const char *k = pe_key(q), *ucmp = q->uri_order > 0 ? ">" : "<";
+    if (q->after_key && q->order > 0)
+        cinto_buf_printf(sql, " AND (%s > ? OR %s IS NULL OR (%s = ? AND uri %s ?))", k, k, k,
+                         ucmp);
+    else if (q->after_key)
+        cinto_buf_printf(sql, " AND (%s < ? OR (%s = ? AND uri %s ?))", k, k, ucmp);
+    else if (q->order > 0)
+        cinto_buf_printf(sql, " AND %s IS NULL AND uri %s ?", k, ucmp);
+    else
+        cinto_buf_printf(sql, " AND (%s IS NOT NULL OR uri %s ?)", k, ucmp);
+    if (q->after_key) {
+        rc |= pe_push(ps, (param)P_S(q->after_key));
+        rc |= pe_push(ps, (param)P_S(q->after_key));
+    }
+    rc |= pe_push(ps, (param)P_S(q->after));
+    return rc;
+}
+
+static void pe_order(cinto_buf *sql, const cinto_perm_query *q)
+{
+    const char *dir = q->order > 0 ? "ASC" : "DESC";
+    if (q->key == CINTO_PC_URI) {
+        cinto_buf_printf(sql, " ORDER BY uri %s", dir);
+        return;
+    }
+    const char *k = pe_key(q);
+    cinto_buf_printf(sql, " ORDER BY (%s IS NULL) %s, %s %s, uri %s", k, dir, k, dir,
+                     q->uri_order > 0 ? "ASC" : "DESC");
+}
+
 /* What every source row must satisfy, as a function of its URI alone: a
  * known kind, the filters, the page position. */
-static int pe_where(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, const char *cmp)
+static int pe_where(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q)
 {
     int rc = 0;
     cinto_buf_puts(sql, pe_kind);
@@ -1262,17 +1306,14 @@ static int pe_where(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, co
         }
         cinto_buf_puts(sql, f->negate ? "))" : ")");
     }
-    if (cmp) {
-        cinto_buf_printf(sql, " AND uri %s ?", cmp);
-        rc |= pe_push(ps, (param)P_S(q->after));
-    }
+    if (q->order && q->after)
+        rc |= pe_after(sql, ps, q);
     return rc;
 }
 
 /* The ACL rows of the principals (through the principal index), their
  * permission as a bit. */
-static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, const char *cmp,
-                  int grouped)
+static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int grouped)
 {
     int rc = 0;
     cinto_buf_puts(sql, "SELECT uri, ");
@@ -1289,7 +1330,7 @@ static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, cons
         rc |= pe_push(ps, (param)P_S(q->principals[i]));
     }
     cinto_buf_puts(sql, q->nprincipals ? ") AND " : "NULL) AND ");
-    rc |= pe_where(sql, ps, q, cmp);
+    rc |= pe_where(sql, ps, q);
     if (grouped)
         cinto_buf_puts(sql, " GROUP BY uri");
     return rc;
@@ -1298,7 +1339,7 @@ static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, cons
 /* One source per settings grant: the live objects of its kind, or the
  * root URI. */
 static int pe_grant(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q,
-                    const cinto_perm_grant *g, const char *cmp)
+                    const cinto_perm_grant *g)
 {
     int rc = 0;
     const char *kind = g->kind;
@@ -1317,7 +1358,7 @@ static int pe_grant(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q,
     rc |= pe_push(ps, (param)P_I(pe_bit(g->perm)));
     if (strcmp(kind, "root") != 0)
         rc |= pe_push(ps, (param)P_S(kind));
-    rc |= pe_where(sql, ps, q, cmp);
+    rc |= pe_where(sql, ps, q);
     return rc;
 }
 
@@ -1327,17 +1368,15 @@ static int pe_grant(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q,
  * objects every source is read first and grouped after. */
 static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int counting)
 {
-    const char *cmp = q->order && q->after ? (q->order > 0 ? ">" : "<") : NULL;
-    const char *dir = q->order > 0 ? "ASC" : "DESC";
     int objects = 0, rc = 0;
     for (size_t i = 0; i < q->ngrants; i++)
         objects |= strcmp(q->grants[i].kind, "root") != 0;
     cinto_buf_puts(sql, counting ? "SELECT COUNT(*) FROM (" : "");
     cinto_buf_puts(sql,
                    objects ? "SELECT uri, BIT_OR(pm) AS pm FROM ((" : "SELECT uri, pm FROM ((");
-    rc |= pe_acl(sql, ps, q, cmp, !objects);
+    rc |= pe_acl(sql, ps, q, !objects);
     if (!objects && q->order && !counting) {
-        cinto_buf_printf(sql, " ORDER BY uri %s", dir);
+        pe_order(sql, q);
         if (q->limit > 0) {
             cinto_buf_puts(sql, " LIMIT ?");
             rc |= pe_push(ps, (param)P_I(q->limit));
@@ -1346,7 +1385,7 @@ static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, in
     cinto_buf_puts(sql, ")");
     for (size_t i = 0; i < q->ngrants; i++) {
         cinto_buf_puts(sql, " UNION ALL (");
-        rc |= pe_grant(sql, ps, q, &q->grants[i], cmp);
+        rc |= pe_grant(sql, ps, q, &q->grants[i]);
         cinto_buf_puts(sql, ")");
     }
     cinto_buf_puts(sql, objects ? ") t GROUP BY uri" : ") t");
@@ -1355,7 +1394,7 @@ static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, in
         return rc;
     }
     if (q->order)
-        cinto_buf_printf(sql, " ORDER BY uri %s", dir);
+        pe_order(sql, q);
     if (q->limit > 0) {
         cinto_buf_puts(sql, " LIMIT ?");
         rc |= pe_push(ps, (param)P_I(q->limit));

@@ -98,9 +98,17 @@ typedef struct cinto_perm_query {
     size_t ngrants;
     const cinto_perm_filter *filters; /* ANDed */
     size_t nfilters;
-    int order;         /* 1: by URI ascending, -1: descending, 0: any order */
-    const char *after; /* with order: only URIs strictly after this one */
-    long long limit;   /* entries to return; 0: all */
+    /* Order: by key (1 ascending, -1 descending; 0: any order), then, when
+     * key is not the URI, by URI in uri_order; an absent key value comes
+     * after the others ascending and before them descending (spec 02 §2.6). */
+    int order;
+    enum cinto_perm_column key;
+    int uri_order;
+    /* With order: only entries strictly after the last one served, given
+     * by its URI and (another key) its key value, NULL when absent. */
+    const char *after;
+    const char *after_key;
+    long long limit; /* entries to return; 0: all */
 } cinto_perm_query;
 
 typedef struct cinto_storage cinto_storage;

@@ -238,6 +238,45 @@ test('PERM-10 default order -uri, paging with Next-Page, HEAD counts, ETag "0"',
   expectError(await req(srv, 'GET', '/permissions', { auth: OWNER, headers: { 'If-Match': '"12"' } }), 412, 114);
 });
 
+// spec 02 §2.6 order in JS: missing values last ascending, first descending; then -uri.
+function expectedOrder(entries, sort) {
+  const keys = sort.split(',').map((k) => (k.startsWith('-') ? [k.slice(1), -1] : [k, 1]));
+  if (!keys.some(([f]) => f === 'uri')) keys.push(['uri', -1]);
+  return [...entries].sort((a, b) => {
+    for (const [f, d] of keys) {
+      const pa = f in a, pb = f in b;
+      let c = 0;
+      if (!pa || !pb) c = pa === pb ? 0 : pa ? -1 : 1;
+      else c = a[f] < b[f] ? -1 : a[f] > b[f] ? 1 : 0;
+      if (c) return d * c;
+    }
+    return 0;
+  }).map((e) => e.uri);
+}
+
+test('PERM-10 sorts SQL orders (string fields, absent values, uri) page through as lib/query orders', async () => {
+  const { b } = await world();
+  const all = (await list(srv, OWNER, `?bucket_id=${b}&_sort=uri`)).json.data;
+  // the root entry too: no id, no bucket_id
+  const everything = (await list(srv, OWNER, '?in_resource_name=root,bucket')).json.data;
+  // _limit=1 on the second: every entry, the root too, ends a page (a token without id)
+  for (const [qs, entries, limit] of [
+    [`bucket_id=${b}`, all, 2],
+    ['in_resource_name=root,bucket', everything, 1],
+  ]) {
+    for (const sort of ['id', '-id', 'collection_id', '-collection_id', 'resource_name,uri', '-record_id', 'bucket_id', '-bucket_id']) {
+      let url = `/permissions?${qs}&_sort=${sort}&_limit=${limit}`;
+      const seen = [];
+      for (let pages = 0; url && pages < 100; pages++) {
+        const r = await must(req(srv, 'GET', url, { auth: OWNER }), 200);
+        seen.push(...r.json.data.map((e) => e.uri));
+        url = r.headers.get('next-page');
+      }
+      assert.deepEqual(seen, expectedOrder(entries, sort), `${qs} _sort=${sort}`);
+    }
+  }
+});
+
 test('PERM-10 bad input: strict fields, sort, _fields, _limit, _since, methods', async () => {
   expectError(await req(srv, 'GET', '/permissions?title=x', { auth: OWNER }), 400, 107, {
     message: "Unknown filter field 'title'",
