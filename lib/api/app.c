@@ -753,7 +753,10 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         return;
     }
     size_t sl = strlen(sub);
-    if (sl > 1 && sub[sl - 1] == '/') {
+    cinto_route probe;
+    /* Unless a route claims the path with its slash ("/admin/"). */
+    if (sl > 1 && sub[sl - 1] == '/' &&
+        cinto_route_match(c->app->routes, c->app->nroutes, sub, &probe) < 0) {
         if (!c->cfg->trailing_slash_redirect) {
             cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                         "The resource you are looking for could not be found.", NULL);

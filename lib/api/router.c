@@ -167,6 +167,12 @@ int cinto_route_match(const cinto_route_def *const *defs, size_t n, const char *
     const char *seg[MAX_SEGMENTS];
     size_t len[MAX_SEGMENTS], nseg = 0;
     memset(route, 0, sizeof *route);
+    /* A pattern with a trailing slash ("/admin/") matches only itself. */
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(defs[i]->pattern, path) == 0 && path[strlen(path) - 1] == '/') {
+            route->def = defs[i];
+            return (int)i;
+        }
     if (split(path, seg, len, &nseg) < 0)
         return -1;
     int best = -1, best_score = 0;

@@ -1,7 +1,9 @@
 /* Every plugin of this build, one row each (plugin.h). A new plugin adds
  * its file and its row here; nothing else in the tree names it. */
 #include "plugins/accounts.h"
+#include "plugins/admin.h"
 #include "plugins/default_bucket.h"
+#include "plugins/permissions.h"
 
 extern const cinto_plugin cinto_plugin_flush;
 extern const cinto_plugin cinto_plugin_history;
@@ -9,11 +11,7 @@ extern const cinto_plugin cinto_plugin_changes;
 extern const cinto_plugin cinto_plugin_counters;
 
 const cinto_plugin *const cinto_plugin_table[] = {
-    &cinto_plugin_accounts,
-    &cinto_plugin_default_bucket,
-    &cinto_plugin_flush,
-    &cinto_plugin_history,
-    &cinto_plugin_changes,
-    &cinto_plugin_counters,
-    NULL,
+    &cinto_plugin_accounts,    &cinto_plugin_default_bucket, &cinto_plugin_flush,
+    &cinto_plugin_history,     &cinto_plugin_changes,        &cinto_plugin_counters,
+    &cinto_plugin_permissions, &cinto_plugin_admin,          NULL,
 };

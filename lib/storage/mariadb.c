@@ -535,7 +535,11 @@ static int fetch_rows(mdb *db, MYSQL_STMT *s, rows *out)
         if (f == MYSQL_NO_DATA)
             break;
         if (f == 1) {
-            rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+            /* A server error while rows stream in is the connection's. */
+            if (mysql_stmt_errno(s))
+                rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
+            else
+                rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
             goto done;
         }
         if (out->nrows == cap) {
@@ -619,11 +623,14 @@ static int execute_slot(mdb *db, stmt_slot *slot, MYSQL_BIND *b, size_t n)
 static int run_once(mdb *db, stmt_slot *slot, const param *ps, size_t n, rows *out,
                     unsigned long long *affected, unsigned long long *insert_id)
 {
-    MYSQL_STMT *s = slot->stmt;
-    MYSQL_BIND b[16];
-    if (n > 16)
-        return CINTO_ST_FAIL;
-    memset(b, 0, sizeof b);
+    MYSQL_BIND small[16], *b = small;
+    /* Statements with a variable number of values (principals, filter
+     * sets) may bind more than the usual few. */
+    if (n > 16 && !(b = calloc(n, sizeof *b)))
+        return CINTO_ST_NOMEM;
+    int rc = CINTO_ST_OK;
+    if (b == small)
+        memset(b, 0, sizeof small);
     for (size_t i = 0; i < n; i++) {
         if (ps[i].type == 'i') {
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
@@ -635,17 +642,22 @@ static int run_once(mdb *db, stmt_slot *slot, const param *ps, size_t n, rows *o
             b[i].length = (unsigned long *)&ps[i].len;
         }
     }
-    int rc = execute_slot(db, slot, b, n);
+    rc = execute_slot(db, slot, b, n);
     if (rc != CINTO_ST_OK)
-        return rc;
+        goto done;
+    MYSQL_STMT *s = slot->stmt;
     if (affected)
         *affected = mysql_stmt_affected_rows(s);
     if (insert_id)
         *insert_id = mysql_stmt_insert_id(s);
     if (out)
-        return fetch_rows(db, s, out);
-    mysql_stmt_free_result(s);
-    return CINTO_ST_OK;
+        rc = fetch_rows(db, s, out);
+    else
+        mysql_stmt_free_result(s);
+done:
+    if (b != small)
+        free(b);
+    return rc;
 }
 
 /* Runs a statement; outside a transaction a connection that died since
@@ -1621,6 +1633,283 @@ static int m_counters_read(cinto_storage *st, cinto_counts *out, size_t max, siz
     return rc;
 }
 
+/* ---- GET /permissions ------------------------------------------------------ */
+
+/* Segment k of a URI ("/buckets/b/collections/c": 1 is "buckets", 2 "b"). */
+#define PE_SEG(k) "SUBSTRING_INDEX(SUBSTRING_INDEX(uri, _binary'/', " #k " + 1), _binary'/', -1)"
+#define PE_SLASHES "(LENGTH(uri) - LENGTH(REPLACE(uri, _binary'/', _binary'')))"
+/* The kind of object a URI names; NULL for shapes that are not objects
+ * listed by the endpoint (history entries, anything a plugin stores).
+ * Ids never contain '/', so a kind is a pattern and an upper bound on the
+ * slashes ('/%/%/%' needs three); LIKE is cheap on every row of a page
+ * read, records (the most numerous) are tried first. */
+static const char pe_kind[] =
+    "(CASE WHEN uri LIKE _binary'/buckets/%/collections/%/records/%' "
+    "AND uri NOT LIKE _binary'/%/%/%/%/%/%/%' THEN _binary'record' "
+    "WHEN uri LIKE _binary'/buckets/%/collections/%' "
+    "AND uri NOT LIKE _binary'/%/%/%/%/%' THEN _binary'collection' "
+    "WHEN uri LIKE _binary'/buckets/%/groups/%' "
+    "AND uri NOT LIKE _binary'/%/%/%/%/%' THEN _binary'group' "
+    "WHEN uri LIKE _binary'/buckets/%' AND uri NOT LIKE _binary'/%/%/%' THEN _binary'bucket' "
+    "WHEN uri LIKE _binary'/accounts/%' AND uri NOT LIKE _binary'/%/%/%' THEN _binary'account' "
+    "WHEN uri = _binary'/' THEN _binary'root' END)";
+
+/* The derived columns as expressions of a URI of a known kind (resource
+ * name is pe_kind itself). */
+static const char *const pe_columns[] = {
+    [CINTO_PC_URI] = "uri",
+    [CINTO_PC_RESOURCE_NAME] = NULL,
+    [CINTO_PC_ID] = "(CASE WHEN uri <> _binary'/' THEN SUBSTRING_INDEX(uri, _binary'/', -1) END)",
+    [CINTO_PC_BUCKET_ID] = "(CASE WHEN " PE_SEG(1) " = _binary'buckets' THEN " PE_SEG(2) " END)",
+    [CINTO_PC_COLLECTION_ID] = "(CASE WHEN " PE_SEG(1) " = _binary'buckets' AND " PE_SEG(
+        3) " = _binary'collections' THEN " PE_SEG(4) " END)",
+    [CINTO_PC_GROUP_ID] = "(CASE WHEN " PE_SEG(1) " = _binary'buckets' AND " PE_SEG(
+        3) " = _binary'groups' THEN " PE_SEG(4) " END)",
+    [CINTO_PC_RECORD_ID] = "(CASE WHEN " PE_SLASHES " = 6 THEN " PE_SEG(6) " END)",
+};
+
+/* Permissions travel as bits (an integer column keeps the grouping in
+ * memory, where a string aggregate would be a BLOB and go to disk). */
+static const char *const pe_perms[] = {
+    "read",         "write",         "read:attributes", "collection:create",
+    "group:create", "record:create", "bucket:create",   "account:create"};
+#define PE_NPERMS (sizeof pe_perms / sizeof pe_perms[0])
+
+static long long pe_bit(const char *perm)
+{
+    for (size_t i = 0; i < PE_NPERMS; i++)
+        if (strcmp(pe_perms[i], perm) == 0)
+            return 1LL << i;
+    return 0;
+}
+
+typedef struct pe_params {
+    param *items;
+    size_t count, cap;
+} pe_params;
+
+static int pe_push(pe_params *p, param v)
+{
+    if (p->count == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 32;
+        param *n = realloc(p->items, cap * sizeof *n);
+        if (!n)
+            return -1;
+        p->items = n;
+        p->cap = cap;
+    }
+    p->items[p->count++] = v;
+    return 0;
+}
+
+static const char *pe_key(const cinto_perm_query *q)
+{
+    return q->key == CINTO_PC_RESOURCE_NAME ? pe_kind : pe_columns[q->key];
+}
+
+/* The page position: strictly after the last entry served, in the order
+ * of pe_order (absent key values last ascending, first descending). */
+static int pe_after(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q)
+{
+    int rc = 0;
+    if (q->key == CINTO_PC_URI) {
+        cinto_buf_printf(sql, " AND uri %s ?", q->order > 0 ? ">" : "<");
+        return pe_push(ps, (param)P_S(q->after));
+    }
+    const char *k = pe_key(q), *ucmp = q->uri_order > 0 ? ">" : "<";
+    if (q->after_key && q->order > 0)
+        cinto_buf_printf(sql, " AND (%s > ? OR %s IS NULL OR (%s = ? AND uri %s ?))", k, k, k,
+                         ucmp);
+    else if (q->after_key)
+        cinto_buf_printf(sql, " AND (%s < ? OR (%s = ? AND uri %s ?))", k, k, ucmp);
+    else if (q->order > 0)
+        cinto_buf_printf(sql, " AND %s IS NULL AND uri %s ?", k, ucmp);
+    else
+        cinto_buf_printf(sql, " AND (%s IS NOT NULL OR uri %s ?)", k, ucmp);
+    if (q->after_key) {
+        rc |= pe_push(ps, (param)P_S(q->after_key));
+        rc |= pe_push(ps, (param)P_S(q->after_key));
+    }
+    rc |= pe_push(ps, (param)P_S(q->after));
+    return rc;
+}
+
+static void pe_order(cinto_buf *sql, const cinto_perm_query *q)
+{
+    const char *dir = q->order > 0 ? "ASC" : "DESC";
+    if (q->key == CINTO_PC_URI) {
+        cinto_buf_printf(sql, " ORDER BY uri %s", dir);
+        return;
+    }
+    const char *k = pe_key(q);
+    cinto_buf_printf(sql, " ORDER BY (%s IS NULL) %s, %s %s, uri %s", k, dir, k, dir,
+                     q->uri_order > 0 ? "ASC" : "DESC");
+}
+
+/* What every source row must satisfy, as a function of its URI alone: a
+ * known kind, the filters, the page position. */
+static int pe_where(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q)
+{
+    int rc = 0;
+    cinto_buf_puts(sql, pe_kind);
+    cinto_buf_puts(sql, " IS NOT NULL");
+    for (size_t i = 0; i < q->nfilters; i++) {
+        const cinto_perm_filter *f = &q->filters[i];
+        const char *col = f->column == CINTO_PC_RESOURCE_NAME ? pe_kind : pe_columns[f->column];
+        if (!f->nvalues) {
+            /* "one of no value": nothing matches; "none of them": all do. */
+            cinto_buf_puts(sql, f->negate ? "" : " AND FALSE");
+            continue;
+        }
+        if (f->negate && f->column == CINTO_PC_RESOURCE_NAME)
+            cinto_buf_printf(sql, " AND (%s NOT IN (", col); /* never NULL here */
+        else if (f->negate)
+            cinto_buf_printf(sql, " AND (%s IS NULL OR %s NOT IN (", col, col);
+        else
+            cinto_buf_printf(sql, " AND %s IN (", col);
+        for (size_t k = 0; k < f->nvalues; k++) {
+            cinto_buf_puts(sql, k ? ", ?" : "?");
+            rc |= pe_push(ps, (param)P_S(f->values[k]));
+        }
+        cinto_buf_puts(sql, f->negate ? "))" : ")");
+    }
+    if (q->order && q->after)
+        rc |= pe_after(sql, ps, q);
+    return rc;
+}
+
+/* The ACL rows of the principals (through the principal index), their
+ * permission as a bit. */
+static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int grouped)
+{
+    int rc = 0;
+    cinto_buf_puts(sql, "SELECT uri, ");
+    if (grouped)
+        cinto_buf_puts(sql, "BIT_OR(");
+    cinto_buf_puts(sql, "CASE permission");
+    for (size_t i = 0; i < PE_NPERMS; i++)
+        cinto_buf_printf(sql, " WHEN _binary'%s' THEN %lld", pe_perms[i], 1LL << i);
+    cinto_buf_puts(sql, grouped ? " ELSE 0 END)" : " ELSE 0 END");
+    cinto_buf_puts(sql,
+                   " AS pm FROM (SELECT object_uri AS uri, permission, principal FROM `acl`) a "
+                   "WHERE principal IN (");
+    for (size_t i = 0; i < q->nprincipals; i++) {
+        cinto_buf_puts(sql, i ? ", ?" : "?");
+        rc |= pe_push(ps, (param)P_S(q->principals[i]));
+    }
+    cinto_buf_puts(sql, q->nprincipals ? ") AND " : "NULL) AND ");
+    rc |= pe_where(sql, ps, q);
+    if (grouped)
+        cinto_buf_puts(sql, " GROUP BY uri");
+    return rc;
+}
+
+/* One source per settings grant: the live objects of its kind, or the
+ * root URI. */
+static int pe_grant(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q,
+                    const cinto_perm_grant *g)
+{
+    int rc = 0;
+    const char *kind = g->kind;
+    if (strcmp(kind, "root") == 0) {
+        cinto_buf_puts(sql, "SELECT uri, pm FROM (SELECT _binary'/' AS uri, ? AS pm) r WHERE ");
+    } else {
+        const char *expr = strcmp(kind, "bucket") == 0 ? "CONCAT(_binary'/buckets/', id)"
+                           : strcmp(kind, "collection") == 0
+                               ? "CONCAT(parent_id, _binary'/collections/', id)"
+                               : "CONCAT(parent_id, _binary'/groups/', id)";
+        cinto_buf_printf(sql,
+                         "SELECT uri, pm FROM (SELECT %s AS uri, ? AS pm FROM `objects` WHERE "
+                         "resource_name = ? AND deleted = 0%s) o WHERE ",
+                         expr, strcmp(kind, "bucket") == 0 ? " AND parent_id = _binary''" : "");
+    }
+    rc |= pe_push(ps, (param)P_I(pe_bit(g->perm)));
+    if (strcmp(kind, "root") != 0)
+        rc |= pe_push(ps, (param)P_S(kind));
+    rc |= pe_where(sql, ps, q);
+    return rc;
+}
+
+/* Two shapes. Without grants on objects (the usual case) the ACL rows are
+ * grouped by URI directly and, for a page, ordered and cut in that same
+ * branch; the root entry, if any, is one more row. With grants on
+ * objects every source is read first and grouped after. */
+static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int counting)
+{
+    int objects = 0, rc = 0;
+    for (size_t i = 0; i < q->ngrants; i++)
+        objects |= strcmp(q->grants[i].kind, "root") != 0;
+    cinto_buf_puts(sql, counting ? "SELECT COUNT(*) FROM (" : "");
+    cinto_buf_puts(sql,
+                   objects ? "SELECT uri, BIT_OR(pm) AS pm FROM ((" : "SELECT uri, pm FROM ((");
+    rc |= pe_acl(sql, ps, q, !objects);
+    if (!objects && q->order && !counting) {
+        pe_order(sql, q);
+        if (q->limit > 0) {
+            cinto_buf_puts(sql, " LIMIT ?");
+            rc |= pe_push(ps, (param)P_I(q->limit));
+        }
+    }
+    cinto_buf_puts(sql, ")");
+    for (size_t i = 0; i < q->ngrants; i++) {
+        cinto_buf_puts(sql, " UNION ALL (");
+        rc |= pe_grant(sql, ps, q, &q->grants[i]);
+        cinto_buf_puts(sql, ")");
+    }
+    cinto_buf_puts(sql, objects ? ") t GROUP BY uri" : ") t");
+    if (counting) {
+        cinto_buf_puts(sql, ") c");
+        return rc;
+    }
+    if (q->order)
+        pe_order(sql, q);
+    if (q->limit > 0) {
+        cinto_buf_puts(sql, " LIMIT ?");
+        rc |= pe_push(ps, (param)P_I(q->limit));
+    }
+    return rc;
+}
+
+/* "read,write" from the bits of a row. */
+static int pe_names(const char *bits, cinto_buf *out)
+{
+    long long v = bits ? strtoll(bits, NULL, 10) : 0;
+    cinto_buf_reset(out);
+    for (size_t i = 0; i < PE_NPERMS; i++)
+        if (v & (1LL << i) && cinto_buf_printf(out, "%s%s", out->len ? "," : "", pe_perms[i]) < 0)
+            return -1;
+    return cinto_buf_puts(out, "") < 0 ? -1 : 0;
+}
+
+static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
+                                long long *count)
+{
+    mdb *db = (mdb *)st;
+    cinto_buf sql = CINTO_BUF_INIT, names = CINTO_BUF_INIT;
+    pe_params ps = {0};
+    rows r = {0};
+    int rc = CINTO_ST_NOMEM;
+    if (pe_build(&sql, &ps, q, count != NULL) || !sql.data)
+        goto done;
+    rc = run(db, 0, sql.data, ps.items, ps.count, &r, NULL, NULL);
+    if (rc != CINTO_ST_OK)
+        goto done;
+    if (count) {
+        *count = r.nrows && cell(&r, 0, 0) ? strtoll(cell(&r, 0, 0), NULL, 10) : 0;
+        goto done;
+    }
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        if (pe_names(cell(&r, i, 1), &names) < 0 || cinto_strv_push(out, cell(&r, i, 0)) < 0 ||
+            cinto_strv_push(out, cinto_buf_str(&names)) < 0)
+            rc = CINTO_ST_NOMEM;
+done:
+    rows_free(&r);
+    free(ps.items);
+    cinto_buf_free(&names);
+    cinto_buf_free(&sql);
+    return rc;
+}
+
 static void m_close(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -1671,6 +1960,7 @@ static const cinto_storage_ops mariadb_ops = {
     .forget_principal = m_forget_principal,
     .counters_add = m_counters_add,
     .counters_read = m_counters_read,
+    .permission_entries = m_permission_entries,
     .close = m_close,
 };
 

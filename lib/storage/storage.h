@@ -79,6 +79,54 @@ typedef struct cinto_counts {
     long long objects, tombstones;
 } cinto_counts;
 
+/* The read behind GET /permissions (spec 04 §4.10): every object URI on
+ * which the principals hold a permission, through ACL rows or through
+ * settings grants, with those permissions, in one statement. Entries are
+ * derived from the URI: resource_name, id, bucket_id, collection_id,
+ * group_id, record_id; URIs of other shapes are never returned. */
+enum cinto_perm_column {
+    CINTO_PC_URI,
+    CINTO_PC_RESOURCE_NAME,
+    CINTO_PC_ID,
+    CINTO_PC_BUCKET_ID,
+    CINTO_PC_COLLECTION_ID,
+    CINTO_PC_GROUP_ID,
+    CINTO_PC_RECORD_ID,
+};
+/* A string set filter on a derived column: the column is one of values,
+ * or (negate) it is absent or none of them. */
+typedef struct cinto_perm_filter {
+    enum cinto_perm_column column;
+    int negate;
+    const char *const *values;
+    size_t nvalues;
+} cinto_perm_filter;
+/* A settings grant: perm held on every live object of kind ("bucket",
+ * "collection", "group"), or on the root URI "/" (kind "root"). */
+typedef struct cinto_perm_grant {
+    const char *kind;
+    const char *perm;
+} cinto_perm_grant;
+typedef struct cinto_perm_query {
+    const char *const *principals;
+    size_t nprincipals;
+    const cinto_perm_grant *grants;
+    size_t ngrants;
+    const cinto_perm_filter *filters; /* ANDed */
+    size_t nfilters;
+    /* Order: by key (1 ascending, -1 descending; 0: any order), then, when
+     * key is not the URI, by URI in uri_order; an absent key value comes
+     * after the others ascending and before them descending (spec 02 §2.6). */
+    int order;
+    enum cinto_perm_column key;
+    int uri_order;
+    /* With order: only entries strictly after the last one served, given
+     * by its URI and (another key) its key value, NULL when absent. */
+    const char *after;
+    const char *after_key;
+    long long limit; /* entries to return; 0: all */
+} cinto_perm_query;
+
 typedef struct cinto_storage cinto_storage;
 
 typedef struct cinto_storage_ops {
@@ -212,6 +260,11 @@ typedef struct cinto_storage_ops {
     /* The counters summed per resource name (one statement); *n entries
      * of out, at most max. */
     int (*counters_read)(cinto_storage *st, cinto_counts *out, size_t max, size_t *n);
+
+    /* GET /permissions: pairs (uri, comma-separated permissions) appended
+     * to out, or, when count is non-NULL, only the number of entries. */
+    int (*permission_entries)(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
+                              long long *count);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;

@@ -254,6 +254,9 @@ export class MariaDb {
     this.dir = dir || shortTempDir('cdb-');
     this.datadir = path.join(this.dir, 'data');
     this.socket = path.join(this.dir, 'mysqld.sock');
+    // A temp folder of its own: a MariaDB starting up deletes the #sql* files it finds in its
+    // tmpdir, which with the default /tmp are the temporary tables of the other servers.
+    this.tmpdir = path.join(this.dir, 'tmp');
     this.pidFile = path.join(this.dir, 'mysqld.pid');
     this.errorLog = path.join(this.dir, 'error.log');
     this.child = null;
@@ -262,11 +265,13 @@ export class MariaDb {
 
   async install() {
     fs.mkdirSync(this.datadir, { recursive: true });
+    fs.mkdirSync(this.tmpdir, { recursive: true });
     await run(
       findBinary('mariadb-install-db'),
       [
         '--no-defaults',
         `--datadir=${this.datadir}`,
+        `--tmpdir=${this.tmpdir}`,
         `--user=${os.userInfo().username}`,
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
@@ -286,6 +291,7 @@ export class MariaDb {
     const args = [
       '--no-defaults',
       `--datadir=${this.datadir}`,
+      `--tmpdir=${this.tmpdir}`,
       `--socket=${this.socket}`,
       `--pid-file=${this.pidFile}`,
       `--log-error=${this.errorLog}`,
