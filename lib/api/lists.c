@@ -546,7 +546,7 @@ void cinto_res_list_post(cinto_rctx *r)
     json_object_put(none);
     if (wrc < 0 || cinto_res_commit(r) < 0)
         goto done;
-    json_object *env = cinto_res_envelope(r, data, json_object_get(acl));
+    json_object *env = cinto_res_envelope(r, data, acl);
     data = NULL;
     cinto_response_json(r->c->resp, 201, env);
     json_object_put(env);
