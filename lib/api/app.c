@@ -111,6 +111,9 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
     c->readonly = cinto_settings_bool(s, "readonly", 0);
     c->explicit_permissions = cinto_settings_bool(s, "explicit_permissions", 1);
     c->batch_max_requests = cinto_settings_int(s, "batch_max_requests", 25, NULL);
+    c->worker_max_requests = cinto_settings_int(s, "worker_max_requests", 0, NULL);
+    if (c->worker_max_requests < 0)
+        c->worker_max_requests = 0;
     c->paginate_by = cinto_settings_int(s, "paginate_by", 0, NULL);
     if (c->paginate_by < 0)
         c->paginate_by = 0;
