@@ -292,6 +292,8 @@ export class MariaDb {
       '--innodb-flush-log-at-trx-commit=2',
       '--skip-log-bin',
       '--skip-name-resolve',
+      // later arguments win: a test may shrink the server (e.g. to fit a small tmpfs)
+      ...(this.extraArgs || []),
     ];
     const child = spawn(findBinary('mariadbd'), args, { stdio: 'ignore' });
     child.unref();
@@ -602,6 +604,7 @@ class Server {
  * opts.workers    number of FastCGI workers (default 2)
  * opts.env        extra environment for the workers and `migrate` (e.g. KINTO_* overrides)
  * opts.privateDb  true: a MariaDB of its own, controllable as srv.db.stop()/srv.db.start()
+ * opts.db         a started MariaDb the caller owns (stop() drops the database, not the server)
  * opts.migrate    false: skip `cinto.fcgi migrate`
  * opts.timeout    ms to wait for GET /v1/ (default 30 s, 90 s under sanitizers)
  */
@@ -612,7 +615,7 @@ export async function startServer(opts = {}) {
   const san = sanitizeEnv();
   const readyTimeout = opts.timeout ?? (Object.keys(san).length ? 90000 : 30000);
 
-  const db = privateDb ? await startDatabase() : await sharedDb();
+  const db = opts.db ?? (privateDb ? await startDatabase() : await sharedDb());
   const dbName = randomName('t_');
   const dbUser = dbName;
   const dbPassword = crypto.randomBytes(12).toString('hex');
