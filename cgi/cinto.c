@@ -180,6 +180,50 @@ static void reexec(char **argv)
     cinto_log("worker %ld: cannot restart itself (%s); exiting", (long)getpid(), strerror(errno));
 }
 
+/* The ini of the command line tools: KINTO_INI, else the default lookup. */
+static int configure_cli(cinto_app *app, const char *what)
+{
+    char err[512];
+    const char *ini = getenv("KINTO_INI");
+    if (cinto_app_configure(app, ini && *ini ? ini : NULL, err, sizeof err) < 0) {
+        fprintf(stderr, "cinto: %s: %s\n", what, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* `cinto.fcgi schema [PREFIX]`: the tables to import by hand (phpMyAdmin),
+ * with the table prefix given or else the one of the ini. */
+static int run_schema(cinto_app *app, const char *prefix)
+{
+    if (!prefix) {
+        if (configure_cli(app, "schema") < 0)
+            return 1;
+        prefix = cinto_settings_get(app->cfg.raw, "storage_table_prefix");
+    }
+    char err[512];
+    cinto_buf out = CINTO_BUF_INIT;
+    int rc = cinto_storage_schema_sql(prefix ? prefix : "", &out, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "cinto: schema: %s\n", err);
+    else
+        fwrite(out.data, 1, out.len, stdout);
+    cinto_buf_free(&out);
+    return rc < 0;
+}
+
+/* `cinto.fcgi check`: the tables' health, for operators. */
+static int run_check(cinto_app *app)
+{
+    if (configure_cli(app, "check") < 0)
+        return 1;
+    if (!app->storage) {
+        fprintf(stderr, "cinto: check: kinto.storage_url is not set\n");
+        return 1;
+    }
+    return cinto_mariadb_check(app->storage, stdout);
+}
+
 int main(int argc, char **argv)
 {
     char *dir = binary_dir(argv[0]);
@@ -191,10 +235,14 @@ int main(int argc, char **argv)
     if (argc > 1) {
         if (strcmp(argv[1], "migrate") == 0)
             rc = run_migrate(app);
+        else if (strcmp(argv[1], "schema") == 0 && argc <= 3)
+            rc = run_schema(app, argc == 3 ? argv[2] : NULL);
+        else if (strcmp(argv[1], "check") == 0)
+            rc = run_check(app);
         else if (strcmp(argv[1], "--version") == 0)
             printf("cinto %s (Kinto HTTP API %s)\n", CINTO_VERSION, CINTO_HTTP_API_VERSION);
         else {
-            fprintf(stderr, "usage: %s [migrate | --version]\n", argv[0]);
+            fprintf(stderr, "usage: %s [migrate | check | schema [PREFIX] | --version]\n", argv[0]);
             rc = 2;
         }
         cinto_app_free(app);

@@ -200,7 +200,10 @@ static int load_config(cinto_app *app, cinto_settings *s, char *err, size_t errl
 
     const char *url = cinto_settings_get(s, "storage_url");
     if (url) {
-        app->storage = cinto_mariadb_open(url, err, errlen);
+        cinto_storage_options so;
+        if (cinto_storage_options_load(s, &so, err, errlen) < 0)
+            return -1;
+        app->storage = cinto_mariadb_open(url, &so, err, errlen);
         if (!app->storage)
             return -1;
     }

@@ -82,10 +82,13 @@ void cinto_error_not_found(cinto_ctx *c, int errnum, const char *id, const char 
 void cinto_error_storage(cinto_ctx *c, int st_rc)
 {
     if (st_rc == CINTO_ST_UNAVAILABLE) {
-        cinto_error(c, 503, CINTO_ERRNO_BACKEND,
-                    "Service temporary unavailable due to overloading or maintenance, please "
-                    "retry later.",
-                    NULL);
+        /* The storage names the condition and its fix (it logged the
+         * details once); else upstream's text. */
+        const char *msg = c->st && c->st->message[0]
+                              ? c->st->message
+                              : "Service temporary unavailable due to overloading or maintenance, "
+                                "please retry later.";
+        cinto_error(c, 503, CINTO_ERRNO_BACKEND, msg, NULL);
     } else if (st_rc == CINTO_ST_CONFLICT) {
         cinto_error(c, 409, CINTO_ERRNO_CONSTRAINT_VIOLATED,
                     "Integrity constraint violated, please retry.", NULL);

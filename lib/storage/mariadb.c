@@ -6,6 +6,7 @@
  * Statements whose shape varies (list reads) are assembled from fixed
  * fragments chosen by flags and kept in a small cache keyed by their text. */
 #include "util/log.h"
+#include "storage/sqltext.h"
 #include "storage/storage.h"
 
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util/buf.h"
 
@@ -47,61 +49,62 @@ enum stmt_id {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_TS_SELECT] =
-        "SELECT last_modified FROM revisions WHERE parent_id = ? AND resource_name = ?",
-    [ST_TS_SELECT_LOCK] = "SELECT last_modified FROM revisions WHERE parent_id = ? AND "
+        "SELECT last_modified FROM `revisions` WHERE parent_id = ? AND resource_name = ?",
+    [ST_TS_SELECT_LOCK] = "SELECT last_modified FROM `revisions` WHERE parent_id = ? AND "
                           "resource_name = ? FOR UPDATE",
-    [ST_TS_INSERT] = "INSERT IGNORE INTO revisions (parent_id, resource_name, last_modified) "
+    [ST_TS_INSERT] = "INSERT IGNORE INTO `revisions` (parent_id, resource_name, last_modified) "
                      "VALUES (?, ?, ?)",
     /* Creates the row or locks it exclusively: INSERT IGNORE would take a
      * shared lock first, and two writers upgrading it deadlock. */
     [ST_TS_CREATE_LOCKED] =
-        "INSERT INTO revisions (parent_id, resource_name, last_modified) "
+        "INSERT INTO `revisions` (parent_id, resource_name, last_modified) "
         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
-    [ST_TS_RAISE] = "UPDATE revisions SET last_modified = GREATEST(last_modified, ?) "
+    [ST_TS_RAISE] = "UPDATE `revisions` SET last_modified = GREATEST(last_modified, ?) "
                     "WHERE parent_id = ? AND resource_name = ?",
-    [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM objects "
+    [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM `objects` "
                 "WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?)",
     /* The three reads of a request in one statement; the first column
      * tells the row kind (o: object, a: ACL row, g: group). */
     [ST_LOAD] = "SELECT 'o', parent_id, resource_name, id, last_modified, deleted, data "
-                "FROM objects WHERE (parent_id, resource_name, id) IN "
+                "FROM `objects` WHERE (parent_id, resource_name, id) IN "
                 "((?, ?, ?), (?, ?, ?), (?, ?, ?)) "
-                "UNION ALL SELECT 'a', object_uri, permission, principal, 0, 0, NULL FROM acl "
+                "UNION ALL SELECT 'a', object_uri, permission, principal, 0, 0, NULL FROM `acl` "
                 "WHERE object_uri IN (?, ?, ?, ?) "
-                "UNION ALL SELECT 'g', group_uri, NULL, NULL, 0, 0, NULL FROM memberships "
+                "UNION ALL SELECT 'g', group_uri, NULL, NULL, 0, 0, NULL FROM `memberships` "
                 "WHERE principal IN (?, ?)",
     /* Not an upsert: with two unique keys, ON DUPLICATE KEY UPDATE would
      * rewrite whichever row holds a clashing timestamp. */
     [ST_INSERT] =
-        "INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data) "
+        "INSERT INTO `objects` (parent_id, resource_name, id, last_modified, deleted, data) "
         "VALUES (?, ?, ?, ?, 0, ?)",
-    [ST_UPDATE] = "UPDATE objects SET last_modified = ?, deleted = 0, data = ? "
+    [ST_UPDATE] = "UPDATE `objects` SET last_modified = ?, deleted = 0, data = ? "
                   "WHERE parent_id = ? AND resource_name = ? AND id = ?",
-    [ST_TOMBSTONE] = "UPDATE objects SET deleted = 1, data = '{}', last_modified = ? "
+    [ST_TOMBSTONE] = "UPDATE `objects` SET deleted = 1, data = '{}', last_modified = ? "
                      "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     /* Descendants of U are the rows whose parent is U or starts with "U/":
      * a range on the binary key, which also keeps /buckets/ab out of
      * /buckets/a ('0' is the byte after '/'). */
-    [ST_PURGE_OBJECTS] = "DELETE FROM objects WHERE parent_id = ? OR "
+    [ST_PURGE_OBJECTS] = "DELETE FROM `objects` WHERE parent_id = ? OR "
                          "(parent_id >= ? AND parent_id < ?)",
     /* Lists below a deleted object keep their mark but move it past
      * every value served, so a re-created list starts above them (D2). */
-    [ST_PURGE_BUMP] = "UPDATE revisions SET last_modified = GREATEST(last_modified + 1, ?) "
+    [ST_PURGE_BUMP] = "UPDATE `revisions` SET last_modified = GREATEST(last_modified + 1, ?) "
                       "WHERE parent_id = ? OR (parent_id >= ? AND parent_id < ?)",
-    [ST_PURGE_ACL] = "DELETE FROM acl WHERE object_uri >= ? AND object_uri < ?",
-    [ST_PURGE_MEMBERS] = "DELETE FROM memberships WHERE group_uri >= ? AND group_uri < ?",
-    [ST_ACL_GET4] = "SELECT object_uri, permission, principal FROM acl "
+    [ST_PURGE_ACL] = "DELETE FROM `acl` WHERE object_uri >= ? AND object_uri < ?",
+    [ST_PURGE_MEMBERS] = "DELETE FROM `memberships` WHERE group_uri >= ? AND group_uri < ?",
+    [ST_ACL_GET4] = "SELECT object_uri, permission, principal FROM `acl` "
                     "WHERE object_uri IN (?, ?, ?, ?)",
-    [ST_ACL_DEL_PERM] = "DELETE FROM acl WHERE object_uri = ? AND permission = ?",
-    [ST_ACL_INSERT] = "INSERT IGNORE INTO acl (object_uri, permission, principal) VALUES (?, ?, ?)",
-    [ST_ACL_CLEAR] = "DELETE FROM acl WHERE object_uri = ?",
-    [ST_ACL_SHARED] = "SELECT DISTINCT object_uri FROM acl WHERE principal = ? AND "
+    [ST_ACL_DEL_PERM] = "DELETE FROM `acl` WHERE object_uri = ? AND permission = ?",
+    [ST_ACL_INSERT] =
+        "INSERT IGNORE INTO `acl` (object_uri, permission, principal) VALUES (?, ?, ?)",
+    [ST_ACL_CLEAR] = "DELETE FROM `acl` WHERE object_uri = ?",
+    [ST_ACL_SHARED] = "SELECT DISTINCT object_uri FROM `acl` WHERE principal = ? AND "
                       "object_uri >= ? AND object_uri < ? AND permission IN (?, ?, ?, ?)",
-    [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM memberships WHERE principal IN (?, ?)",
-    [ST_MEMBERS_DEL] = "DELETE FROM memberships WHERE group_uri = ?",
-    [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO memberships (principal, group_uri) VALUES (?, ?)",
+    [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM `memberships` WHERE principal IN (?, ?)",
+    [ST_MEMBERS_DEL] = "DELETE FROM `memberships` WHERE group_uri = ?",
+    [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO `memberships` (principal, group_uri) VALUES (?, ?)",
 };
 
 #define DYN_CACHE 16
@@ -114,7 +117,11 @@ typedef struct dyn_stmt {
 typedef struct mdb {
     cinto_storage base;
     char *host, *user, *password, *database, *socket;
+    char *found_socket; /* a usual socket path that answered (URL without one) */
     unsigned port;
+    cinto_storage_options opt;
+    int schema_ok;      /* the schema version was checked by this process */
+    int ever_connected; /* this process reached the server once */
     MYSQL *conn;
     MYSQL_STMT *stmts[ST_COUNT];
     dyn_stmt dyn[DYN_CACHE];
@@ -154,29 +161,6 @@ typedef struct param {
 
 /* ---- connection ---------------------------------------------------- */
 
-static int map_errno(unsigned e)
-{
-    switch (e) {
-    case CR_SERVER_GONE_ERROR:
-    case CR_SERVER_LOST:
-    case CR_CONN_HOST_ERROR:
-    case CR_CONNECTION_ERROR:
-    case CR_UNKNOWN_HOST:
-    case CR_SERVER_LOST_EXTENDED:
-    case ER_SERVER_SHUTDOWN:
-    case ER_CON_COUNT_ERROR:
-    case ER_CONNECTION_KILLED:
-    case ER_QUERY_INTERRUPTED:
-        return CINTO_ST_UNAVAILABLE;
-    case ER_LOCK_DEADLOCK:
-    case ER_LOCK_WAIT_TIMEOUT:
-    case ER_DUP_ENTRY:
-        return CINTO_ST_CONFLICT;
-    default:
-        return CINTO_ST_FAIL;
-    }
-}
-
 static void disconnect(mdb *db)
 {
     for (int i = 0; i < ST_COUNT; i++) {
@@ -198,57 +182,215 @@ static void disconnect(mdb *db)
     db->depth = 0;
 }
 
+/* The customer's message of a 503: the condition's own, or the generic
+ * text when the server is just away for a moment. A worker that never
+ * reached the server is more likely misconfigured than unlucky. */
+static void set_message(mdb *db, const char *message)
+{
+    if (!message && !db->ever_connected)
+        message = cinto_msg_unreachable;
+    snprintf(db->base.message, sizeof db->base.message, "%s", message ? message : "");
+}
+
+/* Records a MariaDB failure and says what it means: the code and text go
+ * to last_error and, for storage-side conditions, to the log once per
+ * condition (not once per request); the message to the answer. A statement
+ * that lost its error (code 0) falls back on the connection's. */
 static int fail(mdb *db, unsigned e, const char *msg)
 {
-    snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u: %s", e,
-             msg ? msg : "");
-    int rc = map_errno(e);
-    if (rc == CINTO_ST_UNAVAILABLE)
+    if (e == 0 && db->conn && mysql_errno(db->conn)) {
+        e = mysql_errno(db->conn);
+        msg = mysql_error(db->conn);
+    }
+    const cinto_db_condition *c = cinto_db_classify(e);
+    snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u (%s): %s", e,
+             c->name, msg && *msg ? msg : "the client library gave no error text");
+    if (c->rc == CINTO_ST_UNAVAILABLE) {
+        char key[48];
+        snprintf(key, sizeof key, "storage:%u", e);
+        cinto_log_once(key, 60, "storage unavailable (answered 503): %s", db->base.last_error);
+        set_message(db, c->message);
+    }
+    /* A table vanished: check the schema again on the next request. */
+    if (e == ER_NO_SUCH_TABLE)
+        db->schema_ok = 0;
+    if (c->reconnect)
         disconnect(db);
-    return rc;
+    return c->rc;
+}
+
+/* Where the connection goes, for the log (never the password). */
+static void describe_target(const mdb *db, const char *socket, char *out, size_t n)
+{
+    if (socket)
+        snprintf(out, n, "user '%s' on localhost through socket '%s'", db->user ? db->user : "",
+                 socket);
+    else if (strcmp(db->host, "localhost") == 0)
+        snprintf(out, n, "user '%s' on localhost through the client's default socket",
+                 db->user ? db->user : "");
+    else
+        snprintf(out, n, "user '%s' on host '%s' port %u", db->user ? db->user : "", db->host,
+                 db->port ? db->port : 3306);
+}
+
+static MYSQL *new_handle(const mdb *db)
+{
+    MYSQL *m = mysql_init(NULL);
+    if (!m)
+        return NULL;
+    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &db->opt.connect_timeout);
+    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &db->opt.read_timeout);
+    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &db->opt.write_timeout);
+    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    /* READ COMMITTED: a writer that has locked its list row must see what
+     * the writer before it committed; and no gap locks between inserts. */
+    mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+    /* A lock wait ends (1205, a clear 503) before the read timeout would
+     * cut the connection. */
+    char init[200];
+    unsigned lock_wait = db->opt.read_timeout > 2 ? db->opt.read_timeout - 2 : 1;
+    snprintf(init, sizeof init,
+             "SET SESSION innodb_lock_wait_timeout = %u, SESSION sql_mode = "
+             "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'",
+             lock_wait);
+    mysql_options(m, MYSQL_INIT_COMMAND, init);
+    return m;
+}
+
+/* One attempt; on failure the code and text of MariaDB's answer. */
+static MYSQL *try_connect(const mdb *db, const char *socket, unsigned *code, char *text,
+                          size_t textlen)
+{
+    MYSQL *m = new_handle(db);
+    if (!m) {
+        *code = CR_OUT_OF_MEMORY;
+        snprintf(text, textlen, "out of memory");
+        return NULL;
+    }
+    if (mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port, socket, 0))
+        return m;
+    *code = mysql_errno(m);
+    snprintf(text, textlen, "%s", mysql_error(m));
+    mysql_close(m);
+    return NULL;
+}
+
+/* Where Debian/Ubuntu, RHEL/CloudLinux/cPanel, SUSE and hand-built servers
+ * put the socket. */
+static const char *const usual_sockets[] = {"/run/mysqld/mysqld.sock",
+                                            "/var/run/mysqld/mysqld.sock",
+                                            "/var/lib/mysql/mysql.sock",
+                                            "/tmp/mysql.sock",
+                                            "/var/run/mysql/mysql.sock",
+                                            "/run/mysql/mysql.sock",
+                                            "/tmp/mysqld.sock",
+                                            "/var/lib/mysqld/mysqld.sock",
+                                            "/usr/local/mysql/mysql.sock",
+                                            NULL};
+
+/* "localhost" without a unix_socket, and the client's default socket is not
+ * there: try the usual paths. A server that answers with another error
+ * (wrong password) is the right one: that error is kept. */
+static MYSQL *search_sockets(mdb *db, unsigned *code, char *text, size_t textlen)
+{
+    for (int i = 0; usual_sockets[i]; i++) {
+        struct stat sb;
+        if (stat(usual_sockets[i], &sb) != 0 || !S_ISSOCK(sb.st_mode))
+            continue;
+        unsigned c;
+        char t[256];
+        MYSQL *m = try_connect(db, usual_sockets[i], &c, t, sizeof t);
+        if (m || c != CR_CONNECTION_ERROR) {
+            free(db->found_socket);
+            db->found_socket = strdup(usual_sockets[i]);
+        }
+        if (m) {
+            cinto_log_once("storage:socket", 3600,
+                           "MariaDB answers on %s; kinto.storage_url names no unix_socket: add "
+                           "?unix_socket=%s to it to skip the search",
+                           usual_sockets[i], usual_sockets[i]);
+            return m;
+        }
+        if (c != CR_CONNECTION_ERROR) {
+            *code = c;
+            snprintf(text, textlen, "%s", t);
+            return NULL;
+        }
+    }
+    snprintf(text + strlen(text), textlen - strlen(text),
+             " (the usual socket paths were tried too: none answered)");
+    return NULL;
+}
+
+/* Logs a failed connection with everything but the password and answers
+ * 503 with the fix for the customer. */
+static int connect_failed(mdb *db, const char *socket, unsigned code, const char *text)
+{
+    const cinto_db_condition *c = cinto_db_classify(code);
+    char target[320];
+    describe_target(db, socket, target, sizeof target);
+    snprintf(db->base.last_error, sizeof db->base.last_error,
+             "cannot connect to MariaDB as %s, database '%s': error %u (%s): %s", target,
+             db->database, code, c->name, text);
+    char key[48];
+    snprintf(key, sizeof key, "storage:connect:%u", code);
+    cinto_log_once(key, 60, "%s", db->base.last_error);
+    set_message(db, c->message);
+    return c->rc == CINTO_ST_NOMEM ? CINTO_ST_NOMEM : CINTO_ST_UNAVAILABLE;
+}
+
+static int ensure_schema(mdb *db, int mode);
+enum { SCHEMA_CHECK_ONLY, SCHEMA_AUTO, SCHEMA_FORCE };
+
+/* Once per process (until it succeeds, or a table vanishes): a worker
+ * checks the schema version before its first statement, not on every
+ * request. Never inside a transaction: CREATE TABLE would commit it. */
+static int check_schema(mdb *db)
+{
+    return ensure_schema(db, db->opt.auto_migrate ? SCHEMA_AUTO : SCHEMA_CHECK_ONLY);
 }
 
 static int connect_db(mdb *db)
 {
     if (db->conn)
-        return CINTO_ST_OK;
-    MYSQL *m = mysql_init(NULL);
-    if (!m)
-        return CINTO_ST_NOMEM;
-    unsigned timeout = 3, rw_timeout = 30;
-    mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
-    mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw_timeout);
-    mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw_timeout);
-    mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    /* READ COMMITTED: a writer that has locked its list row must see what
-     * the writer before it committed; and no gap locks between inserts. */
-    mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    mysql_options(m, MYSQL_INIT_COMMAND,
-                  "SET SESSION innodb_lock_wait_timeout = 10, SESSION sql_mode = "
-                  "'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'");
-    if (!mysql_real_connect(m, db->host, db->user, db->password, db->database, db->port, db->socket,
-                            0)) {
-        snprintf(db->base.last_error, sizeof db->base.last_error, "cannot connect to MariaDB: %s",
-                 mysql_error(m));
-        mysql_close(m);
-        return CINTO_ST_UNAVAILABLE;
+        return db->schema_ok || db->in_tx ? CINTO_ST_OK : check_schema(db);
+    const char *socket = db->socket ? db->socket : db->found_socket;
+    unsigned code = 0;
+    char text[512] = "";
+    MYSQL *m = try_connect(db, socket, &code, text, sizeof text);
+    if (!m && code == CR_CONNECTION_ERROR && !db->socket && strcmp(db->host, "localhost") == 0) {
+        m = search_sockets(db, &code, text, sizeof text);
+        socket = db->found_socket;
     }
+    if (!m)
+        return connect_failed(db, socket, code, text);
     db->conn = m;
-    return CINTO_ST_OK;
+    db->ever_connected = 1;
+    return db->schema_ok ? CINTO_ST_OK : check_schema(db);
 }
 
+/* Table names get the prefix here (see cinto_sql_prefix). */
 static MYSQL_STMT *prepare(mdb *db, const char *sql, int *rc)
 {
+    cinto_buf text = CINTO_BUF_INIT;
+    if (cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
+                         sizeof db->base.last_error) < 0) {
+        cinto_buf_free(&text);
+        *rc = CINTO_ST_FAIL;
+        return NULL;
+    }
     MYSQL_STMT *s = mysql_stmt_init(db->conn);
     if (!s) {
+        cinto_buf_free(&text);
         *rc = CINTO_ST_NOMEM;
         return NULL;
     }
-    if (mysql_stmt_prepare(s, sql, strlen(sql))) {
+    if (mysql_stmt_prepare(s, text.data, text.len)) {
         *rc = fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
         mysql_stmt_close(s);
-        return NULL;
+        s = NULL;
     }
+    cinto_buf_free(&text);
     return s;
 }
 
@@ -410,6 +552,7 @@ static int run_once(mdb *db, MYSQL_STMT *s, const param *ps, size_t n, rows *out
 static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, size_t n, rows *out,
                unsigned long long *affected, unsigned long long *insert_id)
 {
+    db->base.message[0] = '\0';
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
@@ -460,6 +603,7 @@ static int m_begin(cinto_storage *st)
             db->depth++;
         return rc;
     }
+    db->base.message[0] = '\0';
     for (int attempt = 0; attempt < 2; attempt++) {
         int rc = connect_db(db);
         if (rc != CINTO_ST_OK)
@@ -505,15 +649,23 @@ static void m_rollback(cinto_storage *st)
     db->in_tx = 0;
 }
 
+/* One row of every table, objects through its time index (where a crash
+ * on a full disk left corruption once): a missing table or a damaged index
+ * fails here, as it would for every list. */
+static const char health_sql[] =
+    "(SELECT last_modified FROM `objects` FORCE INDEX (objects_by_time) "
+    "ORDER BY parent_id DESC, resource_name DESC, last_modified DESC LIMIT 1) "
+    "UNION ALL (SELECT last_modified FROM `revisions` LIMIT 1) "
+    "UNION ALL (SELECT 0 FROM `acl` LIMIT 1) "
+    "UNION ALL (SELECT 0 FROM `memberships` LIMIT 1) "
+    "UNION ALL (SELECT version FROM `cinto_schema_version` LIMIT 1)";
+
 static int m_ping(cinto_storage *st)
 {
-    mdb *db = (mdb *)st;
-    int rc = connect_db(db);
-    if (rc != CINTO_ST_OK)
-        return rc;
-    if (mysql_ping(db->conn))
-        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-    return CINTO_ST_OK;
+    rows r = {0};
+    int rc = run((mdb *)st, 0, health_sql, NULL, 0, &r, NULL, NULL);
+    rows_free(&r);
+    return rc;
 }
 
 /* ---- list timestamps -------------------------------------------------- */
@@ -817,7 +969,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     }
     cinto_buf sql = CINTO_BUF_INIT;
     param ps[LIST_MAX_PARAMS];
-    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM objects");
+    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     cinto_buf_puts(&sql,
                    q->ascending ? " ORDER BY last_modified ASC" : " ORDER BY last_modified DESC");
@@ -869,7 +1021,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     }
     cinto_buf sql = CINTO_BUF_INIT;
     param ps[LIST_MAX_PARAMS];
-    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM objects");
+    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
     if (!sql.data)
         return CINTO_ST_NOMEM;
@@ -1051,6 +1203,7 @@ static void m_close(cinto_storage *st)
     free(db->password);
     free(db->database);
     free(db->socket);
+    free(db->found_socket);
     free(db);
 }
 
@@ -1078,6 +1231,21 @@ static const cinto_storage_ops mariadb_ops = {
     .close = m_close,
 };
 
+/* Every fixed statement goes through the table prefix once at start-up, so
+ * that one written without backquotes stops the worker with a clear
+ * message instead of failing (or using another table) later. */
+static int check_statements(mdb *db, char *err, size_t errlen)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        cinto_buf text = CINTO_BUF_INIT;
+        int rc = cinto_sql_prefix(stmt_sql[i], db->opt.table_prefix, &text, err, errlen);
+        cinto_buf_free(&text);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* ---- URL ------------------------------------------------------------------- */
 
 static char *pct_decode(const char *s, size_t n)
@@ -1103,7 +1271,8 @@ static char *pct_decode(const char *s, size_t n)
 }
 
 /* mysql://user:password@host:port/db?unix_socket=/path (spec 08 §8.15). */
-cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
+cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *opt, char *err,
+                                  size_t errlen)
 {
     const char *p;
     if (strncmp(url, "mysql://", 8) == 0)
@@ -1124,6 +1293,12 @@ cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
         return NULL;
     }
     db->base.ops = &mariadb_ops;
+    if (opt)
+        db->opt = *opt;
+    else if (cinto_storage_options_load(NULL, &db->opt, err, errlen) < 0) {
+        free(db);
+        return NULL;
+    }
     const char *at = strrchr(p, '@');
     const char *slash = strchr(at ? at : p, '/');
     if (at) {
@@ -1157,8 +1332,15 @@ cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
         }
         q = amp;
     }
+    /* Never the URL itself in this message: it holds the password. */
     if (!db->host || !db->database || !*db->database) {
-        snprintf(err, errlen, "kinto.storage_url names no database: %s", url);
+        snprintf(err, errlen,
+                 "kinto.storage_url names no database: write its name after the host, as in "
+                 "mysql://USER:PASSWORD@localhost/DATABASE");
+        m_close(&db->base);
+        return NULL;
+    }
+    if (check_statements(db, err, errlen) < 0) {
         m_close(&db->base);
         return NULL;
     }
@@ -1169,34 +1351,127 @@ cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen)
     return &db->base;
 }
 
-/* ---- migrations ---------------------------------------------------------- */
+/* ---- schema: version check, migrations, check ---------------------------- */
 
 extern const char *const cinto_migrations[];
 extern const char *const cinto_migration_names[];
 
+static int latest_version(void)
+{
+    int n = 0;
+    while (cinto_migrations[n])
+        n++;
+    return n;
+}
+
+/* Runs one text statement (with the table prefix applied) and returns the
+ * first column of its first row as an int (*is_null when NULL or no row). */
+static int query_int(mdb *db, const char *sql, int prefixed, long long *value, int *is_null)
+{
+    cinto_buf text = CINTO_BUF_INIT;
+    int rc = CINTO_ST_OK;
+    *value = 0;
+    *is_null = 1;
+    if (prefixed ? cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
+                                    sizeof db->base.last_error) < 0
+                 : cinto_buf_puts(&text, sql) < 0) {
+        rc = CINTO_ST_FAIL;
+        goto done;
+    }
+    if (mysql_real_query(db->conn, text.data, text.len)) {
+        rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+        goto done;
+    }
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    if (!res) {
+        rc = mysql_errno(db->conn) ? fail(db, mysql_errno(db->conn), mysql_error(db->conn))
+                                   : CINTO_ST_OK;
+        goto done;
+    }
+    MYSQL_ROW row = mysql_fetch_row(res);
+    if (row && row[0]) {
+        *value = strtoll(row[0], NULL, 10);
+        *is_null = 0;
+    }
+    mysql_free_result(res);
+done:
+    cinto_buf_free(&text);
+    return rc;
+}
+
+/* The schema version of the database: 0 when the version table does not
+ * exist (an empty database). */
 static int current_version(mdb *db, int *version)
 {
     *version = 0;
-    if (mysql_real_query(db->conn, "SELECT MAX(version) FROM cinto_schema_version", 45)) {
-        if (mysql_errno(db->conn) == ER_NO_SUCH_TABLE)
-            return CINTO_ST_OK;
-        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+    cinto_buf text = CINTO_BUF_INIT;
+    int rc = CINTO_ST_OK;
+    if (cinto_sql_prefix("SELECT MAX(version) FROM `cinto_schema_version`", db->opt.table_prefix,
+                         &text, db->base.last_error, sizeof db->base.last_error) < 0) {
+        rc = CINTO_ST_FAIL;
+    } else if (mysql_real_query(db->conn, text.data, text.len)) {
+        if (mysql_errno(db->conn) != ER_NO_SUCH_TABLE)
+            rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+    } else {
+        MYSQL_RES *res = mysql_store_result(db->conn);
+        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+        if (!res)
+            rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+        else if (row && row[0])
+            *version = atoi(row[0]);
+        mysql_free_result(res);
+    }
+    cinto_buf_free(&text);
+    return rc;
+}
+
+/* Galera replicates tables but not GET_LOCK: two nodes could both create
+ * tables at once, so there the tables are left to `cinto.fcgi migrate`. */
+static int on_galera(mdb *db)
+{
+    if (mysql_real_query(db->conn, "SELECT @@wsrep_on", 17)) {
+        /* 1193: no such variable, a server without Galera. */
+        if (mysql_errno(db->conn) != ER_UNKNOWN_SYSTEM_VARIABLE)
+            fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+        return 0;
     }
     MYSQL_RES *res = mysql_store_result(db->conn);
-    if (!res)
-        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-    MYSQL_ROW row = mysql_fetch_row(res);
-    if (row && row[0])
-        *version = atoi(row[0]);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    int on = row && row[0] && (strcmp(row[0], "1") == 0 || strcasecmp(row[0], "ON") == 0);
     mysql_free_result(res);
-    return CINTO_ST_OK;
+    return on;
+}
+
+/* A missing privilege while creating tables: the customer must import the
+ * schema (or grant it); anything else is classified as usual. */
+static int migration_failed(mdb *db, const char *name)
+{
+    unsigned e = mysql_errno(db->conn);
+    const char *text = mysql_error(db->conn);
+    if (e == ER_TABLEACCESS_DENIED_ERROR || e == ER_DBACCESS_DENIED_ERROR ||
+        e == ER_SPECIFIC_ACCESS_DENIED_ERROR) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "cannot create the tables (migration %s): MariaDB error %u: %s", name, e, text);
+        cinto_log_once("storage:migrate-denied", 60,
+                       "%s; import sql/schema.sql (or the output of `cinto.fcgi schema`) or run "
+                       "`cinto.fcgi migrate` as a user that may create tables",
+                       db->base.last_error);
+        set_message(db, cinto_msg_no_create);
+        /* A GRANT reaches an open session only at its next USE: a new
+         * connection sees it at once when the customer fixes this. */
+        disconnect(db);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    int rc = fail(db, e, text);
+    cinto_log("migration %s failed: %s", name, db->base.last_error);
+    return rc == CINTO_ST_CONFLICT ? CINTO_ST_UNAVAILABLE : rc;
 }
 
 /* Runs one migration file: statements end with ";" at the end of a line;
  * lines starting with "--" are comments. The text is ours, compiled in. */
-static int run_script(mdb *db, const char *script, char *err, size_t errlen)
+static int run_script(mdb *db, const char *name, const char *script)
 {
-    cinto_buf stmt = CINTO_BUF_INIT;
+    cinto_buf stmt = CINTO_BUF_INIT, text = CINTO_BUF_INIT;
     const char *line = script;
     int rc = CINTO_ST_OK;
     while (*line && rc == CINTO_ST_OK) {
@@ -1212,38 +1487,233 @@ static int run_script(mdb *db, const char *script, char *err, size_t errlen)
             while (e > 0 && (line[e - 1] == ' ' || line[e - 1] == '\t' || line[e - 1] == '\r'))
                 e--;
             if (e > 0 && line[e - 1] == ';') {
-                if (mysql_real_query(db->conn, stmt.data, stmt.len)) {
-                    snprintf(err, errlen, "migration failed: %s", mysql_error(db->conn));
+                cinto_buf_reset(&text);
+                if (cinto_sql_prefix(cinto_buf_str(&stmt), db->opt.table_prefix, &text,
+                                     db->base.last_error, sizeof db->base.last_error) < 0)
                     rc = CINTO_ST_FAIL;
-                }
+                else if (mysql_real_query(db->conn, text.data, text.len))
+                    rc = migration_failed(db, name);
                 cinto_buf_reset(&stmt);
             }
         }
         line = nl ? nl + 1 : line + n;
     }
     cinto_buf_free(&stmt);
+    cinto_buf_free(&text);
+    return rc;
+}
+
+/* The lock of one database and prefix: the first requests of several
+ * workers arrive together on an empty database. */
+static void lock_name(const mdb *db, char *out, size_t n)
+{
+    /* The prefix is [a-z0-9_] (checked), safe inside the literal. */
+    snprintf(out, n, "LEFT(CONCAT('cinto_migrate:%s:', DATABASE()), 64)", db->opt.table_prefix);
+}
+
+/* from_zero: run every migration again (they are idempotent), for tables
+ * lost after the version was recorded. */
+static int migrate_locked(mdb *db, int from_zero)
+{
+    char name[128], sql[256];
+    lock_name(db, name, sizeof name);
+    unsigned wait = db->opt.read_timeout > 3 ? db->opt.read_timeout - 2 : 1;
+    snprintf(sql, sizeof sql, "SELECT GET_LOCK(%s, %u)", name, wait);
+    long long got;
+    int is_null;
+    int rc = query_int(db, sql, 0, &got, &is_null);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    if (is_null || !got) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "another process holds the migration lock for more than %u s", wait);
+        set_message(db, cinto_msg_migrating);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    /* Another worker may have finished while this one waited. */
+    int version = 0;
+    if (!from_zero)
+        rc = current_version(db, &version);
+    for (int i = version; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
+        rc = run_script(db, cinto_migration_names[i], cinto_migrations[i]);
+        if (rc == CINTO_ST_OK)
+            cinto_log("applied migration %s%s%s", cinto_migration_names[i],
+                      db->opt.table_prefix[0] ? " with table prefix " : "", db->opt.table_prefix);
+    }
+    if (db->conn) {
+        snprintf(sql, sizeof sql, "DO RELEASE_LOCK(%s)", name);
+        mysql_real_query(db->conn, sql, strlen(sql));
+    }
+    return rc;
+}
+
+/* `migrate` repairs a dropped table too: the heartbeat query says. */
+static int tables_missing(mdb *db)
+{
+    cinto_buf text = CINTO_BUF_INIT;
+    int missing = 0;
+    if (cinto_sql_prefix(health_sql, db->opt.table_prefix, &text, db->base.last_error,
+                         sizeof db->base.last_error) == 0 &&
+        mysql_real_query(db->conn, text.data, text.len))
+        missing = mysql_errno(db->conn) == ER_NO_SUCH_TABLE;
+    else
+        mysql_free_result(mysql_store_result(db->conn));
+    cinto_buf_free(&text);
+    return missing;
+}
+
+/* Compares the database's schema version with this binary's and, when
+ * the mode allows, creates or upgrades the tables. */
+static int ensure_schema(mdb *db, int mode)
+{
+    int version, latest = latest_version();
+    int rc = current_version(db, &version);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    if (version == latest && mode == SCHEMA_FORCE && tables_missing(db)) {
+        rc = migrate_locked(db, 1);
+        if (rc == CINTO_ST_OK)
+            db->schema_ok = 1;
+        return rc;
+    }
+    if (version == latest) {
+        db->schema_ok = 1;
+        return CINTO_ST_OK;
+    }
+    if (version > latest) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "the database has schema version %d, newer than this cinto.fcgi (%d)", version,
+                 latest);
+        cinto_log_once("storage:newer", 60, "%s: upload the newer cinto.fcgi", db->base.last_error);
+        snprintf(db->base.message, sizeof db->base.message, cinto_msg_newer_fmt, version, latest);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    const char *why =
+        mode == SCHEMA_CHECK_ONLY ? "kinto.storage_auto_migrate is off or kinto.readonly is on"
+        : mode == SCHEMA_AUTO && on_galera(db) ? "the server is a Galera node (wsrep_on)"
+                                               : NULL;
+    if (why) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "the tables are at schema version %d of %d and are not created or upgraded "
+                 "automatically: %s",
+                 version, latest, why);
+        cinto_log_once("storage:not-migrated", 60, "%s; run `cinto.fcgi migrate`",
+                       db->base.last_error);
+        set_message(db, mode == SCHEMA_AUTO ? cinto_msg_galera : cinto_msg_tables_missing);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    rc = migrate_locked(db, 0);
+    if (rc == CINTO_ST_OK)
+        db->schema_ok = 1;
     return rc;
 }
 
 int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
 {
     mdb *db = (mdb *)st;
+    db->base.message[0] = '\0';
+    /* The operator asked: tables are created whatever the settings say. */
+    db->schema_ok = 1;
     int rc = connect_db(db);
-    if (rc != CINTO_ST_OK) {
-        snprintf(err, errlen, "%s", db->base.last_error);
-        return rc;
+    if (rc == CINTO_ST_OK)
+        rc = ensure_schema(db, SCHEMA_FORCE);
+    if (rc != CINTO_ST_OK)
+        snprintf(err, errlen, "%s%s%s", db->base.last_error, db->base.message[0] ? "\n" : "",
+                 db->base.message);
+    return rc;
+}
+
+/* Prints one CHECK TABLE answer; 1 when the table needs a repair. */
+static int check_table(mdb *db, const char *table, FILE *out)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "CHECK TABLE `%s`", table);
+    cinto_buf text = CINTO_BUF_INIT;
+    int bad = 0;
+    if (cinto_sql_prefix(sql, db->opt.table_prefix, &text, db->base.last_error,
+                         sizeof db->base.last_error) < 0 ||
+        mysql_real_query(db->conn, text.data, text.len)) {
+        fprintf(out, "%s%s: cannot check: %s\n", db->opt.table_prefix, table,
+                db->conn ? mysql_error(db->conn) : db->base.last_error);
+        cinto_buf_free(&text);
+        return 1;
     }
-    int version;
-    rc = current_version(db, &version);
-    if (rc != CINTO_ST_OK) {
-        snprintf(err, errlen, "%s", db->base.last_error);
-        return rc;
+    cinto_buf_free(&text);
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row;
+    while (res && (row = mysql_fetch_row(res))) {
+        /* Table, Op, Msg_type, Msg_text */
+        const char *type = row[2] ? row[2] : "", *msg = row[3] ? row[3] : "";
+        fprintf(out, "%s%s: %s: %s\n", db->opt.table_prefix, table, type, msg);
+        if (strcmp(type, "error") == 0 || (strcmp(type, "status") == 0 && strcmp(msg, "OK") != 0))
+            bad = 1;
+        if (strstr(msg, "doesn't exist"))
+            bad = 2;
     }
-    for (int i = version; cinto_migrations[i]; i++) {
-        rc = run_script(db, cinto_migrations[i], err, errlen);
-        if (rc != CINTO_ST_OK)
-            return rc;
-        cinto_log("applied migration %s", cinto_migration_names[i]);
+    mysql_free_result(res);
+    if (bad == 1)
+        fprintf(out,
+                "  repair: ALTER TABLE `%s%s` FORCE;\n"
+                "  (rebuilds the table and its indexes from its rows: make a backup first, then "
+                "run it in phpMyAdmin's SQL tab or the mariadb client, and `cinto.fcgi check` "
+                "again)\n",
+                db->opt.table_prefix, table);
+    else if (bad == 2)
+        fprintf(out, "  missing: run `cinto.fcgi migrate` or import the output of `cinto.fcgi "
+                     "schema`\n");
+    return bad != 0;
+}
+
+/* Sizes and free space inside the tablespaces, to watch before the disk
+ * fills (MariaDB answers "table is full" then). */
+static void print_sizes(mdb *db, FILE *out)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT table_name, data_length + index_length, data_free FROM "
+             "information_schema.tables WHERE table_schema = DATABASE() AND table_name LIKE "
+             "'%s%%' ORDER BY table_name",
+             db->opt.table_prefix);
+    if (mysql_real_query(db->conn, sql, strlen(sql)))
+        return;
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row;
+    while (res && (row = mysql_fetch_row(res)))
+        fprintf(out, "size: %s: %s bytes (%s bytes free inside the table space)\n",
+                row[0] ? row[0] : "", row[1] ? row[1] : "0", row[2] ? row[2] : "0");
+    mysql_free_result(res);
+}
+
+int cinto_mariadb_check(cinto_storage *st, FILE *out)
+{
+    mdb *db = (mdb *)st;
+    int problems = 0;
+    /* Report, never create: the operator runs migrate for that. */
+    db->opt.auto_migrate = 0;
+    int rc = connect_db(db);
+    if (!db->conn) {
+        fprintf(out, "connection: FAILED: %s\n%s\n", db->base.last_error, db->base.message);
+        return 1;
     }
-    return CINTO_ST_OK;
+    int version = 0;
+    current_version(db, &version);
+    fprintf(out, "connection: OK (MariaDB %s)\nschema version: %d (this cinto.fcgi: %d)%s\n",
+            mysql_get_server_info(db->conn), version, latest_version(),
+            rc == CINTO_ST_OK ? "" : " -- run `cinto.fcgi migrate`");
+    problems |= rc != CINTO_ST_OK;
+    cinto_strv tables = {0};
+    for (int i = 0; cinto_migrations[i]; i++)
+        cinto_sql_tables(cinto_migrations[i], &tables);
+    for (size_t i = 0; i < tables.count && db->conn; i++)
+        problems |= check_table(db, tables.items[i], out);
+    cinto_strv_clear(&tables);
+    db->schema_ok = 1; /* the heartbeat query alone, no schema check */
+    rc = m_ping(st);
+    fprintf(out, "heartbeat query: %s%s\n",
+            rc == CINTO_ST_OK ? "OK" : "FAILED: ", rc == CINTO_ST_OK ? "" : db->base.last_error);
+    problems |= rc != CINTO_ST_OK;
+    if (db->conn)
+        print_sizes(db, out);
+    fprintf(out, "%s\n", problems ? "result: PROBLEMS FOUND (see above)" : "result: OK");
+    return problems ? 1 : 0;
 }

@@ -7,13 +7,16 @@
 
 #include <json-c/json.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "util/buf.h"
 
 enum cinto_st_error {
     CINTO_ST_OK = 0,
     CINTO_ST_NOTFOUND = 1,     /* not an error: nothing there */
     CINTO_ST_FAIL = -1,        /* unexpected: 500 */
-    CINTO_ST_UNAVAILABLE = -2, /* server gone or unreachable: 503 */
-    CINTO_ST_CONFLICT = -3,    /* deadlock, lock timeout, duplicate key race: 409 */
+    CINTO_ST_UNAVAILABLE = -2, /* any storage-side failure: 503 errno 201 (storage.message) */
+    CINTO_ST_CONFLICT = -3,    /* duplicate key race: 409 */
     CINTO_ST_NOMEM = -4,
 };
 
@@ -69,7 +72,9 @@ typedef struct cinto_storage_ops {
     int (*begin)(cinto_storage *st);
     int (*commit)(cinto_storage *st);
     void (*rollback)(cinto_storage *st);
-    /* Cheap liveness check for /__heartbeat__. */
+    /* The check of /__heartbeat__: reads one row of every table, through
+     * the time index of objects, so missing tables and a corrupt index
+     * show (never writes unless tables must be created). */
     int (*ping)(cinto_storage *st);
 
     /* The list timestamp (spec 01 §1.6): created from now_ms and persisted
@@ -136,15 +141,45 @@ typedef struct cinto_storage_ops {
 
 struct cinto_storage {
     const cinto_storage_ops *ops;
-    char last_error[256];
+    /* The last failure for the log: MariaDB's code and text (never a
+     * password). */
+    char last_error[512];
+    /* With CINTO_ST_UNAVAILABLE: what the customer reads in the 503 (names
+     * the condition and the fix, never user, host or socket); "" for the
+     * generic text. */
+    char message[512];
 };
 
+/* Storage settings besides the URL (all read by cinto_storage_options_load). */
+typedef struct cinto_storage_options {
+    char table_prefix[17];    /* kinto.storage_table_prefix, [a-z0-9_]{0,16} */
+    unsigned connect_timeout; /* kinto.storage_connect_timeout_seconds (3) */
+    unsigned read_timeout;    /* kinto.storage_read_timeout_seconds (10) */
+    unsigned write_timeout;   /* kinto.storage_write_timeout_seconds (10) */
+    int auto_migrate;         /* kinto.storage_auto_migrate (true), off when readonly */
+} cinto_storage_options;
+
+struct cinto_settings;
+/* Fills opt from the settings (defaults for what is unset); -1 with a
+ * message naming the rule when a value is invalid. */
+int cinto_storage_options_load(const struct cinto_settings *s, cinto_storage_options *opt,
+                               char *err, size_t errlen);
+
 /* Parses a mysql:// URL (spec 08 §8.15) and prepares a backend; the
- * connection opens lazily on first use. NULL with a message when the URL is
- * not a MariaDB one. */
-cinto_storage *cinto_mariadb_open(const char *url, char *err, size_t errlen);
-/* Applies sql/ migrations (embedded in the binary). */
+ * connection opens lazily on first use, and the first connection of a
+ * process checks the schema version (creating or upgrading the tables when
+ * allowed). opt may be NULL (defaults). NULL with a message (never the
+ * password) when the URL is not a usable MariaDB one. */
+cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *opt, char *err,
+                                  size_t errlen);
+/* `cinto.fcgi migrate`: applies sql/ migrations (embedded in the binary). */
 int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen);
+/* `cinto.fcgi check`: CHECK TABLE on every table, the heartbeat query and
+ * the sizes; prints a report and the repair to apply. 0 when all is well. */
+int cinto_mariadb_check(cinto_storage *st, FILE *out);
+/* `cinto.fcgi schema`: every migration, with the table prefix applied, as
+ * one SQL text to import (phpMyAdmin). 0, or -1 with err. */
+int cinto_storage_schema_sql(const char *prefix, cinto_buf *out, char *err, size_t errlen);
 
 void cinto_object_clear(cinto_object *o);
 void cinto_object_list_free(cinto_object_list *l);

@@ -346,9 +346,10 @@ function unmount() {
 before(async () => {
   base = fs.mkdtempSync(path.join(process.env.CINTO_TEST_TMP || os.tmpdir(), 'soak-'));
   if (path.join(base, 'mysqld.sock').length > 90) base = fs.mkdtempSync('/tmp/soak-');
-  db = new MariaDb(base);
   // small enough for the tmpfs; the redo log must exist at this size from the bootstrap on
-  db.extraArgs = ['--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M', '--innodb-temp-data-file-path=ibtmp1:4M:autoextend', '--max-connections=100'];
+  db = new MariaDb(base, {
+    extraArgs: ['--innodb-log-file-size=4M', '--innodb-buffer-pool-size=16M', '--innodb-temp-data-file-path=ibtmp1:4M:autoextend', '--max-connections=100'],
+  });
   const boot = path.join(base, 'boot');
   fs.mkdirSync(boot);
   execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${boot}`, `--user=${os.userInfo().username}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--innodb-log-file-size=4M'], { stdio: 'ignore', timeout: 120000 });

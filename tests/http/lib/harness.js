@@ -248,7 +248,9 @@ async function waitFor(pred, { timeout, interval = 100, what }) {
 // MariaDB: a throwaway server in a short temp folder, socket only, root without password.
 
 export class MariaDb {
-  constructor(dir) {
+  // extraArgs: more mariadbd options (e.g. '--innodb-default-row-format=compact')
+  constructor(dir, { extraArgs = [] } = {}) {
+    this.extraArgs = extraArgs;
     this.dir = dir || shortTempDir('cdb-');
     this.datadir = path.join(this.dir, 'data');
     this.socket = path.join(this.dir, 'mysqld.sock');
@@ -293,7 +295,7 @@ export class MariaDb {
       '--skip-log-bin',
       '--skip-name-resolve',
       // later arguments win: a test may shrink the server (e.g. to fit a small tmpfs)
-      ...(this.extraArgs || []),
+      ...this.extraArgs,
     ];
     const child = spawn(findBinary('mariadbd'), args, { stdio: 'ignore' });
     child.unref();
@@ -367,8 +369,8 @@ export class MariaDb {
 }
 
 // Starts a private throwaway MariaDB (call .stop()/.start()/.destroy() on the result).
-export async function startDatabase() {
-  const db = new MariaDb();
+export async function startDatabase({ extraArgs = [] } = {}) {
+  const db = new MariaDb(undefined, { extraArgs });
   db.ownsDir = true;
   await db.start();
   return db;
@@ -604,18 +606,20 @@ class Server {
  * opts.workers    number of FastCGI workers (default 2)
  * opts.env        extra environment for the workers and `migrate` (e.g. KINTO_* overrides)
  * opts.privateDb  true: a MariaDB of its own, controllable as srv.db.stop()/srv.db.start()
+ * opts.mariadbArgs extra mariadbd options for that private MariaDB (implies privateDb)
  * opts.db         a started MariaDb the caller owns (stop() drops the database, not the server)
  * opts.migrate    false: skip `cinto.fcgi migrate`
  * opts.timeout    ms to wait for GET /v1/ (default 30 s, 90 s under sanitizers)
  */
 export async function startServer(opts = {}) {
-  const { settings = {}, workers = 2, env = {}, privateDb = false, migrate = true } = opts;
+  const { settings = {}, workers = 2, env = {}, mariadbArgs, migrate = true } = opts;
+  const privateDb = Boolean(opts.privateDb || mariadbArgs);
   hookExit();
   const fcgi = fcgiPath();
   const san = sanitizeEnv();
   const readyTimeout = opts.timeout ?? (Object.keys(san).length ? 90000 : 30000);
 
-  const db = opts.db ?? (privateDb ? await startDatabase() : await sharedDb());
+  const db = opts.db ?? (privateDb ? await startDatabase({ extraArgs: mariadbArgs }) : await sharedDb());
   const dbName = randomName('t_');
   const dbUser = dbName;
   const dbPassword = crypto.randomBytes(12).toString('hex');

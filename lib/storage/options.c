@@ -1,0 +1,54 @@
+/* The storage settings besides kinto.storage_url, read once per worker. */
+#include "config/settings.h"
+#include "storage/sqltext.h"
+#include "storage/storage.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Timeouts stay below the web servers' own (mod_fcgid's I/O timeout is
+ * 40 s, lighttpd's and nginx's 60 s), so a hung database gives cinto's 503
+ * and not the server's HTML error page. */
+#define DEFAULT_CONNECT_TIMEOUT 3
+#define DEFAULT_RW_TIMEOUT 10
+#define MAX_TIMEOUT 3600
+
+static int timeout_setting(const cinto_settings *s, const char *key, unsigned dflt, unsigned *out,
+                           char *err, size_t errlen)
+{
+    int ok = 1;
+    long long v = s ? cinto_settings_int(s, key, dflt, &ok) : dflt;
+    if (!ok && cinto_settings_get(s, key))
+        v = -1;
+    if (v < 1 || v > MAX_TIMEOUT) {
+        snprintf(err, errlen, "kinto.%s must be a whole number of seconds from 1 to %d", key,
+                 MAX_TIMEOUT);
+        return -1;
+    }
+    *out = (unsigned)v;
+    return 0;
+}
+
+/* s may be NULL: the defaults. */
+int cinto_storage_options_load(const cinto_settings *s, cinto_storage_options *opt, char *err,
+                               size_t errlen)
+{
+    memset(opt, 0, sizeof *opt);
+    const char *prefix = s ? cinto_settings_get(s, "storage_table_prefix") : NULL;
+    if (prefix) {
+        if (cinto_table_prefix_check(prefix, err, errlen) < 0)
+            return -1;
+        snprintf(opt->table_prefix, sizeof opt->table_prefix, "%s", prefix);
+    }
+    if (timeout_setting(s, "storage_connect_timeout_seconds", DEFAULT_CONNECT_TIMEOUT,
+                        &opt->connect_timeout, err, errlen) < 0 ||
+        timeout_setting(s, "storage_read_timeout_seconds", DEFAULT_RW_TIMEOUT, &opt->read_timeout,
+                        err, errlen) < 0 ||
+        timeout_setting(s, "storage_write_timeout_seconds", DEFAULT_RW_TIMEOUT, &opt->write_timeout,
+                        err, errlen) < 0)
+        return -1;
+    /* A read-only instance must not write, not even tables. */
+    opt->auto_migrate = !s || (cinto_settings_bool(s, "storage_auto_migrate", 1) &&
+                               !cinto_settings_bool(s, "readonly", 0));
+    return 0;
+}

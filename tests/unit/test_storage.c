@@ -1,0 +1,175 @@
+/* The pure parts of the storage backend: the table prefix (its rule and
+ * how it reaches every table of every statement and migration), the
+ * schema to import, and what MariaDB error codes mean for the client. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "config/settings.h"
+#include "storage/sqltext.h"
+#include "storage/storage.h"
+#include "util/buf.h"
+
+extern const char *const cinto_migrations[];
+
+Test(prefix, rule)
+{
+    char err[256];
+    const char *good[] = {"", "a", "cinto_", "x9_", "abcdefghijklmnop"};
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+        cr_assert_eq(cinto_table_prefix_check(good[i], err, sizeof err), 0, "%s", good[i]);
+    const char *bad[] = {"A",  "cinto-", "c.t",   "abcdefghijklmnopq", "x y", "t`", "é",
+                         "t'", "t;",     "Cinto_"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        err[0] = '\0';
+        cr_assert_eq(cinto_table_prefix_check(bad[i], err, sizeof err), -1, "%s", bad[i]);
+        cr_assert(strstr(err, "kinto.storage_table_prefix"), "%s", err);
+        cr_assert(strstr(err, "a-z") && strstr(err, "16"), "the message names the rule: %s", err);
+    }
+}
+
+static char *prefixed(const char *sql, const char *prefix, int *rc)
+{
+    cinto_buf b = CINTO_BUF_INIT;
+    char err[256];
+    *rc = cinto_sql_prefix(sql, prefix, &b, err, sizeof err);
+    if (*rc < 0) {
+        cinto_buf_free(&b);
+        return strdup(err);
+    }
+    return cinto_buf_steal(&b);
+}
+
+Test(prefix, applies_to_backquoted_names_only)
+{
+    int rc;
+    char *s = prefixed("SELECT a, 'x `y`' FROM `objects` o JOIN `acl` ON 1 -- `c`\n"
+                       "WHERE b = \"`q`\" /* `d` */ FOR UPDATE",
+                       "p_", &rc);
+    cr_assert_eq(rc, 0, "%s", s);
+    cr_assert_str_eq(s, "SELECT a, 'x `y`' FROM `p_objects` o JOIN `p_acl` ON 1 -- `c`\n"
+                        "WHERE b = \"`q`\" /* `d` */ FOR UPDATE");
+    free(s);
+    s = prefixed("INSERT INTO `revisions` (a) VALUES (1) ON DUPLICATE KEY UPDATE a = a", "", &rc);
+    cr_assert_eq(rc, 0, "%s", s);
+    cr_assert_str_eq(s, "INSERT INTO `revisions` (a) VALUES (1) ON DUPLICATE KEY UPDATE a = a");
+    free(s);
+    s = prefixed("CREATE TABLE IF NOT EXISTS `t` (x INT) ENGINE=InnoDB; UPDATE `t` SET x = 1", "z",
+                 &rc);
+    cr_assert_eq(rc, 0, "%s", s);
+    cr_assert_str_eq(
+        s, "CREATE TABLE IF NOT EXISTS `zt` (x INT) ENGINE=InnoDB; UPDATE `zt` SET x = 1");
+    free(s);
+}
+
+Test(prefix, refuses_unquoted_table_names)
+{
+    const char *bad[] = {"SELECT a FROM objects",
+                         "DELETE FROM acl WHERE 1",
+                         "INSERT IGNORE INTO memberships VALUES (1)",
+                         "UPDATE objects SET a = 1",
+                         "CREATE TABLE IF NOT EXISTS credentials (x INT)",
+                         "SELECT 1 FROM `a` JOIN b ON 1",
+                         "ALTER TABLE objects FORCE"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int rc;
+        char *s = prefixed(bad[i], "p_", &rc);
+        cr_assert_eq(rc, -1, "accepted: %s", bad[i]);
+        cr_assert(strstr(s, "backquotes"), "%s", s);
+        free(s);
+    }
+}
+
+/* Every migration passes the rule (the statements of mariadb.c are
+ * checked when a worker opens the storage), and the prefixed schema names
+ * only prefixed tables. */
+Test(prefix, every_migration_and_the_printed_schema)
+{
+    cinto_strv tables = {0};
+    for (int i = 0; cinto_migrations[i]; i++) {
+        int rc;
+        char *s = prefixed(cinto_migrations[i], "pre_", &rc);
+        cr_assert_eq(rc, 0, "migration %d: %s", i, s);
+        free(s);
+        cr_assert_eq(cinto_sql_tables(cinto_migrations[i], &tables), 0);
+    }
+    const char *expected[] = {"cinto_schema_version", "objects", "revisions", "acl", "memberships"};
+    for (size_t k = 0; k < sizeof expected / sizeof *expected; k++) {
+        int found = 0;
+        for (size_t i = 0; i < tables.count; i++)
+            found |= strcmp(tables.items[i], expected[k]) == 0;
+        cr_assert(found, "table %s not listed", expected[k]);
+    }
+    cinto_buf out = CINTO_BUF_INIT;
+    char err[256];
+    cr_assert_eq(cinto_storage_schema_sql("pre_", &out, err, sizeof err), 0, "%s", err);
+    for (size_t i = 0; i < tables.count; i++) {
+        char q[160];
+        snprintf(q, sizeof q, "CREATE TABLE IF NOT EXISTS `pre_%s`", tables.items[i]);
+        cr_assert(strstr(out.data, q), "missing %s", q);
+        snprintf(q, sizeof q, "CREATE TABLE IF NOT EXISTS `%s`", tables.items[i]);
+        cr_assert(!strstr(out.data, q), "unprefixed %s", q);
+    }
+    cr_assert(strstr(out.data, "ROW_FORMAT=DYNAMIC"));
+    cr_assert_eq(cinto_storage_schema_sql("Bad-Prefix", &out, err, sizeof err), -1);
+    cinto_buf_free(&out);
+    cinto_strv_clear(&tables);
+}
+
+Test(classify, storage_side_failures_are_503_with_a_message)
+{
+    /* table full, corrupt index, read-only, lock wait, too many
+     * connections, disk full, crashed table, missing table */
+    unsigned codes[] = {1114, 1712, 1290, 1205, 1040, 1021, 1194, 1146, 1877, 1836, 1203, 1213};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++) {
+        const cinto_db_condition *c = cinto_db_classify(codes[i]);
+        cr_assert_eq(c->rc, CINTO_ST_UNAVAILABLE, "%u", codes[i]);
+        cr_assert(c->message && *c->message, "%u has a message", codes[i]);
+        cr_assert(c->name && *c->name);
+    }
+    cr_assert(strstr(cinto_db_classify(1114)->message, "full"));
+    cr_assert(strstr(cinto_db_classify(1712)->message, "cinto.fcgi check"));
+    cr_assert(strstr(cinto_db_classify(1290)->message, "read-only"));
+    cr_assert_eq(cinto_db_classify(1205)->reconnect, 0);
+}
+
+Test(classify, connection_conditions)
+{
+    /* Lost connections reconnect and keep upstream's generic text. */
+    unsigned gone[] = {2006, 2013, 2002, 2003, 1053, 1927};
+    for (size_t i = 0; i < sizeof gone / sizeof *gone; i++) {
+        const cinto_db_condition *c = cinto_db_classify(gone[i]);
+        cr_assert_eq(c->rc, CINTO_ST_UNAVAILABLE);
+        cr_assert_eq(c->reconnect, 1, "%u", gone[i]);
+        cr_assert_null(c->message, "%u", gone[i]);
+    }
+    cr_assert(strstr(cinto_db_classify(1045)->message, "password"));
+    cr_assert(strstr(cinto_db_classify(1049)->message, "does not exist"));
+    /* No message ever names a user, host or socket: they come from code. */
+    cr_assert_null(strstr(cinto_db_classify(1045)->message, "@localhost"));
+}
+
+Test(classify, integrity_is_409_bugs_are_500_unknown_is_503)
+{
+    cr_assert_eq(cinto_db_classify(1062)->rc, CINTO_ST_CONFLICT);
+    cr_assert_eq(cinto_db_classify(1586)->rc, CINTO_ST_CONFLICT);
+    cr_assert_eq(cinto_db_classify(1064)->rc, CINTO_ST_FAIL);
+    cr_assert_eq(cinto_db_classify(2031)->rc, CINTO_ST_FAIL);
+    cr_assert_eq(cinto_db_classify(1105)->rc, CINTO_ST_UNAVAILABLE);
+    cr_assert_eq(cinto_db_classify(4025)->rc, CINTO_ST_UNAVAILABLE);
+    /* "MariaDB error 0:" once: no code still names a condition. */
+    const cinto_db_condition *z = cinto_db_classify(0);
+    cr_assert_eq(z->rc, CINTO_ST_UNAVAILABLE);
+    cr_assert_str_eq(z->name, "no error code");
+}
+
+Test(options, defaults_and_rules)
+{
+    cinto_storage_options o;
+    char err[256];
+    cr_assert_eq(cinto_storage_options_load(NULL, &o, err, sizeof err), 0);
+    cr_assert_eq(o.read_timeout, 10);
+    cr_assert_eq(o.write_timeout, 10);
+    cr_assert_eq(o.connect_timeout, 3);
+    cr_assert_eq(o.auto_migrate, 1);
+    cr_assert_str_eq(o.table_prefix, "");
+}
