@@ -23,6 +23,8 @@ import { MariaDb, startServer, basic, req, sleep } from '../http/lib/harness.js'
 const STEADY_S = Number(process.env.CINTO_SOAK_SECONDS || 60);
 const FAULT_S = Number(process.env.CINTO_SOAK_FAULT_SECONDS || 6);
 const WORKERS = 3;
+// MariaDB frozen this long: longer than the read timeout given to cinto below
+const FREEZE_S = 9;
 const WRITERS = 4;
 const OWNER = basic('soak-owner', 'secret');
 const COLL = '/buckets/soak/collections/c';
@@ -45,7 +47,7 @@ const MIN_GROWTH_ALLOWED = 512 * 1024;
 const phases = [];
 let cur = null;
 function phase(name) {
-  cur = { name, requests: 0, acked: 0, s503: 0, s503NoRetry: 0, cinto500: 0, other5xx: 0, neterr: 0, started: Date.now() };
+  cur = { name, requests: 0, acked: 0, ackedAfter: 0, repaired: false, s503: 0, s503NoRetry: 0, cinto500: 0, other5xx: 0, neterr: 0, started: Date.now() };
   phases.push(cur);
   return cur;
 }
@@ -95,6 +97,7 @@ const stats = { acked: 0 };
 
 function ack(count = 1) {
   cur.acked += count;
+  if (cur.repaired) cur.ackedAfter += count;
   stats.acked += count;
 }
 
@@ -344,7 +347,9 @@ function unmount() {
 }
 
 before(async () => {
-  base = fs.mkdtempSync(path.join(process.env.CINTO_TEST_TMP || os.tmpdir(), 'soak-'));
+  const scratch = process.env.CINTO_TEST_TMP || os.tmpdir();
+  fs.mkdirSync(scratch, { recursive: true });
+  base = fs.mkdtempSync(path.join(scratch, 'soak-'));
   if (path.join(base, 'mysqld.sock').length > 90) base = fs.mkdtempSync('/tmp/soak-');
   // small enough for the tmpfs; the redo log must exist at this size from the bootstrap on
   db = new MariaDb(base, {
@@ -367,7 +372,17 @@ before(async () => {
   fs.rmSync(boot, { recursive: true, force: true });
   db.installed = true;
   await db.start();
-  srv = await startServer({ db, workers: WORKERS, settings: { 'kinto.paginate_by': 50 } });
+  // short database timeouts, so that the freeze below outlasts them and gets 503s
+  srv = await startServer({
+    db,
+    workers: WORKERS,
+    settings: {
+      'kinto.paginate_by': 50,
+      'kinto.storage_connect_timeout_seconds': 1,
+      'kinto.storage_read_timeout_seconds': FREEZE_S - 4,
+      'kinto.storage_write_timeout_seconds': FREEZE_S - 4,
+    },
+  });
   const r1 = await req(srv, 'PUT', '/buckets/soak', { auth: OWNER, body: {} });
   const r2 = await req(srv, 'PUT', COLL, { auth: OWNER, body: {} });
   assert.ok(ok(r1) && ok(r2), `setup: ${r1.status} ${r2.status}`);
@@ -452,8 +467,12 @@ async function underFault(name, inject) {
   startTraffic();
   await sleep(1000);
   await inject();
+  // writes must be acknowledged again once the fault is repaired
+  p.repaired = true;
   await sleep(FAULT_S * 1000);
+  for (let i = 0; i < 20 && p.ackedAfter === 0; i++) await sleep(1000);
   await stopTraffic();
+  if (p.ackedAfter === 0) violation(`no write acknowledged in ${FAULT_S + 20} s after the repair`);
   return p;
 }
 
@@ -473,7 +492,7 @@ test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledg
   });
   await underFault('mariadb frozen', async () => {
     sig(db.child.pid, 'SIGSTOP');
-    await sleep(5000);
+    await sleep(FREEZE_S * 1000);
     sig(db.child.pid, 'SIGCONT');
   });
   if (mounted) {
@@ -531,7 +550,7 @@ test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledg
     for (const [id, v] of p.view) if (!v.deleted && !live.has(id)) violation(`poller ${i} still sees deleted ${id}`);
   });
   for (const p of phases) {
-    t.diagnostic(`${p.name}: ${p.requests} requests, ${p.acked} acknowledged writes, ${p.s503} x 503 (errno 201), ${p.cinto500} x 500 from cinto, ${p.other5xx} x 5xx from lighttpd, ${p.neterr} transport errors, ${(((p.ended ?? Date.now()) - p.started) / 1000).toFixed(0)} s`);
+    t.diagnostic(`${p.name}: ${p.requests} requests, ${p.acked} acknowledged writes (${p.ackedAfter} after the repair), ${p.s503} x 503 (errno 201), ${p.cinto500} x 500 from cinto, ${p.other5xx} x 5xx from lighttpd, ${p.neterr} transport errors, ${(((p.ended ?? Date.now()) - p.started) / 1000).toFixed(0)} s`);
   }
   t.diagnostic(`ledger: ${stats.acked} acknowledged writes, ${model.size} records, ${live.size} live at the end, ${orphanTags.size} unanswered creates, ${lost} lost`);
   assert.deepEqual(violations, []);
