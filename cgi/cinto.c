@@ -165,7 +165,7 @@ static int serve_fcgi(cinto_app *app, FCGX_Request *req)
 extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
 
 /* A recycled worker replaces itself with a fresh copy of the program rather
- * than exiting (as FcgidMaxRequestsPerProcess makes mod_fcgid do): the
+ * than exiting (what mod_fcgid's FcgidMaxRequestsPerProcess does): the
  * listening socket (fd 0) and the pid survive exec, so requests queued on
  * the socket wait for the new image instead of being refused while the web
  * server notices the exit and respawns (lighttpd answers 503 meanwhile),
