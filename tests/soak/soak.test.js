@@ -277,7 +277,8 @@ async function filteredOnce() {
 
 let running = false;
 const loops = [];
-const pollers = [];
+// the same two pollers through every phase, as clients that keep polling through the faults
+const pollers = [new Poller(), new Poller()];
 function startTraffic() {
   running = true;
   for (let w = 0; w < WRITERS; w++) {
@@ -286,11 +287,7 @@ function startTraffic() {
   }
   const batchMine = [];
   loops.push((async () => { while (running) await batchOnce(batchMine); })());
-  for (let i = 0; i < 2; i++) {
-    const p = new Poller();
-    pollers.push(p);
-    loops.push((async () => { while (running) { await p.poll(); await sleep(100); } })());
-  }
+  for (const p of pollers) loops.push((async () => { while (running) { await p.poll(); await sleep(100); } })());
   loops.push((async () => { while (running) await filteredOnce(); })());
 }
 async function stopTraffic() {
@@ -336,6 +333,14 @@ let mounted = false;
 
 function unmount() {
   if (!mounted) return;
+  // our MariaDB first, or the tmpfs stays busy
+  if (db?.child) {
+    try {
+      process.kill(db.child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   try {
     execFileSync('umount', [db.datadir], { stdio: 'ignore' });
     mounted = false;
