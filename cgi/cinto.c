@@ -5,6 +5,7 @@
  * environment. FCGX_Accept_r does not fall back to CGI by itself (deploy
  * notes §3), so the mode is chosen with FCGX_IsCGI. Everything else is in
  * libcinto, behind the transport interface. */
+#include <errno.h>
 #include <fcgiapp.h>
 #include <limits.h>
 #include <signal.h>
@@ -12,19 +13,43 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "api/app.h"
+#include "util/log.h"
 
-static volatile sig_atomic_t stopping, in_request;
+/* The listening socket a FastCGI spawner hands us (FastCGI spec §2.2). */
+#define LISTEN_FD 0
+/* Requests between two returns of free heap pages to the system: a large
+ * list or batch leaves megabytes of freed chunks that glibc keeps for the
+ * life of the worker (it only trims the top of its heap); trimming every
+ * few requests bounds what an idle worker holds, for a cost of a fraction
+ * of a request. */
+#define TRIM_EVERY 32
+static volatile sig_atomic_t stopping;
 
-/* Between requests a worker just leaves (libfcgi would otherwise retry its
- * interrupted accept); during one it finishes the answer first. */
+/* A stop signal ends the loop cleanly, during a request after its answer:
+ * libfcgi retries an accept interrupted by a signal unless a shutdown is
+ * pending, and a clean return from main (rather than _exit) lets the leak
+ * checker of a sanitizer build report on the worker. */
 static void on_term(int sig)
 {
     (void)sig;
-    if (!in_request)
-        _exit(0);
     stopping = 1;
+    FCGX_ShutdownPending();
+}
+
+/* Gives free heap pages back every TRIM_EVERY requests. */
+static void trim_heap(unsigned long long served)
+{
+#ifdef __GLIBC__
+    if (served % TRIM_EVERY == 0)
+        malloc_trim(0);
+#else
+    (void)served;
+#endif
 }
 
 /* ---- FastCGI transport ---- */
@@ -108,6 +133,53 @@ static int run_migrate(cinto_app *app)
     return 0;
 }
 
+/* True once kinto.worker_max_requests requests are served (0: never). */
+static int recycle_due(const cinto_app *app, unsigned long long served)
+{
+    return app->configured && app->cfg.worker_max_requests > 0 &&
+           served >= (unsigned long long)app->cfg.worker_max_requests;
+}
+
+/* The FastCGI request loop. Returns 1 when the worker has served its
+ * kinto.worker_max_requests quota, 0 when it was told to stop. */
+static int serve_fcgi(cinto_app *app, FCGX_Request *req)
+{
+    unsigned long long served = 0;
+    while (!stopping && FCGX_Accept_r(req) >= 0) {
+        cinto_transport t = {req, fcgi_param, fcgi_read, fcgi_write};
+        cinto_app_handle(app, &t);
+        FCGX_Finish_r(req);
+        served++;
+        trim_heap(served);
+        if (!stopping && recycle_due(app, served)) {
+            cinto_log("worker %ld: served %llu requests (kinto.worker_max_requests); starting "
+                      "afresh",
+                      (long)getpid(), served);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* In a sanitizer build, the leak checker's entry point (absent otherwise). */
+extern int __lsan_do_recoverable_leak_check(void) __attribute__((weak));
+
+/* A recycled worker replaces itself with a fresh copy of the program rather
+ * than exiting (what mod_fcgid's FcgidMaxRequestsPerProcess does): the
+ * listening socket (fd 0) and the pid survive exec, so requests queued on
+ * the socket wait for the new image instead of being refused while the web
+ * server notices the exit and respawns (lighttpd answers 503 meanwhile),
+ * and a spawner that never respawns (spawn-fcgi) keeps its workers. */
+static void reexec(char **argv)
+{
+    if (__lsan_do_recoverable_leak_check)
+        __lsan_do_recoverable_leak_check();
+    fflush(NULL);
+    closefrom(STDERR_FILENO + 1); /* our log file and any other descriptor */
+    execv("/proc/self/exe", argv);
+    cinto_log("worker %ld: cannot restart itself (%s); exiting", (long)getpid(), strerror(errno));
+}
+
 /* The ini of the command line tools: KINTO_INI, else the default lookup. */
 static int configure_cli(cinto_app *app, const char *what)
 {
@@ -188,20 +260,17 @@ int main(int argc, char **argv)
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
+    sa.sa_handler = on_term; /* no SA_RESTART: a blocked accept must return */
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
     FCGX_Init();
     FCGX_Request req;
-    FCGX_InitRequest(&req, 0, 0);
-    while (!stopping && FCGX_Accept_r(&req) >= 0) {
-        in_request = 1;
-        cinto_transport t = {&req, fcgi_param, fcgi_read, fcgi_write};
-        cinto_app_handle(app, &t);
-        FCGX_Finish_r(&req);
-        in_request = 0;
-    }
+    FCGX_InitRequest(&req, LISTEN_FD, 0);
+    int recycle = serve_fcgi(app, &req);
+    FCGX_Free(&req, 1);
     cinto_app_free(app);
+    if (recycle)
+        reexec(argv);
     return 0;
 }

@@ -252,6 +252,12 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
     }
     if (c->max_body < 0)
         c->max_body = DEFAULT_MAX_BODY;
+    if (int_setting(s, "worker_max_requests", 0, &c->worker_max_requests, err, errlen) < 0) {
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
+    if (c->worker_max_requests < 0)
+        c->worker_max_requests = 0;
     if (c->paginate_by < 0)
         c->paginate_by = 0;
     if (c->storage_max_fetch_size <= 0)

@@ -47,6 +47,7 @@ typedef struct cinto_config {
     int readonly;
     int explicit_permissions;
     long long batch_max_requests;
+    long long worker_max_requests; /* 0 = a worker serves until stopped */
     long long paginate_by; /* 0 = unset */
     long long storage_max_fetch_size;
     long long retry_after;

@@ -25,7 +25,8 @@ typedef struct list_params {
     cinto_list_query q;
     long long limit; /* effective page size L */
     cinto_strv shared;
-    int in_c; /* filters or sort that only C can evaluate */
+    int in_c;      /* filters or sort that only C can evaluate */
+    int sort_in_c; /* the order (or the token) needs C: the whole list is read */
 } list_params;
 
 static void params_free(list_params *lp)
@@ -77,14 +78,14 @@ static void push_down_timestamps(list_params *lp)
     }
     /* Sorting on last_modified alone (and a token on it) stays in SQL. */
     if (lp->spec.nsort != 1 || strcmp(lp->spec.sort[0].field, "last_modified") != 0) {
-        lp->in_c = 1;
+        lp->in_c = lp->sort_in_c = 1;
         return;
     }
     q->ascending = !lp->spec.sort[0].descending;
     long long t;
     if (lp->spec.token_last) {
         if (!cinto_json_is_int64(cinto_json_get(lp->spec.token_last, "last_modified"), &t)) {
-            lp->in_c = 1;
+            lp->in_c = lp->sort_in_c = 1;
             return;
         }
         if (q->ascending && (q->gt_modified < 0 || t > q->gt_modified))
@@ -184,6 +185,75 @@ static int sort_cmp(const void *a, const void *b)
     return cinto_sort_compare(sort_spec, *(json_object *const *)a, *(json_object *const *)b);
 }
 
+/* Rows read per query when filtering in C in SQL order. */
+#define SCAN_CHUNK 500
+
+/* Keeps o in the page (or only counts it); returns 1 once the page is full. */
+static int page_take(page *pg, size_t *cap, json_object *o, int count_only, size_t want)
+{
+    if (count_only) {
+        pg->total++;
+        json_object_put(o);
+        return 0;
+    }
+    if (pg->count == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        json_object **p = realloc(pg->items, ncap * sizeof *p);
+        if (!p) {
+            json_object_put(o);
+            return -1;
+        }
+        pg->items = p;
+        *cap = ncap;
+    }
+    pg->items[pg->count++] = o;
+    return pg->count >= want;
+}
+
+/* A filtered list in SQL's order (last_modified), read SCAN_CHUNK rows at a
+ * time and filtered in C until the page is full: a worker's memory stays
+ * bounded by the chunk and the page however long the list (reading the
+ * whole list made every worker's heap grow with the largest collection). */
+static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int count_only,
+                         page *pg)
+{
+    size_t cap = 0, want = count_only ? SIZE_MAX : (size_t)lp->limit + 1;
+    int full = 0;
+    q.limit = SCAN_CHUNK;
+    while (!full) {
+        cinto_object_list rows = {0};
+        int rc = r->c->st->ops->list(r->c->st, &q, &rows);
+        if (rc != CINTO_ST_OK) {
+            cinto_error_storage(r->c, rc);
+            return -1;
+        }
+        for (size_t i = 0; i < rows.count && !full; i++) {
+            json_object *o = cinto_res_object_json(&rows.items[i]);
+            if (!cinto_filter_match(&lp->spec, o) || (count_only && rows.items[i].deleted)) {
+                json_object_put(o);
+                continue;
+            }
+            full = page_take(pg, &cap, o, count_only, want);
+        }
+        long long last = rows.count ? rows.items[rows.count - 1].last_modified : 0;
+        int more = rows.count == SCAN_CHUNK;
+        cinto_object_list_free(&rows);
+        if (full < 0) {
+            cinto_error_internal(r->c, "out of memory");
+            return -1;
+        }
+        if (!more)
+            break;
+        /* timestamps are unique within a list: the next chunk starts after
+         * the last row seen */
+        if (q.ascending)
+            q.gt_modified = last;
+        else
+            q.lt_modified = last;
+    }
+    return 0;
+}
+
 static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
 {
     memset(pg, 0, sizeof pg[0]);
@@ -200,6 +270,8 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
         }
         return 0;
     }
+    if (lp->in_c && !lp->sort_in_c)
+        return scan_filtered(r, lp, q, count_only, pg);
     /* SQL can cut the page itself only when it sorts and filters alone;
      * otherwise every candidate is read and C does the rest. */
     q.limit = lp->in_c ? LLONG_MAX / 2 : lp->limit + 1;
@@ -580,7 +652,7 @@ void cinto_res_list_post(cinto_rctx *r)
     json_object_put(none);
     if (wrc < 0 || cinto_res_commit(r) < 0)
         goto done;
-    json_object *env = cinto_res_envelope(r, data, json_object_get(acl));
+    json_object *env = cinto_res_envelope(r, data, acl);
     data = NULL;
     cinto_response_json(r->c->resp, 201, env);
     json_object_put(env);

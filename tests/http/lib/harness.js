@@ -302,6 +302,7 @@ export class MariaDb {
       '--innodb-flush-log-at-trx-commit=2',
       '--skip-log-bin',
       '--skip-name-resolve',
+      // later arguments win: a test may shrink the server (e.g. to fit a small tmpfs)
       `--tmpdir=${this.dir}`,
       ...this.extraArgs,
     ];
