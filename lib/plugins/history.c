@@ -185,9 +185,12 @@ static json_object *entry_json(const cinto_write_event *ev, const parsed_uri *p)
     return e;
 }
 
-/* Writes one entry: the history list's timestamp, the entry, its ACE. */
+/* Writes one entry: the history list's timestamp, the entry, its ACE. The
+ * entry is never older than the change it records (written_at): the
+ * record's list may run ahead of the clock, and a snapshot taken at an
+ * entry's timestamp (Kinto Admin's history links) must include its change. */
 static int store_entry(cinto_ctx *c, const char *bucket_uri, json_object *entry,
-                       const cinto_strv *readers)
+                       const cinto_strv *readers, long long written_at)
 {
     cinto_storage *st = c->st;
     long long hwm, ts;
@@ -196,7 +199,9 @@ static int store_entry(cinto_ctx *c, const char *bucket_uri, json_object *entry,
     int rc = st->ops->lock_list(st, bucket_uri, "history", c->now_ms, &hwm);
     if (rc != CINTO_ST_OK)
         return rc;
-    ts = c->now_ms > hwm ? c->now_ms : hwm + 1;
+    ts = c->now_ms > written_at ? c->now_ms : written_at;
+    if (ts <= hwm)
+        ts = hwm + 1;
     size_t len;
     const char *text = cinto_json_dump_len(entry, &len);
     rc = st->ops->put(st, bucket_uri, "history", id, ts, text, len, 0);
@@ -354,7 +359,7 @@ static int on_write(cinto_ctx *c, const cinto_write_event *ev)
              : CINTO_ST_OK;
     if (rc == CINTO_ST_OK) {
         entry = entry_json(ev, &p);
-        rc = store_entry(c, cinto_buf_str(&bucket_uri), entry, &readers);
+        rc = store_entry(c, cinto_buf_str(&bucket_uri), entry, &readers, ev->timestamp);
     }
     if (rc == CINTO_ST_OK)
         rc = trim(c, cinto_buf_str(&bucket_uri), ev->resource, ev->user);

@@ -282,3 +282,22 @@ test('HIST-5 collection snapshot: each record as it was at the timestamp, newest
   const d = await must(req(srv, 'GET', `/buckets/default/snapshot/collections/tasks@${t}`, { auth: who }), 200);
   assert.deepEqual(d.json.data.map((r) => r.id), ['a']);
 });
+
+test('HIST-5 an entry is never older than the change it records (a list mark ahead of the clock)', async () => {
+  const b = uid('ahead');
+  await must(req(srv, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);
+  await must(req(srv, 'PUT', `/buckets/${b}/collections/c`, { auth: OWNER, body: {} }), 201);
+  // the records list's mark runs ten minutes ahead (as after a burst of writes, or a clock step back)
+  const ahead = Date.now() + 600000;
+  await srv.query(
+    `INSERT INTO revisions (parent_id, resource_name, last_modified) VALUES ('/buckets/${b}/collections/c', 'record', ${ahead}) ` +
+      `ON DUPLICATE KEY UPDATE last_modified = ${ahead}`,
+  );
+  const rec = (await must(req(srv, 'POST', `/buckets/${b}/collections/c/records`, { auth: OWNER, body: { data: { a: 1 } } }), 201)).json.data;
+  assert.ok(rec.last_modified > ahead);
+  const entry = (await must(req(srv, 'GET', `/buckets/${b}/history?resource_name=record`, { auth: OWNER }), 200)).json.data[0];
+  assert.ok(entry.last_modified >= rec.last_modified, `${entry.last_modified} >= ${rec.last_modified}`);
+  // the snapshot at the entry's timestamp holds the record (what Kinto Admin links to)
+  const snap = await must(req(srv, 'GET', `/buckets/${b}/snapshot/collections/c@${entry.last_modified}`, { auth: OWNER }), 200);
+  assert.deepEqual(snap.json.data.map((r) => r.id), [rec.id]);
+});
