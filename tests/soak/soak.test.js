@@ -512,7 +512,12 @@ test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledg
       } catch {
         /* dd stops at ENOSPC: that is the point */
       }
+      // InnoDB first fills the space it had reserved: keep the disk full until writes fail
+      // (bounded: a long run may have reserved more than the traffic writes in that time)
+      const end = Date.now() + Math.max(FAULT_S, 30) * 1000;
       await sleep(FAULT_S * 1000);
+      while (cur.s503 === 0 && Date.now() < end) await sleep(500);
+      if (cur.s503 === 0) t.diagnostic('disk full: no write needed new space in time (no 503 seen)');
       fs.rmSync(filler, { force: true });
       // MariaDB may have given up on a full disk: start it again as an operator would
       if (!db.child || db.child.exitCode !== null || db.child.signalCode !== null) {
