@@ -141,11 +141,12 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
     q->eq_modified = q->ne_modified = -1;
     q->include_deleted = lp->spec.has_lm_filter;
     push_down_timestamps(lp);
+    /* Compact JSON, as upstream's rapidjson writes it. */
     if (lp->spec.uses_to)
         cinto_response_set(
             r->c->resp, "Alert",
-            "{\"code\": \"soft-eol\", \"message\": \"_to is now deprecated, you should "
-            "use _before instead\", \"url\": \"https://kinto.readthedocs.io/en/2.4.0/api/"
+            "{\"code\":\"soft-eol\",\"message\":\"_to is now deprecated, you should "
+            "use _before instead\",\"url\":\"https://kinto.readthedocs.io/en/2.4.0/api/"
             "resource.html#list-of-available-url-parameters\"}");
     if (for_delete) {
         free(lp->spec.fields);
