@@ -176,6 +176,10 @@ int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
     req->https = (https && strcmp(https, "off") != 0) || (scheme && strcmp(scheme, "https") == 0);
     if (split_path(req, t) < 0)
         return -1;
+    const char *uri = var(t, "REQUEST_URI");
+    for (const char *p = uri; p && *p && *p != '?'; p++)
+        if (p[0] == '%' && p[1] == '0' && p[2] == '0')
+            req->path_nul = 1;
     return read_body(req, t, max_body);
 }
 
