@@ -393,11 +393,8 @@ void cinto_res_list_get(cinto_rctx *r)
         goto done;
     /* The ETag is read before the data (spec 09 §9.4). */
     long long ts;
-    int rc = r->c->st->ops->list_timestamp(r->c->st, r->parent, r->ki->name, r->c->now_ms, &ts);
-    if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
+    if (cinto_res_list_ts(r, &ts) < 0)
         goto done;
-    }
     if (p.has_none && !p.none_star && p.none_ts == ts) {
         cinto_response_reset(r->c->resp);
         r->c->resp->status = 304;

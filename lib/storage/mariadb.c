@@ -565,6 +565,8 @@ static int read_or_create_ts(mdb *db, enum stmt_id select_id, enum stmt_id inser
 static int m_list_timestamp(cinto_storage *st, const char *parent, const char *resource,
                             long long now_ms, long long *ts)
 {
+    if (now_ms < 0)
+        return read_ts((mdb *)st, ST_TS_SELECT, parent, resource, ts);
     return read_or_create_ts((mdb *)st, ST_TS_SELECT, ST_TS_INSERT, parent, resource, now_ms, ts);
 }
 

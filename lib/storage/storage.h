@@ -74,7 +74,8 @@ typedef struct cinto_storage_ops {
     int (*ping)(cinto_storage *st);
 
     /* The list timestamp (spec 01 §1.6): created from now_ms and persisted
-     * the first time it is read. */
+     * the first time it is read; with now_ms < 0 (readonly mode) only read:
+     * CINTO_ST_NOTFOUND when the list never had one. */
     int (*list_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                           long long now_ms, long long *ts);
     /* Locks the list until commit (writers of one list wait here for each
