@@ -321,15 +321,52 @@ static int list_checks(cinto_rctx *r, list_params *lp, cinto_precond *p, const c
     return 0;
 }
 
-/* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9). */
-static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
+/* A DELETE's token works once (spec 02 §2.9 item 6): its nonce is
+ * remembered for kinto.pagination_token_validity_seconds, in the
+ * deletion's transaction, and taken back by the next page's DELETE. */
+static int remember_token(cinto_rctx *r, const char *nonce)
+{
+    long long validity =
+        cinto_settings_int(r->c->cfg->raw, "pagination_token_validity_seconds", 600, NULL);
+    int rc = r->c->st->ops->token_remember(r->c->st, nonce, r->c->now_ms,
+                                           r->c->now_ms + validity * 1000);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    return 0;
+}
+
+static int take_token(cinto_rctx *r, const char *nonce)
+{
+    int taken = 0;
+    int rc = r->c->st->ops->token_take(r->c->st, nonce, r->c->now_ms, &taken);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    if (!taken) {
+        cinto_error_invalid(r->c, "querystring", NULL, "_token was already used or has expired.");
+        return -1;
+    }
+    return 0;
+}
+
+/* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9).
+ * -1 after answering an error. */
+static int set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
 {
     cinto_buf url = CINTO_BUF_INIT;
     char *nonce = NULL;
     char *token = cinto_token_make(&lp->spec, last, lp->limit, &nonce);
     if (!token) {
         r->c->resp->failed = 1;
-        return;
+        return -1;
+    }
+    if (r->c->req->method == CINTO_DELETE && remember_token(r, nonce) < 0) {
+        free(token);
+        free(nonce);
+        return -1;
     }
     cinto_base_url(r->c, &url);
     cinto_buf_puts(&url, r->c->req->path);
@@ -368,6 +405,7 @@ static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
     cinto_buf_free(&url);
     free(token);
     free(nonce);
+    return 0;
 }
 
 void cinto_res_list_get(cinto_rctx *r)
@@ -606,6 +644,8 @@ void cinto_res_list_delete(cinto_rctx *r)
         cinto_res_precondition_failed(r, NULL, r->hwm);
         goto done;
     }
+    if (lp.spec.token_nonce && take_token(r, lp.spec.token_nonce) < 0)
+        goto done;
     /* Tombstones are never candidates. */
     lp.q.include_deleted = 0;
     if (read_page(r, &lp, 0, &pg) < 0)
@@ -630,10 +670,11 @@ void cinto_res_list_delete(cinto_rctx *r)
         json_object_array_add(list, t);
         last = ts;
     }
+    /* The next page's token is remembered in this transaction. */
+    if (pg.count > (size_t)lp.limit && n && set_next_page(r, &lp, pg.items[n - 1]) < 0)
+        goto done;
     if (cinto_res_commit(r) < 0)
         goto done;
-    if (pg.count > (size_t)lp.limit && n)
-        set_next_page(r, &lp, pg.items[n - 1]);
     json_object *env = json_object_new_object();
     json_object_object_add(env, "data", list);
     list = NULL;

@@ -87,6 +87,13 @@ typedef struct cinto_storage_ops {
     int (*raise_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                            long long ts);
 
+    /* Single-use tokens (sql/003-pagination-tokens.sql): remembers nonce
+     * until expires_ms, removing a few expired ones; takes it back,
+     * *taken = 1 when it was there and not expired (0: used or expired). */
+    int (*token_remember)(cinto_storage *st, const char *nonce, long long now_ms,
+                          long long expires_ms);
+    int (*token_take)(cinto_storage *st, const char *nonce, long long now_ms, int *taken);
+
     /* Fetches up to n objects in one round trip (e.g. bucket, collection,
      * record of one request). found[i] is set to 1 when keys i exists
      * (tombstones included: check out[i].deleted). */
