@@ -516,7 +516,7 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
     }
     if (req->origin)
         *cors_ok = origin_allowed(c->cfg, req->origin, star);
-    if (has_control_chars(path) || req->path_nul) {
+    if (has_control_chars(path) || req->path_ctrl) {
         cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                     "The resource you are looking for could not be found.", NULL);
         return;

@@ -166,7 +166,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     sub_ctx_init(&sc, c, &sub, &resp);
     int cors_ok, star;
     /* A decoded %00 would cut the path short: such a path is not found. */
-    sub.path_nul = p.len && memchr(p.data, '\0', p.len) != NULL;
+    sub.path_ctrl = p.len && memchr(p.data, '\0', p.len) != NULL;
     sub.path = cinto_buf_steal(&p);
     cinto_route_and_handle(&sc, &cors_ok, &star);
     /* A redirect (version prefix, trailing slash) is followed once. */
