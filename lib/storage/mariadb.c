@@ -64,7 +64,7 @@ static const char *const stmt_sql[ST_COUNT] = {
         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
     [ST_TS_RAISE] = "UPDATE revisions SET last_modified = GREATEST(last_modified, ?) "
                     "WHERE parent_id = ? AND resource_name = ?",
-    /* Single-use pagination tokens (sql/003). The purge takes a few dead
+    /* Single-use pagination tokens (sql/004). The purge takes a few dead
      * rows, oldest first, through the expiry index, in a total order so
      * that it replicates safely. */
     [ST_TOKEN_PUT] = "INSERT INTO pagination_tokens (nonce, expires) VALUES (?, ?)",

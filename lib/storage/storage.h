@@ -87,7 +87,7 @@ typedef struct cinto_storage_ops {
     int (*raise_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                            long long ts);
 
-    /* Single-use tokens (sql/003-pagination-tokens.sql): remembers nonce
+    /* Single-use tokens (sql/004-pagination-tokens.sql): remembers nonce
      * until expires_ms, removing a few expired ones; takes it back,
      * *taken = 1 when it was there and not expired (0: used or expired). */
     int (*token_remember)(cinto_storage *st, const char *nonce, long long now_ms,

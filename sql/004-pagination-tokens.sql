@@ -1,4 +1,4 @@
--- cinto schema, version 3: single-use pagination tokens of bulk deletions
+-- cinto schema, version 4: single-use pagination tokens of bulk deletions
 -- (spec 02 §2.9 item 6).
 --
 -- A DELETE on a list that stops after one page hands out a Next-Page token
@@ -13,4 +13,4 @@ CREATE TABLE IF NOT EXISTS pagination_tokens (
     KEY pagination_tokens_by_expiry (expires)
 ) ENGINE=InnoDB;
 
-INSERT IGNORE INTO cinto_schema_version (version) VALUES (3);
+INSERT IGNORE INTO cinto_schema_version (version) VALUES (4);
