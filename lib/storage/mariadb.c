@@ -1394,7 +1394,14 @@ int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
         snprintf(err, errlen, "%s", db->base.last_error);
         return rc;
     }
-    for (int i = version; cinto_migrations[i]; i++) {
+    /* By number, not by position: a file's number is the version it
+     * records (schema.sql is 1), so branches that add migrations may leave
+     * gaps, and a database newer than this binary is left alone. */
+    for (int i = 0; cinto_migrations[i]; i++) {
+        const char *name = cinto_migration_names[i];
+        int number = strcmp(name, "schema.sql") == 0 ? 1 : atoi(name);
+        if (number <= version)
+            continue;
         rc = run_script(db, cinto_migrations[i], err, errlen);
         if (rc != CINTO_ST_OK)
             return rc;
