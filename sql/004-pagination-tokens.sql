@@ -7,10 +7,10 @@
 -- The DELETE of the next page removes the row, so each token works once;
 -- GET tokens are never stored and never expire. Each new token removes a
 -- few expired rows, found through the expiry index (never a scan).
-CREATE TABLE IF NOT EXISTS pagination_tokens (
+CREATE TABLE IF NOT EXISTS `pagination_tokens` (
     nonce VARBINARY(64) NOT NULL PRIMARY KEY,
     expires BIGINT NOT NULL,
     KEY pagination_tokens_by_expiry (expires)
-) ENGINE=InnoDB;
+) ENGINE=InnoDB ROW_FORMAT=DYNAMIC;
 
-INSERT IGNORE INTO cinto_schema_version (version) VALUES (4);
+INSERT IGNORE INTO `cinto_schema_version` (version) VALUES (4);

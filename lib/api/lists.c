@@ -321,52 +321,15 @@ static int list_checks(cinto_rctx *r, list_params *lp, cinto_precond *p, const c
     return 0;
 }
 
-/* A DELETE's token works once (spec 02 §2.9 item 6): its nonce is
- * remembered for kinto.pagination_token_validity_seconds, in the
- * deletion's transaction, and taken back by the next page's DELETE. */
-static int remember_token(cinto_rctx *r, const char *nonce)
-{
-    long long validity =
-        cinto_settings_int(r->c->cfg->raw, "pagination_token_validity_seconds", 600, NULL);
-    int rc = r->c->st->ops->token_remember(r->c->st, nonce, r->c->now_ms,
-                                           r->c->now_ms + validity * 1000);
-    if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
-        return -1;
-    }
-    return 0;
-}
-
-static int take_token(cinto_rctx *r, const char *nonce)
-{
-    int taken = 0;
-    int rc = r->c->st->ops->token_take(r->c->st, nonce, r->c->now_ms, &taken);
-    if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
-        return -1;
-    }
-    if (!taken) {
-        cinto_error_invalid(r->c, "querystring", NULL, "_token was already used or has expired.");
-        return -1;
-    }
-    return 0;
-}
-
-/* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9).
- * -1 after answering an error. */
-static int set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
+/* Next-Page: the same URL with _limit and _token replaced (spec 02 §2.9). */
+static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
 {
     cinto_buf url = CINTO_BUF_INIT;
     char *nonce = NULL;
     char *token = cinto_token_make(&lp->spec, last, lp->limit, &nonce);
     if (!token) {
         r->c->resp->failed = 1;
-        return -1;
-    }
-    if (r->c->req->method == CINTO_DELETE && remember_token(r, nonce) < 0) {
-        free(token);
-        free(nonce);
-        return -1;
+        return;
     }
     cinto_base_url(r->c, &url);
     cinto_buf_puts(&url, r->c->req->path);
@@ -405,7 +368,6 @@ static int set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
     cinto_buf_free(&url);
     free(token);
     free(nonce);
-    return 0;
 }
 
 void cinto_res_list_get(cinto_rctx *r)
@@ -627,6 +589,44 @@ done:
     cinto_res_body_free(&b);
 }
 
+/* A DELETE's token works once (spec 02 §2.9 item 6): the nonce of the
+ * next page's token is made here and remembered for
+ * kinto.pagination_token_validity_seconds, in the deletion's transaction;
+ * set_next_page then puts it in the token. */
+static int issue_token(cinto_rctx *r, list_params *lp, char *nonce, size_t len)
+{
+    char uuid[37];
+    cinto_uuid4(uuid);
+    snprintf(nonce, len, "pagination-token-%s", uuid);
+    long long validity =
+        cinto_settings_int(r->c->cfg->raw, "pagination_token_validity_seconds", 600, NULL);
+    int rc = r->c->st->ops->token_remember(r->c->st, nonce, r->c->now_ms,
+                                           r->c->now_ms + validity * 1000);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    lp->spec.issue_nonce = nonce;
+    return 0;
+}
+
+/* The DELETE of a next page takes its token's nonce back: a second use, a
+ * GET token (never remembered) or an expired one is refused. */
+static int take_token(cinto_rctx *r, const char *nonce)
+{
+    int taken = 0;
+    int rc = r->c->st->ops->token_take(r->c->st, nonce, r->c->now_ms, &taken);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    if (!taken) {
+        cinto_error_invalid(r->c, "querystring", NULL, "_token was already used or has expired.");
+        return -1;
+    }
+    return 0;
+}
+
 void cinto_res_list_delete(cinto_rctx *r)
 {
     list_params lp;
@@ -671,8 +671,14 @@ void cinto_res_list_delete(cinto_rctx *r)
         last = ts;
     }
     /* The next page's token is remembered in this transaction. */
-    if (pg.count > (size_t)lp.limit && n && set_next_page(r, &lp, pg.items[n - 1]) < 0)
-        goto done;
+    char nonce[64];
+    if (pg.count > (size_t)lp.limit && n) {
+        if (issue_token(r, &lp, nonce, sizeof nonce) < 0)
+            goto done;
+        set_next_page(r, &lp, pg.items[n - 1]);
+        if (r->c->resp->failed)
+            goto done; /* out of memory: undone, answered 500 */
+    }
     if (cinto_res_commit(r) < 0)
         goto done;
     json_object *env = json_object_new_object();

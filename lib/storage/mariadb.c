@@ -67,10 +67,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     /* Single-use pagination tokens (sql/004). The purge takes a few dead
      * rows, oldest first, through the expiry index, in a total order so
      * that it replicates safely. */
-    [ST_TOKEN_PUT] = "INSERT INTO pagination_tokens (nonce, expires) VALUES (?, ?)",
-    [ST_TOKEN_PURGE] = "DELETE FROM pagination_tokens WHERE expires <= ? "
+    [ST_TOKEN_PUT] = "INSERT INTO `pagination_tokens` (nonce, expires) VALUES (?, ?)",
+    [ST_TOKEN_PURGE] = "DELETE FROM `pagination_tokens` WHERE expires <= ? "
                        "ORDER BY expires, nonce LIMIT 16",
-    [ST_TOKEN_TAKE] = "DELETE FROM pagination_tokens WHERE nonce = ? AND expires > ?",
+    [ST_TOKEN_TAKE] = "DELETE FROM `pagination_tokens` WHERE nonce = ? AND expires > ?",
     [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM objects "
                 "WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?) "
