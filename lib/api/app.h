@@ -24,7 +24,8 @@ enum cinto_route_needs {
 /* One row of the route table (router.h). */
 typedef struct cinto_route_def {
     /* "/buckets/{bid}/collections/{cid}": {bid}, {cid}, {gid}, {rid} and
-     * {aid} each match one segment and bind that id. */
+     * {aid} each match one segment and bind that id; {arg} binds a segment
+     * the handler parses itself ("c@1700000000000"). */
     const char *pattern;
     /* Upstream's Allow header for the route, in its order, OPTIONS
      * included: "GET, HEAD, PUT, PATCH, DELETE, OPTIONS". */
@@ -102,6 +103,7 @@ typedef struct cinto_route {
     const cinto_route_def *def; /* NULL until matched */
     unsigned disabled;          /* methods the settings disable on it */
     char *bid, *cid, *gid, *rid, *aid;
+    char *arg; /* the {arg} segment */
 } cinto_route;
 
 typedef struct cinto_ctx {

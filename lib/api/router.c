@@ -106,11 +106,9 @@ static char **slot(cinto_route *route, const char *name, size_t len)
     static const struct {
         const char *name;
         size_t offset;
-    } slots[] = {{"bid", offsetof(cinto_route, bid)},
-                 {"cid", offsetof(cinto_route, cid)},
-                 {"gid", offsetof(cinto_route, gid)},
-                 {"rid", offsetof(cinto_route, rid)},
-                 {"aid", offsetof(cinto_route, aid)}};
+    } slots[] = {{"bid", offsetof(cinto_route, bid)}, {"cid", offsetof(cinto_route, cid)},
+                 {"gid", offsetof(cinto_route, gid)}, {"rid", offsetof(cinto_route, rid)},
+                 {"aid", offsetof(cinto_route, aid)}, {"arg", offsetof(cinto_route, arg)}};
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
         if (len == 3 && strncmp(slots[i].name, name, 3) == 0)
             return (char **)((char *)route + slots[i].offset);
@@ -182,5 +180,6 @@ void cinto_route_free(cinto_route *route)
     free(route->gid);
     free(route->rid);
     free(route->aid);
+    free(route->arg);
     memset(route, 0, sizeof *route);
 }

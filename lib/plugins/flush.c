@@ -3,8 +3,9 @@
  *
  * Workers cache stored data (compiled schemas) keyed by the app's cache
  * generation. The generation lives in a small file that every worker of
- * the same database maps into memory, so a flush in one worker is seen by
- * the others at their next request, for the price of one memory read. */
+ * the same database maps into memory (beside the ini file, see
+ * counter_path), so a flush in one worker is seen by the others at their
+ * next request, for the price of one memory read. */
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/plugin.h"
@@ -24,16 +25,28 @@
  * worker that flushed forgets its caches). One app per worker process. */
 static uint64_t *shared_generation;
 
-/* "<tmp>/cinto-flush-<hash of kinto.storage_url>": one file per database,
- * named without revealing the URL (it holds the password). */
+/* "<dir>/.cinto-flush-<hash of kinto.storage_url>": one file per database,
+ * named without revealing the URL (it holds the password). dir is the ini
+ * file's folder when writable (every worker of a site reads the same
+ * ini), else $TMPDIR or /tmp. */
 static void counter_path(cinto_settings *s, char *out, size_t outlen)
 {
     const char *url = cinto_settings_get(s, "storage_url");
     unsigned char h[8];
     crypto_generichash(h, sizeof h, (const unsigned char *)(url ? url : ""), url ? strlen(url) : 0,
                        NULL, 0);
-    const char *dir = getenv("TMPDIR");
-    int n = snprintf(out, outlen, "%s/cinto-flush-", dir && *dir ? dir : "/tmp");
+    char dir[400];
+    const char *ini = cinto_settings_path(s);
+    const char *slash = ini ? strrchr(ini, '/') : NULL;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s", tmp && *tmp ? tmp : "/tmp");
+    if (slash && (size_t)(slash - ini) < sizeof dir) {
+        char ini_dir[400];
+        snprintf(ini_dir, sizeof ini_dir, "%.*s", (int)(slash - ini), ini);
+        if (*ini_dir && access(ini_dir, W_OK) == 0)
+            snprintf(dir, sizeof dir, "%s", ini_dir);
+    }
+    int n = snprintf(out, outlen, "%s/.cinto-flush-", dir);
     for (size_t i = 0; i < sizeof h && n > 0 && (size_t)n + 3 < outlen; i++)
         n += snprintf(out + n, outlen - (size_t)n, "%02x", h[i]);
 }

@@ -467,7 +467,7 @@ static cinto_list_query all_of(const char *parent, const char *resource, int del
  * when it is not newer than ts, else the newest one history kept. */
 static void handle_snapshot(cinto_ctx *c)
 {
-    char *cid = strdup(c->route.cid);
+    char *cid = strdup(c->route.arg); /* "<cid>@<ts>" */
     char *at = cid ? strrchr(cid, '@') : NULL;
     cinto_buf bucket_uri = CINTO_BUF_INIT, collection_uri = CINTO_BUF_INIT;
     cinto_ace_list acl = {0};
@@ -546,7 +546,7 @@ done:
 }
 
 static const cinto_route_def routes[] = {
-    {"/buckets/{bid}/snapshot/collections/{cid}", CINTO_READ_METHODS, handle_snapshot, -1, 0,
+    {"/buckets/{bid}/snapshot/collections/{arg}", CINTO_READ_METHODS, handle_snapshot, -1, 0,
      CINTO_NEEDS_STORAGE, NULL},
     {"/buckets/{bid}/history", "HEAD, GET, DELETE, OPTIONS", cinto_handle_resource, -1, 1,
      CINTO_NEEDS_STORAGE, &history_kind},

@@ -276,4 +276,9 @@ test('HIST-5 collection snapshot: each record as it was at the timestamp, newest
   expectError(post, 405, 115);
   assert.equal(post.headers.get('allow'), 'GET, HEAD, OPTIONS');
   expectError(await req(off, 'GET', `/buckets/${b}/snapshot/collections/c@${t5}`, { auth: OWNER }), 404, 111);
+  // through the default bucket too
+  const who = basic(`snap-${RUN}`, 'x');
+  const t = (await must(req(srv, 'PUT', '/buckets/default/collections/tasks/records/a', { auth: who, body: {} }), 201)).json.data.last_modified;
+  const d = await must(req(srv, 'GET', `/buckets/default/snapshot/collections/tasks@${t}`, { auth: who }), 200);
+  assert.deepEqual(d.json.data.map((r) => r.id), ['a']);
 });

@@ -103,3 +103,17 @@ Test(router, allow_header)
     cr_assert_eq(cinto_route_methods(row("/")),
                  CINTO_M(CINTO_GET) | CINTO_M(CINTO_HEAD) | CINTO_M(CINTO_OPTIONS));
 }
+
+/* {arg} binds a segment for the handler to parse; ids stay unbound. */
+Test(router, arg_placeholder)
+{
+    static const cinto_route_def def = {
+        "/buckets/{bid}/snapshot/collections/{arg}", CINTO_READ_METHODS, NULL, -1, 0, 0, NULL};
+    const cinto_route_def *defs[1] = {&def};
+    cinto_route r;
+    cr_assert_eq(cinto_route_match(defs, 1, "/buckets/b/snapshot/collections/c@12", &r), 0);
+    cr_assert_str_eq(r.bid, "b");
+    cr_assert_str_eq(r.arg, "c@12");
+    cr_assert_null(r.cid);
+    cinto_route_free(&r);
+}
