@@ -570,6 +570,16 @@ static void redirect(cinto_ctx *c, const char *path, long long ttl)
     c->resp->status = 307;
     cinto_response_set(c->resp, "Location", "%s", cinto_buf_str(&loc));
     cache_headers(c->resp, ttl);
+    /* Upstream's short plain-text page (Pyramid's, for a client that asks
+     * for neither HTML nor JSON), naming the target as the path it was
+     * given. */
+    cinto_buf_reset(&loc);
+    cinto_buf_printf(&loc,
+                     "307 Temporary Redirect\n\nThe resource has been moved to %s%s%s%s; you "
+                     "should be redirected automatically.\n\n",
+                     c->req->mount, path, *c->req->query_string ? "?" : "", c->req->query_string);
+    cinto_response_set(c->resp, "Content-Type", "text/plain; charset=UTF-8");
+    cinto_buf_append(&c->resp->body, loc.data, loc.len);
     cinto_buf_free(&loc);
 }
 
@@ -592,6 +602,30 @@ static int eos_reached(const char *eos)
     return strncmp(eos, today, 10) <= 0;
 }
 
+/* JSON text with every non-ASCII character written as \\uXXXX (UTF-16
+ * pairs beyond the BMP), as upstream's rapidjson does by default: a header
+ * value stays ASCII. The input is valid UTF-8 (json-c's output). */
+static void json_ascii(const char *s, cinto_buf *out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        if (*p < 0x80) {
+            cinto_buf_putc(out, (char)*p++);
+            continue;
+        }
+        int n = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : 1;
+        unsigned cp = *p++ & (0x3f >> n);
+        for (int i = 0; i < n && (*p & 0xc0) == 0x80; i++)
+            cp = (cp << 6) | (*p++ & 0x3f);
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            cinto_buf_printf(out, "\\u%04X\\u%04X", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+        } else {
+            cinto_buf_printf(out, "\\u%04X", cp);
+        }
+    }
+}
+
 static void add_alert(cinto_ctx *c, const char *code)
 {
     json_object *a = json_object_new_object();
@@ -600,7 +634,10 @@ static void add_alert(cinto_ctx *c, const char *code)
         a, "message", c->cfg->eos_message ? json_object_new_string(c->cfg->eos_message) : NULL);
     json_object_object_add(
         a, "url", json_object_new_string(c->cfg->eos_url ? c->cfg->eos_url : c->cfg->project_docs));
-    cinto_response_set(c->resp, "Alert", "%s", cinto_json_dump(a));
+    cinto_buf text = CINTO_BUF_INIT;
+    json_ascii(cinto_json_dump(a), &text);
+    cinto_response_set(c->resp, "Alert", "%s", cinto_buf_str(&text));
+    cinto_buf_free(&text);
     json_object_put(a);
 }
 
@@ -718,7 +755,7 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
     }
     if (req->origin)
         *cors_ok = origin_allowed(c->cfg, req->origin, star);
-    if (has_control_chars(path)) {
+    if (has_control_chars(path) || req->path_ctrl) {
         cinto_error(c, 404, CINTO_ERRNO_MISSING_RESOURCE,
                     "The resource you are looking for could not be found.", NULL);
         return;

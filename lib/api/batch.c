@@ -165,6 +165,8 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     cinto_ctx sc;
     sub_ctx_init(&sc, c, &sub, &resp);
     int cors_ok, star;
+    /* A decoded %00 would cut the path short: such a path is not found. */
+    sub.path_ctrl = p.len && memchr(p.data, '\0', p.len) != NULL;
     sub.path = cinto_buf_steal(&p);
     cinto_route_and_handle(&sc, &cors_ok, &star);
     /* A redirect (version prefix, trailing slash) is followed once. */
@@ -230,7 +232,13 @@ void cinto_handle_batch(cinto_ctx *c)
     root = cinto_json_parse(c->req->body_len ? c->req->body : "{}",
                             c->req->body_len ? c->req->body_len : 2, NULL, err, sizeof err);
     if (!root || !json_object_is_type(root, json_type_object)) {
-        invalid(c, "", root ? "Invalid JSON: the body must be a JSON object" : err);
+        const char *why = root || !err[0] ? "Invalid JSON: the body must be a JSON object" : err;
+        /* Upstream reports a bare value as it does bad JSON (the body then
+         * counts as missing); an array only as not being an object. */
+        if (root && json_object_is_type(root, json_type_array))
+            invalid(c, "", why);
+        else
+            cinto_error_body_unusable(c, why);
         goto done;
     }
     json_object *requests = cinto_json_get(root, "requests");
@@ -245,7 +253,7 @@ void cinto_handle_batch(cinto_ctx *c)
         }
     }
     if (!requests || !json_object_is_type(requests, json_type_array)) {
-        invalid(c, "requests", "requests in body: Required");
+        invalid(c, "requests", "Required");
         goto done;
     }
     if (defaults && check_shape(c, defaults, 1) < 0)
@@ -265,7 +273,9 @@ void cinto_handle_batch(cinto_ctx *c)
             merge_defaults(sr, defaults);
         const char *path = cinto_json_get_string(sr, "path");
         if (!path) {
-            invalid(c, "path", "path in body: Required");
+            char name[64];
+            snprintf(name, sizeof name, "requests.%zu.path", i);
+            invalid(c, name, "Required");
             goto done;
         }
         if (is_batch_path(path)) {

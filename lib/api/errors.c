@@ -28,15 +28,20 @@ void cinto_error(cinto_ctx *c, int status, int errnum, const char *message, json
     json_object_put(o);
 }
 
-void cinto_error_invalid_status(cinto_ctx *c, int status, const char *location, const char *name,
-                                const char *description)
+static json_object *detail(const char *location, const char *name, const char *description)
 {
     json_object *d = json_object_new_object();
     json_object_object_add(d, "location", json_object_new_string(location));
     json_object_object_add(d, "name", name ? json_object_new_string(name) : NULL);
     json_object_object_add(d, "description", json_object_new_string(description));
+    return d;
+}
+
+void cinto_error_invalid_status(cinto_ctx *c, int status, const char *location, const char *name,
+                                const char *description)
+{
     json_object *details = json_object_new_array();
-    json_object_array_add(details, d);
+    json_object_array_add(details, detail(location, name, description));
     /* The message names the field unless the description already does
      * (spec 08 §8.3). */
     char msg[1024];
@@ -47,6 +52,14 @@ void cinto_error_invalid_status(cinto_ctx *c, int status, const char *location, 
     else
         snprintf(msg, sizeof msg, "%s in %s: %s", name, location, description);
     cinto_error(c, status, CINTO_ERRNO_INVALID_PARAMETERS, msg, details);
+}
+
+void cinto_error_body_unusable(cinto_ctx *c, const char *description)
+{
+    json_object *details = json_object_new_array();
+    json_object_array_add(details, detail("body", "", description));
+    json_object_array_add(details, detail("body", "", "Required"));
+    cinto_error(c, 400, CINTO_ERRNO_INVALID_PARAMETERS, description, details);
 }
 
 void cinto_error_invalid(cinto_ctx *c, const char *location, const char *name,

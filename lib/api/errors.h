@@ -30,6 +30,10 @@ void cinto_error_invalid(cinto_ctx *c, const char *location, const char *name,
 /* Same with another status (406, 415). */
 void cinto_error_invalid_status(cinto_ctx *c, int status, const char *location, const char *name,
                                 const char *description);
+/* 400 errno 107 for a body that is not JSON or is a bare value: upstream
+ * reports the parse problem and then the body as missing
+ * ({"location": "body", "name": "", "description": "Required"}). */
+void cinto_error_body_unusable(cinto_ctx *c, const char *description);
 /* 401 (anonymous) or 403 (authenticated). */
 void cinto_error_denied(cinto_ctx *c);
 /* 404 errno 110/111 with {"id", "resource_name"}. */

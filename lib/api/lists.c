@@ -142,11 +142,12 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
     q->eq_modified = q->ne_modified = -1;
     q->include_deleted = lp->spec.has_lm_filter;
     push_down_timestamps(lp);
+    /* Compact JSON, as upstream's rapidjson writes it. */
     if (lp->spec.uses_to)
         cinto_response_set(
             r->c->resp, "Alert",
-            "{\"code\": \"soft-eol\", \"message\": \"_to is now deprecated, you should "
-            "use _before instead\", \"url\": \"https://kinto.readthedocs.io/en/2.4.0/api/"
+            "{\"code\":\"soft-eol\",\"message\":\"_to is now deprecated, you should "
+            "use _before instead\",\"url\":\"https://kinto.readthedocs.io/en/2.4.0/api/"
             "resource.html#list-of-available-url-parameters\"}");
     if (for_delete) {
         free(lp->spec.fields);
@@ -470,11 +471,8 @@ void cinto_res_list_get(cinto_rctx *r)
         goto done;
     /* The ETag is read before the data (spec 09 §9.4). */
     long long ts;
-    int rc = r->c->st->ops->list_timestamp(r->c->st, r->parent, r->ki->name, r->c->now_ms, &ts);
-    if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
+    if (cinto_res_list_ts(r, &ts) < 0)
         goto done;
-    }
     if (p.has_none && !p.none_star && p.none_ts == ts) {
         cinto_response_reset(r->c->resp);
         r->c->resp->status = 304;
@@ -669,6 +667,44 @@ done:
     cinto_res_body_free(&b);
 }
 
+/* A DELETE's token works once (spec 02 §2.9 item 6): the nonce of the
+ * next page's token is made here and remembered for
+ * kinto.pagination_token_validity_seconds, in the deletion's transaction;
+ * set_next_page then puts it in the token. */
+static int issue_token(cinto_rctx *r, list_params *lp, char *nonce, size_t len)
+{
+    char uuid[37];
+    cinto_uuid4(uuid);
+    snprintf(nonce, len, "pagination-token-%s", uuid);
+    long long validity =
+        cinto_settings_int(r->c->cfg->raw, "pagination_token_validity_seconds", 600, NULL);
+    int rc = r->c->st->ops->token_remember(r->c->st, nonce, r->c->now_ms,
+                                           r->c->now_ms + validity * 1000);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    lp->spec.issue_nonce = nonce;
+    return 0;
+}
+
+/* The DELETE of a next page takes its token's nonce back: a second use, a
+ * GET token (never remembered) or an expired one is refused. */
+static int take_token(cinto_rctx *r, const char *nonce)
+{
+    int taken = 0;
+    int rc = r->c->st->ops->token_take(r->c->st, nonce, r->c->now_ms, &taken);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    if (!taken) {
+        cinto_error_invalid(r->c, "querystring", NULL, "_token was already used or has expired.");
+        return -1;
+    }
+    return 0;
+}
+
 void cinto_res_list_delete(cinto_rctx *r)
 {
     list_params lp;
@@ -686,6 +722,8 @@ void cinto_res_list_delete(cinto_rctx *r)
         cinto_res_precondition_failed(r, NULL, r->hwm);
         goto done;
     }
+    if (lp.spec.token_nonce && take_token(r, lp.spec.token_nonce) < 0)
+        goto done;
     /* Tombstones are never candidates. */
     lp.q.include_deleted = 0;
     if (read_page(r, &lp, 0, &pg) < 0)
@@ -710,10 +748,17 @@ void cinto_res_list_delete(cinto_rctx *r)
         json_object_array_add(list, t);
         last = ts;
     }
+    /* The next page's token is remembered in this transaction. */
+    char nonce[64];
+    if (pg.count > (size_t)lp.limit && n) {
+        if (issue_token(r, &lp, nonce, sizeof nonce) < 0)
+            goto done;
+        set_next_page(r, &lp, pg.items[n - 1]);
+        if (r->c->resp->failed)
+            goto done; /* out of memory: undone, answered 500 */
+    }
     if (cinto_res_commit(r) < 0)
         goto done;
-    if (pg.count > (size_t)lp.limit && n)
-        set_next_page(r, &lp, pg.items[n - 1]);
     json_object *env = json_object_new_object();
     json_object_object_add(env, "data", list);
     list = NULL;

@@ -142,6 +142,21 @@ int cinto_res_begin_write(cinto_rctx *r)
     return 0;
 }
 
+int cinto_res_list_ts(cinto_rctx *r, long long *ts)
+{
+    int ro = r->c->cfg->readonly;
+    int rc =
+        r->c->st->ops->list_timestamp(r->c->st, r->parent, r->ki->name, ro ? -1 : r->c->now_ms, ts);
+    if (rc == CINTO_ST_NOTFOUND) {
+        cinto_error(r->c, 503, CINTO_ERRNO_BACKEND,
+                    "Resource timestamp cannot be written. Plural endpoint must be hit at least "
+                    "once from a writable instance.",
+                    NULL);
+        return -1;
+    }
+    return rc == CINTO_ST_OK ? 0 : storage_error(r, rc);
+}
+
 int cinto_res_commit(cinto_rctx *r)
 {
     int rc = r->c->st->ops->commit(r->c->st);

@@ -21,6 +21,10 @@ typedef struct cinto_body {
 
 int cinto_res_begin_write(cinto_rctx *r);
 int cinto_res_commit(cinto_rctx *r);
+/* The list's timestamp, created on first read; in readonly mode nothing is
+ * written, so a list that never had one answers 503 as upstream (spec 08
+ * §8.13 item 4). */
+int cinto_res_list_ts(cinto_rctx *r, long long *ts);
 int cinto_res_fetch_chain(cinto_rctx *r, const char *extra_id);
 int cinto_res_load_acl(cinto_rctx *r, const char *extra_uri);
 int cinto_res_check_accept(cinto_rctx *r);

@@ -72,7 +72,15 @@ int cinto_res_parse_body(cinto_rctx *r, int json_patch, json_object *parsed, cin
         if (is_null)
             snprintf(err, sizeof err, "Invalid JSON: the body must be a JSON %s",
                      json_patch ? "array" : "object");
-        return invalid_body(r, "", err);
+        cinto_error_body_unusable(r->c, err);
+        return -1;
+    }
+    if (!json_object_is_type(b->root, json_type_object) &&
+        !json_object_is_type(b->root, json_type_array)) {
+        snprintf(err, sizeof err, "Invalid JSON: the body must be a JSON %s",
+                 json_patch ? "array" : "object");
+        cinto_error_body_unusable(r->c, err);
+        return -1;
     }
     if (json_patch) {
         if (!json_object_is_type(b->root, json_type_array))

@@ -47,6 +47,17 @@ static char *concat(const char *a, const char *b)
     return p;
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* Web servers split the URL differently (deploy notes §8): Apache runs the
  * binary as SCRIPT_NAME=/dir/cinto.fcgi with PATH_INFO=/v1/..., lighttpd and
  * nginx give SCRIPT_NAME="" (or a prefix) and the rest in PATH_INFO. When the
@@ -176,6 +187,12 @@ int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
     req->https = (https && strcmp(https, "off") != 0) || (scheme && strcmp(scheme, "https") == 0);
     if (split_path(req, t) < 0)
         return -1;
+    const char *uri = var(t, "REQUEST_URI");
+    for (const char *p = uri; p && *p && *p != '?'; p++) {
+        int hi = hex_value(p[1]), lo = hi >= 0 ? hex_value(p[2]) : -1;
+        if (p[0] == '%' && lo >= 0 && (hi < 2 || (hi == 7 && lo == 15)))
+            req->path_ctrl = 1;
+    }
     return read_body(req, t, max_body);
 }
 

@@ -31,6 +31,10 @@ typedef struct cinto_request {
     const char *method_name;
     /* Path below the mount point, "/v1/buckets/b"; never NULL. */
     char *path;
+    /* The raw URL's path holds a percent-encoded control character:
+     * servers decode those their own way (lighttpd turns them into '_', a
+     * NUL cuts a C string short), so path is not the path asked for. */
+    int path_ctrl;
     const char *query_string; /* raw, never NULL */
     const char *content_type;
     const char *accept;

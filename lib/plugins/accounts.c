@@ -178,6 +178,79 @@ static void capability(cinto_ctx *c, json_object *caps)
     json_object_object_add(caps, "accounts", acc);
 }
 
+/* The position in multiauth.policies of the first policy that is this
+ * plugin's (-1: none) and of the first basicauth one (-1: none); *name
+ * gets the account policy's name. */
+static void find_policies(cinto_settings *s, char **policies, int *account, int *basic,
+                          const char **name)
+{
+    *account = *basic = -1;
+    for (int i = 0; policies && policies[i]; i++) {
+        char key[256];
+        snprintf(key, sizeof key, "multiauth.policy.%s.use", policies[i]);
+        const char *use = cinto_settings_get(s, key);
+        if (*account < 0 && use && strstr(use, "kinto.plugins.accounts")) {
+            *account = i;
+            *name = policies[i];
+        } else if (*basic < 0 && (strcmp(policies[i], "basicauth") == 0 ||
+                                  (use && strstr(use, "BasicAuthAuthenticationPolicy")))) {
+            *basic = i;
+        }
+    }
+}
+
+/* Startup checks, as upstream's includeme: without an account policy
+ * every account login would silently become a basicauth user (basicauth
+ * takes any credentials), and so it would with basicauth listed first;
+ * a creator that is not an administrator could only create their own
+ * account. */
+static int configure(cinto_app *app, cinto_settings *s, char *err, size_t errlen)
+{
+    (void)app;
+    char **policies = NULL, **creators = NULL, **admins = NULL;
+    int account, basic, rc = -1;
+    const char *name = NULL;
+    cinto_settings_list(s, "multiauth.policies", &policies);
+    find_policies(s, policies, &account, &basic, &name);
+    if (account < 0) {
+        snprintf(err, errlen,
+                 "kinto.plugins.accounts is in kinto.includes but multiauth.policies lists no "
+                 "account policy: set multiauth.policies = account basicauth (or account) and "
+                 "multiauth.policy.account.use = kinto.plugins.accounts.AccountsPolicy");
+        goto done;
+    }
+    if (basic >= 0 && basic < account) {
+        snprintf(err, errlen,
+                 "'basicauth' should not be mentioned before '%.64s' in 'multiauth.policies' "
+                 "setting: basicauth accepts any credentials, so account logins would never be "
+                 "checked; list %.64s first (multiauth.policies = %.64s basicauth)",
+                 name, name, name);
+        goto done;
+    }
+    cinto_settings_list(s, "account_create_principals", &creators);
+    cinto_settings_list(s, "account_write_principals", &admins);
+    for (size_t i = 0; creators && creators[i]; i++) {
+        int admin = strcmp(creators[i], "system.Everyone") == 0;
+        for (size_t j = 0; !admin && admins && admins[j]; j++)
+            admin = strcmp(creators[i], admins[j]) == 0;
+        if (!admin) {
+            snprintf(err, errlen,
+                     "%.128s is in kinto.account_create_principals but not in "
+                     "kinto.account_write_principals, so it could only create its own account: "
+                     "add it to kinto.account_write_principals (or remove it from "
+                     "kinto.account_create_principals)",
+                     creators[i]);
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    cinto_strv_free(policies);
+    cinto_strv_free(creators);
+    cinto_strv_free(admins);
+    return rc;
+}
+
 /* The account policy: Basic credentials checked against the stored
  * account, user id "account:<id>". */
 static int authenticate(cinto_ctx *c, const char *user, const char *pass, char **userid)
@@ -221,6 +294,7 @@ static const char *const settings[] = {"account_cache_ttl_seconds", "account_cre
 const cinto_plugin cinto_plugin_accounts = {
     .name = "kinto.plugins.accounts",
     .settings = settings,
+    .configure = configure,
     .capability = capability,
     .routes = routes,
     .nroutes = sizeof routes / sizeof routes[0],

@@ -319,8 +319,12 @@ char *cinto_token_make(const cinto_list_spec *s, json_object *last, long long of
             goto done;
         }
     }
-    cinto_uuid4(uuid);
-    snprintf(nonce, sizeof nonce, "pagination-token-%s", uuid);
+    if (s->issue_nonce) {
+        snprintf(nonce, sizeof nonce, "%s", s->issue_nonce);
+    } else {
+        cinto_uuid4(uuid);
+        snprintf(nonce, sizeof nonce, "pagination-token-%s", uuid);
+    }
     json_object *members[3] = {lo, json_object_new_int64(offset), json_object_new_string(nonce)};
     static const char *const keys[3] = {"last_object", "offset", "nonce"};
     lo = NULL;

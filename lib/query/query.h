@@ -46,6 +46,9 @@ typedef struct cinto_list_spec {
     char *fields;            /* _fields raw value or NULL */
     json_object *token_last; /* decoded _token last_object, or NULL */
     char *token_nonce;       /* for single-use DELETE tokens */
+    /* When set, the nonce cinto_token_make puts in the next token (a
+     * DELETE's, remembered by the caller beforehand); else a new one. */
+    const char *issue_nonce;
     /* Deviation D11 (spec 09 §9.8): the ETag of the first page, carried by
      * the token so that continuation pages report it (-1 when absent).
      * Set page_etag before cinto_token_make to put it in the next token. */

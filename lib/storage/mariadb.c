@@ -35,6 +35,9 @@ enum stmt_id {
     ST_TS_INSERT,
     ST_TS_CREATE_LOCKED,
     ST_TS_RAISE,
+    ST_TOKEN_PUT,
+    ST_TOKEN_PURGE,
+    ST_TOKEN_TAKE,
     ST_GET3,
     ST_LOAD,
     ST_INSERT,
@@ -81,6 +84,13 @@ static const char *const stmt_sql[ST_COUNT] = {
         "VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE last_modified = last_modified",
     [ST_TS_RAISE] = "UPDATE `revisions` SET last_modified = GREATEST(last_modified, ?) "
                     "WHERE parent_id = ? AND resource_name = ?",
+    /* Single-use pagination tokens (sql/004). The purge takes a few dead
+     * rows, oldest first, through the expiry index, in a total order so
+     * that it replicates safely. */
+    [ST_TOKEN_PUT] = "INSERT INTO `pagination_tokens` (nonce, expires) VALUES (?, ?)",
+    [ST_TOKEN_PURGE] = "DELETE FROM `pagination_tokens` WHERE expires <= ? "
+                       "ORDER BY expires, nonce LIMIT 16",
+    [ST_TOKEN_TAKE] = "DELETE FROM `pagination_tokens` WHERE nonce = ? AND expires > ?",
     [ST_GET3] = "SELECT parent_id, resource_name, id, last_modified, deleted, data FROM `objects` "
                 "WHERE (parent_id = ? AND resource_name = ? AND id = ?) "
                 "OR (parent_id = ? AND resource_name = ? AND id = ?) "
@@ -827,6 +837,8 @@ static int read_or_create_ts(mdb *db, enum stmt_id select_id, enum stmt_id inser
 static int m_list_timestamp(cinto_storage *st, const char *parent, const char *resource,
                             long long now_ms, long long *ts)
 {
+    if (now_ms < 0)
+        return read_ts((mdb *)st, ST_TS_SELECT, parent, resource, ts);
     return read_or_create_ts((mdb *)st, ST_TS_SELECT, ST_TS_INSERT, parent, resource, now_ms, ts);
 }
 
@@ -842,6 +854,29 @@ static int m_raise_timestamp(cinto_storage *st, const char *parent, const char *
 {
     param ps[] = {P_I(ts), P_S(parent), P_S(resource)};
     return run((mdb *)st, ST_TS_RAISE, NULL, ps, 3, NULL, NULL, NULL);
+}
+
+/* ---- single-use pagination tokens -------------------------------------- */
+
+static int m_token_remember(cinto_storage *st, const char *nonce, long long now_ms,
+                            long long expires_ms)
+{
+    mdb *db = (mdb *)st;
+    param purge[] = {P_I(now_ms)};
+    int rc = run(db, ST_TOKEN_PURGE, NULL, purge, 1, NULL, NULL, NULL);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    param ps[] = {P_S(nonce), P_I(expires_ms)};
+    return run(db, ST_TOKEN_PUT, NULL, ps, 2, NULL, NULL, NULL);
+}
+
+static int m_token_take(cinto_storage *st, const char *nonce, long long now_ms, int *taken)
+{
+    param ps[] = {P_S(nonce), P_I(now_ms)};
+    unsigned long long affected = 0;
+    int rc = run((mdb *)st, ST_TOKEN_TAKE, NULL, ps, 2, NULL, &affected, NULL);
+    *taken = rc == CINTO_ST_OK && affected == 1;
+    return rc;
 }
 
 static int push_ace(cinto_ace_list *out, const char *uri, const char *perm, const char *who)
@@ -1931,6 +1966,8 @@ static const cinto_storage_ops mariadb_ops = {
     .rollback = m_rollback,
     .ping = m_ping,
     .list_timestamp = m_list_timestamp,
+    .token_remember = m_token_remember,
+    .token_take = m_token_take,
     .lock_list = m_lock_list,
     .raise_timestamp = m_raise_timestamp,
     .get_many = m_get_many,

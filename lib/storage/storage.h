@@ -140,7 +140,8 @@ typedef struct cinto_storage_ops {
     int (*ping)(cinto_storage *st);
 
     /* The list timestamp (spec 01 §1.6): created from now_ms and persisted
-     * the first time it is read. */
+     * the first time it is read; with now_ms < 0 (readonly mode) only read:
+     * CINTO_ST_NOTFOUND when the list never had one. */
     int (*list_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                           long long now_ms, long long *ts);
     /* Locks the list until commit (writers of one list wait here for each
@@ -151,6 +152,13 @@ typedef struct cinto_storage_ops {
      * timestamp it used. */
     int (*raise_timestamp)(cinto_storage *st, const char *parent, const char *resource,
                            long long ts);
+
+    /* Single-use tokens (sql/004-pagination-tokens.sql): remembers nonce
+     * until expires_ms, removing a few expired ones; takes it back,
+     * *taken = 1 when it was there and not expired (0: used or expired). */
+    int (*token_remember)(cinto_storage *st, const char *nonce, long long now_ms,
+                          long long expires_ms);
+    int (*token_take)(cinto_storage *st, const char *nonce, long long now_ms, int *taken);
 
     /* Fetches up to n objects in one round trip (e.g. bucket, collection,
      * record of one request). found[i] is set to 1 when keys i exists

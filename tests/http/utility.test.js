@@ -26,7 +26,7 @@ before(async () => {
     }),
     startServer({
       workers: 3,
-      settings: { 'kinto.includes': 'kinto.plugins.counters kinto.plugins.accounts kinto.plugins.flush', 'multiauth.policies': 'account basicauth', 'kinto.account_create_principals': 'system.Everyone' },
+      settings: { 'kinto.includes': 'kinto.plugins.counters kinto.plugins.accounts kinto.plugins.flush', 'multiauth.policies': 'account basicauth', 'multiauth.policy.account.use': 'kinto.plugins.accounts.AccountsPolicy', 'kinto.account_create_principals': 'system.Everyone' },
     }),
   ]);
 });

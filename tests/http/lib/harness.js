@@ -476,6 +476,8 @@ server.modules         += ( "mod_fastcgi" )
 # KiB: large enough that the application's own 413 is what the tests see
 server.max-request-size = 32768
 server.max-read-idle    = 30
+# %00 and invalid UTF-8 in the URL reach cinto, which answers them with its own JSON errors
+server.http-parseopts   = ( "url-ctrls-reject" => "disable", "url-invalid-utf8-reject" => "disable" )
 fastcgi.server = (
   "/" => ((
     "socket"              => ${lq(path.join(sockDir, 'fcgi.sock'))},
