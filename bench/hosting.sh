@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench/hosting.sh [--duration S] [--rounds N] [--connections N] [--threads N] [--workers N]
-#                  [--suite bookworm|bullseye] [--bundle DIR] [--suexec]
+#                  [--suite bookworm|bullseye] [--bundle DIR] [--suexec] [--dynamic]
 #
 # The upload bundle on a shared host: mod_fcgid against plain CGI, with and without the accounts
 # plugin, under Apache, in one run. The host is the bare Debian root of the bare-host test
@@ -18,11 +18,14 @@
 # on a private MariaDB (`tools/cinto-dev serve`, its socket mounted into the root). wrk then
 # GETs one record with credentials on each (--rounds times, the four alternating; FastCGI
 # workers warmed up first), and the medians, each round's figures and the CGI/FastCGI ratios
-# are printed side by side. Stops what it started, by pid. Needs root (chroot, mounts).
+# are printed side by side. With --dynamic, the same four with the dynamic build
+# (build/cgi/.libs/cinto.fcgi + libcinto.so.0 beside it) under this machine's Apache (same
+# configuration, same modules; it has cinto's libraries), alternating with the others, and the
+# static/dynamic ratios. Stops what it started, by pid. Needs root (chroot, mounts).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-DURATION=10 ROUNDS=1 CONNS=8 THREADS=2 WORKERS=2 SUITE=bookworm BUNDLE= SUEXEC=
+DURATION=10 ROUNDS=1 CONNS=8 THREADS=2 WORKERS=2 SUITE=bookworm BUNDLE= SUEXEC= DYNAMIC=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--duration) DURATION=${2:?}; shift 2 ;;
@@ -37,13 +40,15 @@ while [ $# -gt 0 ]; do
 	--bundle) BUNDLE=${2:?}; shift 2 ;;
 	--bundle=*) BUNDLE=${1#*=}; shift ;;
 	--suexec) SUEXEC=1; shift ;;
-	-h | --help) sed -n '2,22s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--dynamic) DYNAMIC=1; shift ;;
+	-h | --help) sed -n '2,25s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 done
 [[ $DURATION =~ ^[0-9]+$ ]] && [ "$DURATION" -ge 1 ] || { echo "bench: --duration takes whole seconds" >&2; exit 2; }
 [[ $ROUNDS =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] || { echo "bench: --rounds takes a positive number" >&2; exit 2; }
 [[ $WORKERS =~ ^[0-9]+$ ]] && [ "$WORKERS" -ge 1 ] || { echo "bench: --workers takes a positive number" >&2; exit 2; }
+[ -z "$SUEXEC" ] || [ -z "$DYNAMIC" ] || { echo "bench: --dynamic runs outside /var/www, where suexec refuses to run programs: not with --suexec" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench: hosting.sh needs root (chroot, mount namespaces)" >&2; exit 2; }
 
 . "$ROOT/bench/lib.sh"
@@ -83,64 +88,79 @@ bench_serve_db
 CHROOT_URL=${URL%%\?*}?unix_socket=/run/mysqld/mysqld.sock
 
 # --- what the hosting company and the customer write, laid over the root (an overlay's upper
-# layer; copied for each Apache, since an upper folder serves one overlay at a time)
+# layer; copied for each Apache, since an upper folder serves one overlay at a time). The
+# dynamic build's Apache runs on this machine with the same tree under a prefix instead.
 UID_C=1000 GID_C=1000 HOME_C=/var/www/customer
-TEMPLATE=$TMP/template
-mkdir -p "$TEMPLATE"
-mkdir_like() { # REL: mkdir -p in the template, each new folder with the root's owner and mode
-	local cur=$TEMPLATE low=$HOSTROOT part
-	local IFS=/
-	for part in $1; do
-		[ -n "$part" ] || continue
-		cur=$cur/$part low=$low/$part
-		[ -d "$cur" ] && continue
-		mkdir "$cur"
-		if [ -e "$low" ]; then
-			chmod --reference="$low" "$cur"
-			chown --reference="$low" "$cur"
-		fi
+# make_tree DEST LOWER PROGRAM LIBRARY STORAGE_URL: the customer's account and the two uploads
+# (public_html with basicauth: chroot-apache.sh runs its `cinto.fcgi migrate`; accounts_html
+# with the accounts plugin), each folder created with the owner and mode it has in LOWER
+make_tree() {
+	local dest=$1 lower=$2 program=$3 library=$4 url=$5 site dir
+	mkdir -p "$dest"
+	mkdir_like() { # REL: mkdir -p in dest
+		local cur=$dest low=$lower part
+		local IFS=/
+		for part in $1; do
+			[ -n "$part" ] || continue
+			cur=$cur/$part low=$low/$part
+			[ -d "$cur" ] && continue
+			mkdir "$cur"
+			if [ -e "$low" ]; then
+				chmod --reference="$low" "$cur"
+				chown --reference="$low" "$cur"
+			fi
+		done
+	}
+	mkdir_like etc
+	grep -v '^customer:' "$lower/etc/passwd" >"$dest/etc/passwd"
+	echo "customer:x:$UID_C:$GID_C:Hosting customer:$HOME_C:/bin/sh" >>"$dest/etc/passwd"
+	grep -v '^customer:' "$lower/etc/group" >"$dest/etc/group"
+	echo "customer:x:$GID_C:" >>"$dest/etc/group"
+	chmod 644 "$dest/etc/passwd" "$dest/etc/group"
+	mkdir_like "${HOME_C#/}"
+	chmod 755 "$dest$HOME_C"
+	chown "$UID_C:$GID_C" "$dest$HOME_C"
+	for site in public_html:basic accounts_html:accounts; do
+		dir=$dest$HOME_C/${site%%:*}
+		mkdir -m 755 "$dir"
+		cp -R "$BUNDLE/." "$dir/"
+		cp "$program" "$dir/cinto.fcgi"
+		[ -z "$library" ] || cp -L "$library" "$dir/"
+		bench_ini "${site#*:}" "$url" >"$dir/cinto.ini"
+		chmod "$([ -n "$SUEXEC" ] && echo 600 || echo 644)" "$dir/cinto.ini"
+		chown -R "$UID_C:$GID_C" "$dir"
 	done
+	mkdir_like run/mysqld
+	: >"$dest/run/mysqld/mysqld.sock" # mount point of the MariaDB socket
+	mkdir_like run/apache2
+	chmod 755 "$dest/run/apache2"
+	mkdir_like var/log/apache2
+	mkdir_like etc/apache2
 }
-mkdir_like etc
-grep -v '^customer:' "$HOSTROOT/etc/passwd" >"$TEMPLATE/etc/passwd"
-echo "customer:x:$UID_C:$GID_C:Hosting customer:$HOME_C:/bin/sh" >>"$TEMPLATE/etc/passwd"
-grep -v '^customer:' "$HOSTROOT/etc/group" >"$TEMPLATE/etc/group"
-echo "customer:x:$GID_C:" >>"$TEMPLATE/etc/group"
-chmod 644 "$TEMPLATE/etc/passwd" "$TEMPLATE/etc/group"
-mkdir_like "${HOME_C#/}"
-chmod 755 "$TEMPLATE$HOME_C"
-chown "$UID_C:$GID_C" "$TEMPLATE$HOME_C"
-# two uploads: public_html with basicauth (chroot-apache.sh runs its `cinto.fcgi migrate`),
-# accounts_html with the accounts plugin
-for site in public_html:basic accounts_html:accounts; do
-	dir=$TEMPLATE$HOME_C/${site%%:*}
-	mkdir -m 755 "$dir"
-	cp -R "$BUNDLE/." "$dir/"
-	bench_ini "${site#*:}" "$CHROOT_URL" >"$dir/cinto.ini"
-	chmod "$([ -n "$SUEXEC" ] && echo 600 || echo 644)" "$dir/cinto.ini"
-	chown -R "$UID_C:$GID_C" "$dir"
-done
-mkdir_like run/mysqld
-: >"$TEMPLATE/run/mysqld/mysqld.sock" # mount point of the MariaDB socket
-mkdir_like run/apache2
-chmod 755 "$TEMPLATE/run/apache2"
-mkdir_like var/log/apache2
-mkdir_like etc/apache2
+make_tree "$TMP/template" "$HOSTROOT" "$BUNDLE/cinto.fcgi" "" "$CHROOT_URL"
+if [ -n "$DYNAMIC" ]; then
+	make_tree "$TMP/template-dynamic" / "$ROOT/build/cgi/.libs/cinto.fcgi" \
+		"$ROOT/build/lib/.libs/libcinto.so.0" "$URL"
+	# www-data must reach the uploads and the MariaDB socket (the secrets in the state folder
+	# stay 0600)
+	chmod 711 "$TMP" "$TMP/state" "$(dirname "$(realpath "$SOCK")")"
+fi
 
-# apache_conf MODULE PORT_BASIC PORT_ACCOUNTS: the hosting company's configuration, with
-# MODULE fcgid (mod_fcgid) or cgid (no mod_fcgid: plain CGI through mod_cgid)
+# apache_conf MODULE PORT_BASIC PORT_ACCOUNTS [PREFIX]: the hosting company's configuration, with
+# MODULE fcgid (mod_fcgid) or cgid (no mod_fcgid: plain CGI through mod_cgid); PREFIX is where
+# the tree of make_tree is when Apache runs outside the root
 apache_conf() {
-	local mod=/usr/lib/apache2/modules
+	local mod=/usr/lib/apache2/modules p=${4:-}
 	cat <<CONF
-# written by bench/hosting.sh ($1)
+# written by bench/hosting.sh ($1${p:+, outside the root})
 ServerRoot /etc/apache2
 ServerName 127.0.0.1
 Listen 127.0.0.1:$2
 Listen 127.0.0.1:$3
-PidFile /run/apache2/cinto-bench.pid
-DefaultRuntimeDir /run/apache2
-Mutex file:/run/apache2 default
-ErrorLog /var/log/apache2/error.log
+PidFile $p/run/apache2/cinto-bench.pid
+DefaultRuntimeDir $p/run/apache2
+Mutex file:$p/run/apache2 default
+ErrorLog $p/var/log/apache2/error.log
 LogLevel warn
 User www-data
 Group www-data
@@ -165,13 +185,13 @@ MinSpareThreads 16
 MaxSpareThreads 48
 TypesConfig /etc/mime.types
 LogFormat "%h %u %t \"%r\" %>s %b %D" timed
-CustomLog /var/log/apache2/access.log timed
+CustomLog $p/var/log/apache2/access.log timed
 <IfModule mod_cgid.c>
-  ScriptSock /run/apache2/cgisock
+  ScriptSock $p/run/apache2/cgisock
 </IfModule>
 <IfModule mod_fcgid.c>
-  FcgidIPCDir /run/apache2/fcgid
-  FcgidProcessTableFile /run/apache2/fcgid_shm
+  FcgidIPCDir $p/run/apache2/fcgid
+  FcgidProcessTableFile $p/run/apache2/fcgid_shm
   FcgidMaxProcessesPerClass $WORKERS
 </IfModule>
 
@@ -187,9 +207,9 @@ $(for v in "$2:public_html" "$3:accounts_html"; do
 
 <VirtualHost 127.0.0.1:${v%%:*}>
   ServerName 127.0.0.1
-  DocumentRoot "$HOME_C/${v#*:}"
+  DocumentRoot "$p$HOME_C/${v#*:}"
 $([ -n "$SUEXEC" ] && echo "  SuexecUserGroup customer customer")
-  <Directory "$HOME_C/${v#*:}">
+  <Directory "$p$HOME_C/${v#*:}">
     AllowOverride FileInfo Options Indexes AuthConfig Limit
     Options SymLinksIfOwnerMatch
     Require all granted
@@ -200,47 +220,66 @@ VHOST
 CONF
 }
 
-# start_apache MODULE -> sets PB (basicauth port) and PA (accounts port)
+# start_apache MODULE static|dynamic -> sets PB (basicauth port) and PA (accounts port).
+# static: the bundle in the bare root (chroot-apache.sh); dynamic: the dynamic build under this
+# machine's Apache (which has cinto's libraries), same configuration and modules.
 start_apache() {
-	local run=$TMP/$1 pid
-	mkdir -p "$run/work" "$run/merged"
-	cp -a "$TEMPLATE" "$run/upper"
+	local run=$TMP/$1-$2 pid
+	mkdir -p "$run"
 	PB=$(free_port) PA=$(free_port)
 	[ "$PB" != "$PA" ] || PA=$(free_port)
-	apache_conf "$1" "$PB" "$PA" >"$run/upper/etc/apache2/cinto-barehost.conf"
-	"$BAREHOST/chroot-apache.sh" "$HOSTROOT" "$run" "$SOCK" </dev/null >"$run/launch.log" 2>&1 &
+	if [ "$2" = static ]; then
+		mkdir -p "$run/work" "$run/merged"
+		cp -a "$TMP/template" "$run/upper"
+		apache_conf "$1" "$PB" "$PA" >"$run/upper/etc/apache2/cinto-barehost.conf"
+		"$BAREHOST/chroot-apache.sh" "$HOSTROOT" "$run" "$SOCK" </dev/null >"$run/launch.log" 2>&1 &
+	else
+		cp -a "$TMP/template-dynamic" "$run/upper"
+		apache_conf "$1" "$PB" "$PA" "$run/upper" >"$run/apache.conf"
+		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C /usr/sbin/apache2 -f "$run/apache.conf" \
+			-DFOREGROUND </dev/null >"$run/launch.log" 2>&1 &
+	fi
 	pid=$!
 	APACHE_PIDS+=("$pid")
 	for p in $PB $PA; do
 		wait_http "http://127.0.0.1:$p/index.html" "$pid" 60 || {
 			tail -n 20 "$run/launch.log" "$run/upper/var/log/apache2/error.log" >&2
-			die "Apache ($1) did not start"
+			die "Apache ($1, $2) did not start"
 		}
 	done
 }
-start_apache fcgid
+start_apache fcgid static
 FB=http://127.0.0.1:$PB/v1 FA=http://127.0.0.1:$PA/v1
-start_apache cgid
+start_apache cgid static
+CB=http://127.0.0.1:$PB/v1 CA=http://127.0.0.1:$PA/v1
+SCENARIOS=("fcgid-basic|$FB|$BASIC" "cgi-basic|$CB|$BASIC" "fcgid-accounts|$FA|$ACCOUNT" "cgi-accounts|$CA|$ACCOUNT")
+if [ -n "$DYNAMIC" ]; then
+	start_apache fcgid dynamic
+	SCENARIOS+=("dyn-fcgi-basic|http://127.0.0.1:$PB/v1|$BASIC" "dyn-fcgi-acc|http://127.0.0.1:$PA/v1|$ACCOUNT")
+	start_apache cgid dynamic
+	SCENARIOS+=("dyn-cgi-basic|http://127.0.0.1:$PB/v1|$BASIC" "dyn-cgi-acc|http://127.0.0.1:$PA/v1|$ACCOUNT")
+fi
 CB=http://127.0.0.1:$PB/v1 CA=http://127.0.0.1:$PA/v1
 
 # --- data, then every scenario answers the record
 bench_data "$FB" "$FA"
-bench_check_get "$FB" "$BASIC" "$TMP/fcgid/upper/var/log/apache2/error.log"
-bench_check_get "$FA" "$ACCOUNT" "$TMP/fcgid/upper/var/log/apache2/error.log"
-bench_check_get "$CB" "$BASIC" "$TMP/cgid/upper/var/log/apache2/error.log"
-bench_check_get "$CA" "$ACCOUNT" "$TMP/cgid/upper/var/log/apache2/error.log"
+for sc in "${SCENARIOS[@]}"; do
+	IFS='|' read -r name api header <<<"$sc"
+	bench_check_get "$api" "$header" "$(ls "$TMP"/*/upper/var/log/apache2/error.log | head -n 1)"
+done
 # mod_fcgid starts workers on demand: let it reach --workers before measuring
 log "warming up the FastCGI workers"
-for u in "$FB$REC|$BASIC" "$FA$REC|$ACCOUNT"; do
-	wrk -t"$THREADS" -c"$CONNS" -d2s -H "${u#*|}" "${u%%|*}" >/dev/null 2>&1 || true
+for sc in "${SCENARIOS[@]}"; do
+	IFS='|' read -r name api header <<<"$sc"
+	case $name in *fcgi*) wrk -t"$THREADS" -c"$CONNS" -d2s -H "$header" "$api$REC" >/dev/null 2>&1 || true ;; esac
 done
 
 # --- wrk runs
 for round in $(seq 1 "$ROUNDS"); do
-	run_wrk fcgid-basic "$round" "$FB$REC" "$BASIC"
-	run_wrk cgi-basic "$round" "$CB$REC" "$BASIC"
-	run_wrk fcgid-accounts "$round" "$FA$REC" "$ACCOUNT"
-	run_wrk cgi-accounts "$round" "$CA$REC" "$ACCOUNT"
+	for sc in "${SCENARIOS[@]}"; do
+		IFS='|' read -r name api header <<<"$sc"
+		run_wrk "$name" "$round" "$api$REC" "$header"
+	done
 done
 workers=0
 for pid in "${APACHE_PIDS[@]}"; do
@@ -261,3 +300,14 @@ row cgi-basic "plain CGI, basicauth"
 row fcgid-accounts "mod_fcgid, accounts (bcrypt)"
 row cgi-accounts "plain CGI, accounts (bcrypt)"
 echo "CGI/FastCGI (medians): basicauth $(ratio "$(rps cgi-basic)" "$(rps fcgid-basic)"), accounts $(ratio "$(rps cgi-accounts)" "$(rps fcgid-accounts)")"
+if [ -n "$DYNAMIC" ]; then
+	echo
+	echo "the dynamic build (build/cgi/.libs/cinto.fcgi + libcinto.so.0) under this machine's Apache, same configuration:"
+	row_header
+	row dyn-fcgi-basic "mod_fcgid, basicauth"
+	row dyn-cgi-basic "plain CGI, basicauth"
+	row dyn-fcgi-acc "mod_fcgid, accounts (bcrypt)"
+	row dyn-cgi-acc "plain CGI, accounts (bcrypt)"
+	echo "CGI/FastCGI (medians): basicauth $(ratio "$(rps dyn-cgi-basic)" "$(rps dyn-fcgi-basic)"), accounts $(ratio "$(rps dyn-cgi-acc)" "$(rps dyn-fcgi-acc)")"
+	echo "static/dynamic (medians): plain CGI basicauth $(ratio "$(rps cgi-basic)" "$(rps dyn-cgi-basic)"), plain CGI accounts $(ratio "$(rps cgi-accounts)" "$(rps dyn-cgi-acc)")"
+fi

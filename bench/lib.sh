@@ -152,4 +152,6 @@ row() { # NAME DESCRIPTION: median req/s, requests and non-2xx of all rounds, ea
 		/Non-2xx or 3xx responses:/ { bad += $NF }
 		END { printf "%-14s %-30s %10s %9s %8s  %s\n", name, desc, med, total, bad + 0, all }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f (1/%.0f)", a / b, b / a; else print "-" }'; }
+ratio() { # A B: A/B, also as 1/N when below 1 or xN above
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0 || a <= 0) print "-"; else if (a < b) printf "%.3f (1/%.0f)", a / b, b / a; else printf "%.3f (x%.2f)", a / b, a / b }'
+}
