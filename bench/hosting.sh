@@ -281,17 +281,21 @@ for round in $(seq 1 "$ROUNDS"); do
 		run_wrk "$name" "$round" "$api$REC" "$header"
 	done
 done
-workers=0
+# the FastCGI workers left running, and the users they run as (www-data, or the customer)
+workers=0 users=
 for pid in "${APACHE_PIDS[@]}"; do
 	for p in $(descendants "$pid"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = cinto.fcgi ] && workers=$((workers + 1))
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = cinto.fcgi ] || continue
+		workers=$((workers + 1))
+		users="$users $(awk '/^Uid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)"
 	done
 done
+users=$(printf '%s\n' $users | sort -un | tr '\n' ' ')
 
 APACHE_VERSION=$(chroot "$HOSTROOT" /usr/sbin/apache2 -v 2>/dev/null | sed -n 's/^Server version: //p')
 echo
 echo "cinto on a bare $SUITE host: GET one record with credentials; wrk -t$THREADS -c$CONNS -d${DURATION}s x $ROUNDS round(s),"
-echo "$APACHE_VERSION (event MPM$([ -n "$SUEXEC" ] && echo ", suexec")), FcgidMaxProcessesPerClass $WORKERS ($workers FastCGI workers at the end),"
+echo "$APACHE_VERSION (event MPM$([ -n "$SUEXEC" ] && echo ", suexec")), FcgidMaxProcessesPerClass $WORKERS ($workers FastCGI workers at the end, uid ${users% }),"
 echo "$(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "program: $BUNDLE/cinto.fcgi ($(du -k "$BUNDLE/cinto.fcgi" | cut -f1) KiB$(file "$BUNDLE/cinto.fcgi" 2>/dev/null | grep -q 'statically linked' && echo ', static'))"
 row_header
@@ -302,7 +306,8 @@ row cgi-accounts "plain CGI, accounts (bcrypt)"
 echo "CGI/FastCGI (medians): basicauth $(ratio "$(rps cgi-basic)" "$(rps fcgid-basic)"), accounts $(ratio "$(rps cgi-accounts)" "$(rps fcgid-accounts)")"
 if [ -n "$DYNAMIC" ]; then
 	echo
-	echo "the dynamic build (build/cgi/.libs/cinto.fcgi + libcinto.so.0) under this machine's Apache, same configuration:"
+	echo "the dynamic build (build/cgi/.libs/cinto.fcgi + libcinto.so.0) under this machine's Apache"
+	echo "($(/usr/sbin/apache2 -v 2>/dev/null | sed -n 's/^Server version: //p'), same configuration):"
 	row_header
 	row dyn-fcgi-basic "mod_fcgid, basicauth"
 	row dyn-cgi-basic "plain CGI, basicauth"
