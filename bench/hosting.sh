@@ -85,7 +85,7 @@ trap 'exit 143' TERM
 
 # --- private MariaDB; inside the root its socket is /run/mysqld/mysqld.sock
 bench_serve_db
-CHROOT_URL=${URL%%\?*}?unix_socket=/run/mysqld/mysqld.sock
+CHROOT_URL="${URL%%\?*}?unix_socket=/run/mysqld/mysqld.sock"
 
 # --- what the hosting company and the customer write, laid over the root (an overlay's upper
 # layer; copied for each Apache, since an upper folder serves one overlay at a time). The
