@@ -6,7 +6,7 @@
 # plugin, under Apache, in one run. The host is the bare Debian root of the bare-host test
 # (tests/barehost/mkroot.sh: Apache, mod_fcgid and suexec, none of cinto's libraries; built once
 # and cached), run by tests/barehost/chroot-apache.sh in a mount namespace of its own. The
-# bundle (build-static/bundle, built by `tools/cinto-dev bundle` when missing; or --bundle DIR)
+# bundle (build-static/bundle, built again by `tools/cinto-dev bundle`; or --bundle DIR as is)
 # is uploaded twice into the customer's folder as a customer would, with its own .htaccess and a
 # cinto.ini beside the program: once with basicauth, once with the accounts plugin. Two Apaches
 # run on four free ports of 127.0.0.1:
@@ -54,12 +54,11 @@ done
 . "$ROOT/bench/lib.sh"
 bench_prepare # wrk, and the dynamic build that `tools/cinto-dev serve` runs
 BAREHOST=$ROOT/tests/barehost
-if [ -z "$BUNDLE" ]; then
+if [ -z "$BUNDLE" ]; then # the bundle of the sources as they are (a relink at least)
 	BUNDLE=$ROOT/build-static/bundle
-	if [ ! -x "$BUNDLE/cinto.fcgi" ]; then
-		log "building the bundle (tools/cinto-dev bundle)"
-		"$ROOT/tools/cinto-dev" bundle >/dev/null
-	fi
+	log "building the bundle (tools/cinto-dev bundle)"
+	out=$("$ROOT/tools/cinto-dev" bundle 2>&1 >/dev/null) ||
+		{ printf '%s\n' "$out" | tail -n 30 >&2; die "tools/cinto-dev bundle failed"; }
 fi
 [ -x "$BUNDLE/cinto.fcgi" ] && [ -f "$BUNDLE/.htaccess" ] || die "no bundle in $BUNDLE (cinto.fcgi, .htaccess)"
 HOSTROOT=$("$BAREHOST/mkroot.sh" "$SUITE" | tail -n 1)

@@ -11,10 +11,15 @@ stop_pid() { # SIGTERM, wait up to $2 s, SIGKILL
 	wait "$pid" 2>/dev/null || true
 }
 
+# A port nobody listens on, outside the kernel's range for outgoing connections (a port in use
+# by one of those, e.g. another benchmark's wrk, refuses a connection but cannot be bound).
 free_port() {
-	local p
+	local p lo=32768 hi=60999 base=10000 span
+	read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	if [ "$lo" -gt 20000 ]; then span=$((lo - base)); else base=$((hi + 1)) span=$((65535 - hi)); fi
+	[ "$span" -ge 1000 ] || base=20000 span=40000
 	for _ in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((base + RANDOM % span))
 		(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
 	done
 	die "no free port found"
