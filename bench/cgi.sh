@@ -83,35 +83,9 @@ fi
 if file "$APP/cinto.fcgi" 2>/dev/null | grep -q 'statically linked'; then KIND="$KIND, static"; fi
 
 # --- private MariaDB (and an idle FastCGI stack of cinto-dev's own, unused here)
-PORT=$(free_port)
-"$ROOT/tools/cinto-dev" serve --port "$PORT" --state "$TMP/state" --workers 1 \
-	>"$TMP/serve.log" 2>&1 </dev/null &
-SERVE_PID=$!
-wait_http "http://127.0.0.1:$PORT/v1/" "$SERVE_PID" 300 ||
-	{ tail -n 30 "$TMP/serve.log" >&2; die "cinto did not start"; }
-BASE_INI=$TMP/state/cinto.ini
-URL=$(sed -n 's/^kinto\.storage_url = //p' "$BASE_INI")
-SECRET=$(sed -n 's/^kinto\.userid_hmac_secret = //p' "$BASE_INI")
-SOCK=$(printf '%s' "$URL" | sed -n 's/.*unix_socket=//p')
-[ -n "$URL" ] && [ -n "$SECRET" ] && [ -n "$SOCK" ] || die "cannot read $BASE_INI"
-
-cat >"$TMP/basic.ini" <<INI
-[app:main]
-kinto.storage_url = $URL
-kinto.userid_hmac_secret = $SECRET
-multiauth.policies = basicauth
-kinto.bucket_create_principals = system.Authenticated
-INI
-cat >"$TMP/accounts.ini" <<INI
-[app:main]
-kinto.storage_url = $URL
-kinto.userid_hmac_secret = $SECRET
-multiauth.policies = account
-multiauth.policy.account.use = kinto.plugins.accounts.authentication.AccountsAuthenticationPolicy
-kinto.includes = kinto.plugins.accounts
-kinto.account_create_principals = system.Everyone
-kinto.bucket_create_principals = system.Authenticated
-INI
+bench_serve_db
+bench_ini basic "$URL" >"$TMP/basic.ini"
+bench_ini accounts "$URL" >"$TMP/accounts.ini"
 
 # --- one lighttpd, four ports
 P_FB=$(free_port) P_FA=$(free_port) P_CB=$(free_port) P_CA=$(free_port)
@@ -160,26 +134,11 @@ done
 
 FB=http://127.0.0.1:$P_FB/v1 FA=http://127.0.0.1:$P_FA/v1
 CB=http://127.0.0.1:$P_CB/cinto.fcgi/v1 CA=http://127.0.0.1:$P_CA/cinto.fcgi/v1
-BASIC="Authorization: Basic $(printf 'bench:bench-secret' | base64)"
-ACCOUNT="Authorization: Basic $(printf 'bencher:a-long-enough-password' | base64)"
 
 # --- data: one bucket readable by the account, a collection, one record
-put() { # URL JSON [curl args]
-	local url=$1 body=$2 code
-	shift 2
-	code=$(curl -s -o "$TMP/last.json" -w '%{http_code}' -X PUT "$@" \
-		-H 'Content-Type: application/json' -d "$body" "$url")
-	case $code in 200 | 201) ;; *) cat "$TMP/last.json" >&2; die "PUT $url answered $code" ;; esac
-}
-put "$FA/accounts/bencher" '{"data": {"password": "a-long-enough-password"}}'
-put "$FB/buckets/bench" '{"data": {}, "permissions": {"read": ["account:bencher"]}}' -H "$BASIC"
-put "$FB/buckets/bench/collections/items" '{"data": {}}' -H "$BASIC"
-put "$FB/buckets/bench/collections/items/records/rec1" \
-	'{"data": {"title": "record 1", "done": false, "n": 1}}' -H "$BASIC"
-REC=/buckets/bench/collections/items/records/rec1
+bench_data "$FB" "$FA"
 for check in "$FB|$BASIC" "$FA|$ACCOUNT" "$CB|$BASIC" "$CA|$ACCOUNT"; do
-	code=$(curl -s -o "$TMP/last.json" -w '%{http_code}' -H "${check#*|}" "${check%%|*}$REC")
-	[ "$code" = 200 ] || { cat "$TMP/last.json" >&2; tail -n 20 "$TMP/lighttpd-error.log" >&2; die "GET ${check%%|*}$REC answered $code"; }
+	bench_check_get "${check%%|*}" "${check#*|}" "$TMP/lighttpd-error.log"
 done
 
 # --- what one CGI request costs in MariaDB commands and round trips (measured before the wrk
@@ -237,14 +196,6 @@ if [ -n "$COUNTS" ]; then
 fi
 
 # --- wrk runs
-run_wrk() { # NAME ROUND URL HEADER
-	log "wrk $1 (round $2): $3 (${DURATION}s)"
-	# one request first, so that every run measures the steady state (an account's login is
-	# cached by then: its expiry may have passed during the other scenarios)
-	curl -s -o /dev/null -H "$4" "$3" || true
-	wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency -H "$4" "$3" >"$TMP/wrk-$1-$2.txt" 2>&1 ||
-		{ cat "$TMP/wrk-$1-$2.txt" >&2; die "wrk failed for $1"; }
-}
 for round in $(seq 1 "$ROUNDS"); do
 	run_wrk fcgi-basic "$round" "$FB$REC" "$BASIC"
 	run_wrk cgi-basic "$round" "$CB$REC" "$BASIC"
@@ -252,26 +203,11 @@ for round in $(seq 1 "$ROUNDS"); do
 	run_wrk cgi-accounts "$round" "$CA$REC" "$ACCOUNT"
 done
 
-# req/s of every round of NAME, one per line
-rounds_rps() { cat "$TMP"/wrk-"$1"-*.txt | awk '/Requests\/sec:/ { print $2 }'; }
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-rps() { rounds_rps "$1" | median; }
-row() { # NAME DESCRIPTION: median req/s, requests and non-2xx of all rounds, each round's req/s
-	local med all
-	med=$(rps "$1")
-	all=$(rounds_rps "$1" | tr '\n' ' ')
-	cat "$TMP"/wrk-"$1"-*.txt | awk -v name="$1" -v desc="$2" -v med="$med" -v all="$all" '
-		/requests in/ { total += $1 }
-		/Non-2xx or 3xx responses:/ { bad += $NF }
-		END { printf "%-14s %-30s %10s %9s %8s  %s\n", name, desc, med, total, bad + 0, all }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f (1/%.0f)", a / b, b / a; else print "-" }'; }
-
 echo
 echo "cinto CGI vs FastCGI: GET one record with credentials; wrk -t$THREADS -c$CONNS -d${DURATION}s x $ROUNDS round(s),"
 echo "$WORKERS FastCGI workers, $(nproc) cores (load average now: $(cut -d' ' -f1-3 /proc/loadavg)), lighttpd $(lighttpd -v 2>&1 | sed -n 's/^lighttpd\/\([^ ]*\).*/\1/p')"
 echo "program: $KIND"
-printf '%-14s %-30s %10s %9s %8s  %s\n' scenario request 'req/s' requests non-2xx 'req/s of each round'
+row_header
 row fcgi-basic "FastCGI, basicauth"
 row cgi-basic "plain CGI, basicauth"
 row fcgi-accounts "FastCGI, accounts (bcrypt)"
