@@ -168,6 +168,10 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     /* A decoded %00 would cut the path short: such a path is not found. */
     sub.path_ctrl = p.len && memchr(p.data, '\0', p.len) != NULL;
     sub.path = cinto_buf_steal(&p);
+    /* The path answered is the one asked (or redirected to): a handler may
+     * rewrite sub.path (the default bucket names the real bucket), upstream
+     * still answers "/v1/buckets/default/...". */
+    char *asked = sub.path ? strdup(sub.path) : NULL;
     cinto_route_and_handle(&sc, &cors_ok, &star);
     /* A redirect (version prefix, trailing slash) is followed once. */
     const char *loc = resp.status == 307 ? cinto_response_get(&resp, "Location") : NULL;
@@ -177,6 +181,8 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
         if (again) {
             free(sub.path);
             sub.path = again;
+            free(asked);
+            asked = strdup(again);
             cinto_ctx_clear(&sc);
             sub_ctx_init(&sc, c, &sub, &resp);
             cinto_response_reset(&resp);
@@ -187,7 +193,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     *doomed = sc.tx_doomed || resp.failed;
     json_object *out = json_object_new_object();
     json_object_object_add(out, "status", json_object_new_int(*status));
-    json_object_object_add(out, "path", json_object_new_string(sub.path));
+    json_object_object_add(out, "path", json_object_new_string(asked ? asked : sub.path));
     json_object *hdrs = json_object_new_object();
     for (size_t i = 0; i < resp.nheaders; i++)
         json_object_object_add(hdrs, resp.headers[i].name,
@@ -204,6 +210,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     cinto_ctx_clear(&sc);
     cinto_response_free(&resp);
     free(sub.path);
+    free(asked);
     free(sub.body);
     return out;
 }

@@ -1839,35 +1839,39 @@ static int pe_acl(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int 
     return rc;
 }
 
-/* One source per settings grant: the live objects of its kind, or the
- * root URI. */
+/* One source per settings grant on objects: the live objects of its kind. */
 static int pe_grant(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q,
                     const cinto_perm_grant *g)
 {
     int rc = 0;
     const char *kind = g->kind;
-    if (strcmp(kind, "root") == 0) {
-        cinto_buf_puts(sql, "SELECT uri, pm FROM (SELECT _binary'/' AS uri, ? AS pm) r WHERE ");
-    } else {
-        const char *expr = strcmp(kind, "bucket") == 0 ? "CONCAT(_binary'/buckets/', id)"
-                           : strcmp(kind, "collection") == 0
-                               ? "CONCAT(parent_id, _binary'/collections/', id)"
-                               : "CONCAT(parent_id, _binary'/groups/', id)";
-        cinto_buf_printf(sql,
-                         "SELECT uri, pm FROM (SELECT %s AS uri, ? AS pm FROM `objects` WHERE "
-                         "resource_name = ? AND deleted = 0%s) o WHERE ",
-                         expr, strcmp(kind, "bucket") == 0 ? " AND parent_id = _binary''" : "");
-    }
+    const char *expr = strcmp(kind, "bucket") == 0 ? "CONCAT(_binary'/buckets/', id)"
+                       : strcmp(kind, "collection") == 0
+                           ? "CONCAT(parent_id, _binary'/collections/', id)"
+                           : "CONCAT(parent_id, _binary'/groups/', id)";
+    cinto_buf_printf(sql,
+                     "SELECT uri, pm FROM (SELECT %s AS uri, ? AS pm FROM `objects` WHERE "
+                     "resource_name = ? AND deleted = 0%s) o WHERE ",
+                     expr, strcmp(kind, "bucket") == 0 ? " AND parent_id = _binary''" : "");
     rc |= pe_push(ps, (param)P_I(pe_bit(g->perm)));
-    if (strcmp(kind, "root") != 0)
-        rc |= pe_push(ps, (param)P_S(kind));
+    rc |= pe_push(ps, (param)P_S(kind));
     rc |= pe_where(sql, ps, q);
     return rc;
 }
 
+/* The root entry: every root-level grant (bucket:create, account:create) as
+ * one row, since the endpoint lists one entry per URI (spec 04 §4.10 item 1c)
+ * and the ungrouped shape below would otherwise give one "/" per grant. */
+static int pe_root(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, long long bits)
+{
+    cinto_buf_puts(sql, "SELECT uri, pm FROM (SELECT _binary'/' AS uri, ? AS pm) r WHERE ");
+    int rc = pe_push(ps, (param)P_I(bits));
+    return rc | pe_where(sql, ps, q);
+}
+
 /* Two shapes. Without grants on objects (the usual case) the ACL rows are
  * grouped by URI directly and, for a page, ordered and cut in that same
- * branch; the root entry, if any, is one more row. With grants on
+ * branch; the root entry, if any, is one more row (pe_root). With grants on
  * objects every source is read first and grouped after. */
 static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, int counting)
 {
@@ -1886,9 +1890,19 @@ static int pe_build(cinto_buf *sql, pe_params *ps, const cinto_perm_query *q, in
         }
     }
     cinto_buf_puts(sql, ")");
+    long long root = 0;
     for (size_t i = 0; i < q->ngrants; i++) {
+        if (strcmp(q->grants[i].kind, "root") == 0) {
+            root |= pe_bit(q->grants[i].perm);
+            continue;
+        }
         cinto_buf_puts(sql, " UNION ALL (");
         rc |= pe_grant(sql, ps, q, &q->grants[i]);
+        cinto_buf_puts(sql, ")");
+    }
+    if (root) {
+        cinto_buf_puts(sql, " UNION ALL (");
+        rc |= pe_root(sql, ps, q, root);
         cinto_buf_puts(sql, ")");
     }
     cinto_buf_puts(sql, objects ? ") t GROUP BY uri" : ") t");

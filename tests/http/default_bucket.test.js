@@ -85,4 +85,10 @@ test('DEFB-2 default bucket works inside a batch', async () => {
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.responses[0].status, 201);
   assert.equal(r.json.responses[1].body.data.length, 1);
+  // the path answered is the one asked, as upstream (Kinto Admin's sidebar batch asks
+  // /buckets/default/collections for the user's bucket); the real id shows in the bodies only
+  assert.deepEqual(r.json.responses.map((x) => x.path), [
+    '/v1/buckets/default/collections/n/records',
+    '/v1/buckets/default/collections/n/records',
+  ]);
 });
