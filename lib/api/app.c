@@ -233,6 +233,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         int_setting(s, "paginate_by", 0, &c->paginate_by, err, errlen) < 0 ||
         int_setting(s, "storage_max_fetch_size", 10000, &c->storage_max_fetch_size, err, errlen) <
             0 ||
+        bool_setting(s, "storage_list_pushdown", 1, &c->storage_list_pushdown, err, errlen) < 0 ||
         int_setting(s, "retry_after_seconds", 3, &c->retry_after, err, errlen) < 0 ||
         int_setting(s, "backoff_percentage", 100, &c->backoff_percentage, err, errlen) < 0 ||
         int_setting(s, "cors_max_age_seconds", 3600, &c->cors_max_age, err, errlen) < 0 ||

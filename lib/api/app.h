@@ -48,8 +48,9 @@ typedef struct cinto_config {
     int explicit_permissions;
     long long batch_max_requests;
     long long worker_max_requests; /* 0 = a worker serves until stopped */
-    long long paginate_by; /* 0 = unset */
+    long long paginate_by;         /* 0 = unset */
     long long storage_max_fetch_size;
+    int storage_list_pushdown; /* 0: filters only in C (tests compare both paths) */
     long long retry_after;
     const char *backoff; /* NULL = unset */
     long long backoff_percentage;

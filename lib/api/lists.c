@@ -1,11 +1,14 @@
 /* GET/HEAD, POST and DELETE on lists (spec 02, 03 §3.3, 04 §4.7).
  * Timestamp filters and a sort on last_modified alone are pushed down to
- * SQL; every other filter and sort (lib/query) is evaluated in C on the
- * rows read, never ignored. */
+ * SQL; the list planner (lib/query/plan.h) narrows the other filters in
+ * SQL, and C re-checks every filter on the rows read, never ignoring one.
+ * Rows are read in chunks; a sort SQL does not give keeps only the best
+ * _limit + 1 objects, so no list is ever held whole in a worker. */
 #include "api/errors.h"
 #include "api/handlers.h"
 #include "api/plugin.h"
 #include "api/resource_internal.h"
+#include "query/plan.h"
 #include "query/query.h"
 #include "util/codec.h"
 #include "util/json.h"
@@ -25,13 +28,15 @@ typedef struct list_params {
     cinto_list_query q;
     long long limit; /* effective page size L */
     cinto_strv shared;
-    int in_c;      /* filters or sort that only C can evaluate */
-    int sort_in_c; /* the order (or the token) needs C: the whole list is read */
+    cinto_list_plan plan; /* what SQL narrows (lib/query/plan.h) */
+    int in_c;             /* filters or sort that only C can evaluate */
+    int sort_in_c;        /* the order (or the token) needs C: the whole list is read */
 } list_params;
 
 static void params_free(list_params *lp)
 {
     cinto_strv_clear(&lp->shared);
+    cinto_list_plan_free(&lp->plan);
     cinto_list_spec_free(&lp->spec);
 }
 
@@ -142,6 +147,14 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
     q->eq_modified = q->ne_modified = -1;
     q->include_deleted = lp->spec.has_lm_filter;
     push_down_timestamps(lp);
+    if (cinto_list_plan_make(&lp->spec, &lp->plan) < 0) {
+        cinto_error_internal(r->c, "out of memory");
+        return -1;
+    }
+    if (cfg->storage_list_pushdown) {
+        q->conds = lp->plan.conds;
+        q->nconds = lp->plan.nconds;
+    }
     /* Compact JSON, as upstream's rapidjson writes it. */
     if (lp->spec.uses_to)
         cinto_response_set(
@@ -179,13 +192,6 @@ static void page_free(page *pg)
     memset(pg, 0, sizeof *pg);
 }
 
-static const cinto_list_spec *sort_spec;
-
-static int sort_cmp(const void *a, const void *b)
-{
-    return cinto_sort_compare(sort_spec, *(json_object *const *)a, *(json_object *const *)b);
-}
-
 /* Rows read per query when filtering in C in SQL order. */
 #define SCAN_CHUNK 500
 
@@ -211,6 +217,48 @@ static int page_take(page *pg, size_t *cap, json_object *o, int count_only, size
     return pg->count >= want;
 }
 
+/* Keeps o among the `want` first objects in the query's sort order (and
+ * after the token): a sorted array with binary insertion, so a sort that
+ * SQL cannot order holds at most _limit + 1 objects whatever the list's
+ * size. Returns -1 when memory ran out. */
+static int page_keep_best(const list_params *lp, page *pg, size_t *cap, json_object *o, size_t want)
+{
+    if (lp->spec.token_last && !cinto_after_token(&lp->spec, o)) {
+        json_object_put(o);
+        return 0;
+    }
+    size_t lo = 0, hi = pg->count;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cinto_sort_compare(&lp->spec, pg->items[mid], o) <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= want) {
+        json_object_put(o);
+        return 0;
+    }
+    if (pg->count == want) {
+        json_object_put(pg->items[--pg->count]);
+    } else if (pg->count == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        if (ncap > want)
+            ncap = want;
+        json_object **p = realloc(pg->items, ncap * sizeof *p);
+        if (!p) {
+            json_object_put(o);
+            return -1;
+        }
+        pg->items = p;
+        *cap = ncap;
+    }
+    memmove(pg->items + lo + 1, pg->items + lo, (pg->count - lo) * sizeof *pg->items);
+    pg->items[lo] = o;
+    pg->count++;
+    return 0;
+}
+
 /* A filtered list in SQL's order (last_modified), read SCAN_CHUNK rows at a
  * time and filtered in C until the page is full: a worker's memory stays
  * bounded by the chunk and the page however long the list (reading the
@@ -219,6 +267,8 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
                          page *pg)
 {
     size_t cap = 0, want = count_only ? SIZE_MAX : (size_t)lp->limit + 1;
+    /* An order SQL does not give: every candidate is seen, the best kept. */
+    int topk = lp->sort_in_c && !count_only;
     int full = 0;
     q.limit = SCAN_CHUNK;
     while (!full) {
@@ -234,7 +284,8 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
                 json_object_put(o);
                 continue;
             }
-            full = page_take(pg, &cap, o, count_only, want);
+            full = topk ? page_keep_best(lp, pg, &cap, o, want)
+                        : page_take(pg, &cap, o, count_only, want);
         }
         long long last = rows.count ? rows.items[rows.count - 1].last_modified : 0;
         int more = rows.count == SCAN_CHUNK;
@@ -271,11 +322,10 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
         }
         return 0;
     }
-    if (lp->in_c && !lp->sort_in_c)
+    if (lp->in_c)
         return scan_filtered(r, lp, q, count_only, pg);
-    /* SQL can cut the page itself only when it sorts and filters alone;
-     * otherwise every candidate is read and C does the rest. */
-    q.limit = lp->in_c ? LLONG_MAX / 2 : lp->limit + 1;
+    /* SQL filters, sorts and cuts the page itself. */
+    q.limit = lp->limit + 1;
     int rc = r->c->st->ops->list(r->c->st, &q, &rows);
     if (rc != CINTO_ST_OK) {
         cinto_error_storage(r->c, rc);
@@ -287,40 +337,9 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
         cinto_error_internal(r->c, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < rows.count; i++) {
-        json_object *o = cinto_res_object_json(&rows.items[i]);
-        if (lp->in_c && !cinto_filter_match(&lp->spec, o)) {
-            json_object_put(o);
-            continue;
-        }
-        if (count_only && rows.items[i].deleted) {
-            json_object_put(o);
-            continue;
-        }
-        pg->items[pg->count++] = o;
-    }
+    for (size_t i = 0; i < rows.count; i++)
+        pg->items[pg->count++] = cinto_res_object_json(&rows.items[i]);
     cinto_object_list_free(&rows);
-    if (count_only) {
-        pg->total = (long long)pg->count;
-        return 0;
-    }
-    if (lp->in_c) {
-        sort_spec = &lp->spec;
-        qsort(pg->items, pg->count, sizeof *pg->items, sort_cmp);
-        size_t start = 0;
-        if (lp->spec.token_last)
-            while (start < pg->count && !cinto_after_token(&lp->spec, pg->items[start]))
-                start++;
-        size_t keep = pg->count - start;
-        if (keep > (size_t)lp->limit + 1)
-            keep = (size_t)lp->limit + 1;
-        for (size_t i = 0; i < start; i++)
-            json_object_put(pg->items[i]);
-        for (size_t i = start + keep; i < pg->count; i++)
-            json_object_put(pg->items[i]);
-        memmove(pg->items, pg->items + start, keep * sizeof *pg->items);
-        pg->count = keep;
-    }
     return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "query/plan.h"
 #include "util/buf.h"
 
 enum stmt_id {
@@ -1030,6 +1031,64 @@ static int m_tombstone(cinto_storage *st, const char *parent, const char *resour
     return rc;
 }
 
+/* The SQL of each planner term (lib/query/plan.h), in the order its
+ * parameters are bound: the JSON path npath times, then the value. Field
+ * names reach SQL only as bound paths. */
+static const struct {
+    const char *sql;
+    int npath, has_value;
+} term_sql[] = {
+    [CINTO_SQL_ID_EQ] = {"id = ?", 0, 1},
+    [CINTO_SQL_TEXT_EQ] = {"JSON_VALUE(data, ?) = ?", 1, 1},
+    [CINTO_SQL_NUM_EQ] = {"CAST(JSON_VALUE(data, ?) AS DOUBLE) = CAST(? AS DOUBLE)", 1, 1},
+    [CINTO_SQL_NULL_EQ] = {"JSON_TYPE(JSON_EXTRACT(data, ?)) = 'NULL'", 1, 0},
+    [CINTO_SQL_NUM_LE] = {"(JSON_TYPE(JSON_EXTRACT(data, ?)) IN ('NULL', 'STRING') OR "
+                          "CAST(JSON_VALUE(data, ?) AS DOUBLE) <= CAST(? AS DOUBLE))",
+                          2, 1},
+    [CINTO_SQL_NUM_GE] = {"(JSON_EXTRACT(data, ?) IS NULL OR JSON_TYPE(JSON_EXTRACT(data, ?)) "
+                          "IN ('BOOLEAN', 'ARRAY', 'OBJECT') OR "
+                          "CAST(JSON_VALUE(data, ?) AS DOUBLE) >= CAST(? AS DOUBLE))",
+                          3, 1},
+    [CINTO_SQL_LIKE] = {"JSON_VALUE(data, ?) COLLATE utf8mb4_unicode_520_ci LIKE ? ESCAPE '!'", 1,
+                        1},
+    [CINTO_SQL_PRESENT] = {"JSON_EXTRACT(data, ?) IS NOT NULL", 1, 0},
+    [CINTO_SQL_ABSENT] = {"JSON_EXTRACT(data, ?) IS NULL", 1, 0},
+};
+
+/* Parameters the planner's conditions bind at most. */
+static size_t conds_params(const cinto_list_query *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nconds; i++)
+        n += q->conds[i].nterms * 4;
+    return n;
+}
+
+/* Appends the planner's conditions; tombstones (read along with a
+ * last_modified filter) are left to C, which sees them as served. */
+static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t n)
+{
+    if (!q->nconds)
+        return n;
+    cinto_buf_puts(sql, " AND (deleted = 1 OR (");
+    for (size_t i = 0; i < q->nconds; i++) {
+        const cinto_sql_cond *c = &q->conds[i];
+        cinto_buf_puts(sql, i ? " AND (" : "(");
+        for (size_t k = 0; k < c->nterms; k++) {
+            const cinto_sql_term *t = &c->terms[k];
+            cinto_buf_puts(sql, k ? " OR " : "");
+            cinto_buf_puts(sql, term_sql[t->kind].sql);
+            for (int p = 0; p < term_sql[t->kind].npath; p++)
+                ps[n++] = (param)P_S(c->path);
+            if (term_sql[t->kind].has_value)
+                ps[n++] = (param)P_S(t->text);
+        }
+        cinto_buf_puts(sql, ")");
+    }
+    cinto_buf_puts(sql, "))");
+    return n;
+}
+
 /* Builds the WHERE clause of a list read from fixed fragments; only values
  * are bound. Returns the number of parameters. */
 static int build_list_where(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t max)
@@ -1064,7 +1123,7 @@ static int build_list_where(cinto_buf *sql, const cinto_list_query *q, param *ps
             cinto_buf_puts(sql, "NULL");
         cinto_buf_puts(sql, ")");
     }
-    return (int)n;
+    return (int)build_conds(sql, q, ps, n);
 }
 
 #define LIST_MAX_PARAMS 16
@@ -1120,7 +1179,9 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param ps[LIST_MAX_PARAMS];
+    param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
+    if (!ps)
+        return CINTO_ST_NOMEM;
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     cinto_buf_puts(&sql,
@@ -1150,6 +1211,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     if (rc != CINTO_ST_OK)
         cinto_object_list_free(out);
 done:
+    free(ps);
     cinto_buf_free(&sql);
     return rc;
 }
@@ -1172,13 +1234,18 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param ps[LIST_MAX_PARAMS];
+    param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
+    if (!ps)
+        return CINTO_ST_NOMEM;
     cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
-    if (!sql.data)
+    if (!sql.data) {
+        free(ps);
         return CINTO_ST_NOMEM;
+    }
     rows r = {0};
     int rc = run((mdb *)st, 0, sql.data, ps, (size_t)n, &r, NULL, NULL);
+    free(ps);
     cinto_buf_free(&sql);
     if (rc != CINTO_ST_OK)
         return rc;

@@ -64,6 +64,10 @@ typedef struct cinto_list_query {
     long long limit;                      /* rows to return; 0 = none (count only) */
     const char *const *ids;               /* restrict to these ids when non-NULL */
     size_t nids;
+    /* Narrowing conditions of the list planner (lib/query/plan.h), ANDed,
+     * applied to live rows only; the caller re-checks every filter in C. */
+    const struct cinto_sql_cond *conds;
+    size_t nconds;
 } cinto_list_query;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""

@@ -1,0 +1,250 @@
+/* The list planner: which filters MariaDB narrows (see plan.h). Each rule
+ * below only pushes a test that holds for every object C accepts, so a
+ * row SQL drops is one C would have dropped too. */
+#include "query/plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/json.h"
+
+char *cinto_plan_json_path(const char *field)
+{
+    cinto_buf b = CINTO_BUF_INIT;
+    const char *seg = field;
+    cinto_buf_puts(&b, "$");
+    for (;;) {
+        size_t n = strcspn(seg, ".");
+        if (n == 0)
+            goto bad;
+        for (size_t i = 0; i < n; i++) {
+            char c = seg[i];
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_'))
+                goto bad;
+        }
+        cinto_buf_printf(&b, ".\"%.*s\"", (int)n, seg);
+        if (!seg[n])
+            break;
+        seg += n + 1;
+    }
+    return cinto_buf_steal(&b);
+bad:
+    cinto_buf_free(&b);
+    return NULL;
+}
+
+/* Python truthiness of a has_ value (spec 02 §2.4 item 3). */
+static int truthy(json_object *v)
+{
+    switch (v ? json_object_get_type(v) : json_type_null) {
+    case json_type_null:
+        return 0;
+    case json_type_boolean:
+        return json_object_get_boolean(v);
+    case json_type_int:
+        return json_object_get_int64(v) != 0 || json_object_get_uint64(v) != 0;
+    case json_type_double:
+        return json_object_get_double(v) != 0.0;
+    case json_type_string:
+        return json_object_get_string_len(v) > 0;
+    case json_type_array:
+        return json_object_array_length(v) > 0;
+    case json_type_object:
+        return json_object_object_length(v) > 0;
+    }
+    return 1;
+}
+
+static int is_number(json_object *v)
+{
+    return v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double));
+}
+
+static char *number_text(json_object *v)
+{
+    return strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+}
+
+/* The equality term of one scalar value; -1 when SQL cannot narrow it
+ * (arrays and objects: deep equality stays in C). */
+static int eq_term(json_object *v, cinto_sql_term *t)
+{
+    t->text = NULL;
+    if (!v || json_object_is_type(v, json_type_null)) {
+        t->kind = CINTO_SQL_NULL_EQ;
+        return 0;
+    }
+    if (json_object_is_type(v, json_type_string)) {
+        t->kind = CINTO_SQL_TEXT_EQ;
+        t->text = strdup(json_object_get_string(v));
+    } else if (json_object_is_type(v, json_type_boolean)) {
+        t->kind = CINTO_SQL_TEXT_EQ;
+        t->text = strdup(json_object_get_boolean(v) ? "true" : "false");
+    } else if (is_number(v)) {
+        t->kind = CINTO_SQL_NUM_EQ;
+        t->text = number_text(v);
+    } else {
+        return -1;
+    }
+    return t->text ? 0 : -2;
+}
+
+/* like_ patterns: '*' is any sequence, no '*' means a substring, every
+ * other character literal ('%', '_' and the escape '!' escaped). Only
+ * ASCII patterns go to SQL: the collation's case rules match C's simple
+ * case folding for ASCII letters, not for every script. */
+static char *like_pattern(json_object *v)
+{
+    if (!v || !json_object_is_type(v, json_type_string))
+        return NULL;
+    const char *p = json_object_get_string(v);
+    for (const unsigned char *u = (const unsigned char *)p; *u; u++)
+        if (*u >= 0x80)
+            return NULL;
+    int floating = !strchr(p, '*');
+    cinto_buf b = CINTO_BUF_INIT;
+    if (floating)
+        cinto_buf_putc(&b, '%');
+    for (; *p; p++) {
+        if (*p == '*') {
+            cinto_buf_putc(&b, '%');
+            continue;
+        }
+        if (*p == '%' || *p == '_' || *p == '!')
+            cinto_buf_putc(&b, '!');
+        cinto_buf_putc(&b, *p);
+    }
+    if (floating)
+        cinto_buf_putc(&b, '%');
+    return cinto_buf_steal(&b);
+}
+
+static void cond_free(cinto_sql_cond *c)
+{
+    for (size_t i = 0; i < c->nterms; i++)
+        free(c->terms[i].text);
+    free(c->terms);
+    free(c->path);
+    memset(c, 0, sizeof *c);
+}
+
+/* Fills c for filter f. Returns 1 when pushed, 0 when C alone must
+ * evaluate it, -1 when memory ran out. */
+static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
+{
+    json_object *v = f->value;
+    int is_id = strcmp(f->field, "id") == 0;
+    memset(c, 0, sizeof *c);
+    if (strcmp(f->field, "deleted") == 0)
+        return 0; /* tombstones carry it outside data */
+    if (!is_id && !(c->path = cinto_plan_json_path(f->field)))
+        return 0;
+    size_t n = f->op == CINTO_F_IN ? json_object_array_length(v) : 1;
+    if (f->op == CINTO_F_IN && (n == 0 || n > CINTO_PLAN_MAX_IN))
+        goto c_only;
+    if (!(c->terms = calloc(n, sizeof *c->terms)))
+        goto nomem;
+    cinto_sql_term *t = c->terms;
+    switch (f->op) {
+    case CINTO_F_EQ:
+    case CINTO_F_IN:
+        for (size_t i = 0; i < n; i++, c->nterms++) {
+            json_object *x = f->op == CINTO_F_IN ? json_object_array_get_idx(v, i) : v;
+            int rc = eq_term(x, &t[i]);
+            if (rc == -2)
+                goto nomem;
+            if (rc < 0 || (is_id && t[i].kind != CINTO_SQL_TEXT_EQ))
+                goto c_only;
+            if (is_id)
+                t[i].kind = CINTO_SQL_ID_EQ;
+        }
+        return 1;
+    case CINTO_F_LT:
+    case CINTO_F_MAX:
+    case CINTO_F_GT:
+    case CINTO_F_MIN:
+        if (is_id || !is_number(v))
+            goto c_only;
+        t->kind = f->op == CINTO_F_LT || f->op == CINTO_F_MAX ? CINTO_SQL_NUM_LE : CINTO_SQL_NUM_GE;
+        if (!(t->text = number_text(v)))
+            goto nomem;
+        c->nterms = 1;
+        return 1;
+    case CINTO_F_LIKE:
+        if (is_id || !(t->text = like_pattern(v)))
+            goto c_only;
+        t->kind = CINTO_SQL_LIKE;
+        c->nterms = 1;
+        return 1;
+    case CINTO_F_HAS:
+        /* A dotted path through an array is missing for C; only a
+         * top-level absence is certain to mean the same in SQL. */
+        if (is_id || (!truthy(v) && strchr(f->field, '.')))
+            goto c_only;
+        t->kind = truthy(v) ? CINTO_SQL_PRESENT : CINTO_SQL_ABSENT;
+        c->nterms = 1;
+        return 1;
+    default:
+        /* not_/exclude_ match missing fields and contains_ needs deep
+         * equality of array elements: C alone. */
+        goto c_only;
+    }
+c_only:
+    cond_free(c);
+    return 0;
+nomem:
+    cond_free(c);
+    return -1;
+}
+
+int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    out->nfilters = s->nfilters;
+    if (s->nfilters == 0)
+        return 0;
+    out->conds = calloc(s->nfilters, sizeof *out->conds);
+    out->decisions = calloc(s->nfilters, sizeof *out->decisions);
+    if (!out->conds || !out->decisions)
+        goto nomem;
+    for (size_t i = 0; i < s->nfilters; i++) {
+        if (strcmp(s->filters[i].field, "last_modified") == 0) {
+            out->decisions[i] = CINTO_PLAN_TIMESTAMP;
+            continue;
+        }
+        int rc = plan_filter(&s->filters[i], &out->conds[out->nconds]);
+        if (rc < 0)
+            goto nomem;
+        out->decisions[i] = rc ? CINTO_PLAN_SQL_AND_C : CINTO_PLAN_C_ONLY;
+        out->nconds += (size_t)rc;
+    }
+    return 0;
+nomem:
+    cinto_list_plan_free(out);
+    return -1;
+}
+
+void cinto_list_plan_free(cinto_list_plan *p)
+{
+    for (size_t i = 0; i < p->nconds; i++)
+        cond_free(&p->conds[i]);
+    free(p->conds);
+    free(p->decisions);
+    memset(p, 0, sizeof *p);
+}
+
+char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p)
+{
+    static const char *const names[] = {"sql+c", "c", "sql"};
+    cinto_buf b = CINTO_BUF_INIT;
+    for (size_t i = 0; i < p->nfilters; i++)
+        cinto_buf_printf(&b, "%s%s:%s", i ? " " : "", s->filters[i].field, names[p->decisions[i]]);
+    cinto_buf_puts(&b, " sort:");
+    for (size_t i = 0; i < s->nsort; i++)
+        cinto_buf_printf(&b, "%s%s%s", i ? "," : "", s->sort[i].descending ? "-" : "",
+                         s->sort[i].field);
+    return cinto_buf_steal(&b);
+}

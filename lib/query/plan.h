@@ -1,0 +1,65 @@
+/* The list planner (issue 9, first step): for each filter of a parsed list
+ * query it decides what MariaDB can answer. SQL only ever narrows: every
+ * pushed condition is true for every object that C's filter accepts (a
+ * superset), and C re-checks every filter on the rows SQL returns, so C
+ * stays the reference semantics whatever MariaDB's JSON functions do at
+ * the edges. Pure: nothing here talks to the database. */
+#ifndef CINTO_QUERY_PLAN_H
+#define CINTO_QUERY_PLAN_H
+
+#include <stddef.h>
+
+#include "query/query.h"
+
+/* One SQL test of a value at a JSON path; lib/storage owns the SQL text
+ * of each kind, the planner only chooses the kind and the bound values. */
+enum cinto_sql_term_kind {
+    CINTO_SQL_ID_EQ,   /* id column = text */
+    CINTO_SQL_TEXT_EQ, /* JSON_VALUE(path) = text (strings, booleans as "true"/"false") */
+    CINTO_SQL_NUM_EQ,  /* numeric value = text as a DOUBLE */
+    CINTO_SQL_NULL_EQ, /* JSON null at path */
+    CINTO_SQL_NUM_LE,  /* null, string, or number <= text (lt_/max_ on numbers) */
+    CINTO_SQL_NUM_GE,  /* missing, boolean, array, object, or number >= text (gt_/min_) */
+    CINTO_SQL_LIKE,    /* string LIKE text (already escaped with '!'), case-insensitive */
+    CINTO_SQL_PRESENT, /* path present (has_ truthy) */
+    CINTO_SQL_ABSENT,  /* path absent (has_ falsy, top-level fields only) */
+};
+
+typedef struct cinto_sql_term {
+    enum cinto_sql_term_kind kind;
+    char *text; /* bound value, or NULL */
+} cinto_sql_term;
+
+/* Terms ORed (an in_ list), on one field. */
+typedef struct cinto_sql_cond {
+    char *path; /* JSON path `$."a"."b"` bound as a parameter; NULL for the id column */
+    cinto_sql_term *terms;
+    size_t nterms;
+} cinto_sql_cond;
+
+/* Conditions ANDed; filters[i] says what became of spec filter i. */
+enum cinto_plan_decision {
+    CINTO_PLAN_SQL_AND_C, /* narrowed in SQL, re-checked in C */
+    CINTO_PLAN_C_ONLY,    /* SQL cannot narrow it exactly: C alone */
+    CINTO_PLAN_TIMESTAMP, /* last_modified bounds: the caller's own pushdown */
+};
+
+#define CINTO_PLAN_MAX_IN 32 /* longer in_ lists stay in C */
+
+typedef struct cinto_list_plan {
+    cinto_sql_cond *conds;
+    size_t nconds;
+    enum cinto_plan_decision *decisions; /* one per spec filter */
+    size_t nfilters;
+} cinto_list_plan;
+
+/* Plans s's filters. Returns 0, or -1 when memory ran out (plan empty). */
+int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out);
+void cinto_list_plan_free(cinto_list_plan *p);
+/* "title:sql+c n:c" for the debug log; malloc'd, NULL on no memory. */
+char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p);
+/* The JSON path of a dotted field (`$."a"."b"`), or NULL when a segment is
+ * empty or holds a character other than [A-Za-z0-9_]. malloc'd. */
+char *cinto_plan_json_path(const char *field);
+
+#endif
