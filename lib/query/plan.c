@@ -81,8 +81,8 @@ static int eq_term(json_object *v, cinto_sql_term *t)
         t->kind = CINTO_SQL_TEXT_EQ;
         t->text = strdup(json_object_get_string(v));
     } else if (json_object_is_type(v, json_type_boolean)) {
-        t->kind = CINTO_SQL_TEXT_EQ;
-        t->text = strdup(json_object_get_boolean(v) ? "true" : "false");
+        t->kind = CINTO_SQL_BOOL;
+        return 0;
     } else if (is_number(v)) {
         t->kind = CINTO_SQL_NUM_EQ;
         t->text = number_text(v);

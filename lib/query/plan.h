@@ -15,7 +15,8 @@
  * of each kind, the planner only chooses the kind and the bound values. */
 enum cinto_sql_term_kind {
     CINTO_SQL_ID_EQ,   /* id column = text */
-    CINTO_SQL_TEXT_EQ, /* JSON_VALUE(path) = text (strings, booleans as "true"/"false") */
+    CINTO_SQL_TEXT_EQ, /* JSON_VALUE(path) = text (strings) */
+    CINTO_SQL_BOOL,    /* a boolean at path (either: JSON_VALUE's text of one varies) */
     CINTO_SQL_NUM_EQ,  /* numeric value = text as a DOUBLE */
     CINTO_SQL_NULL_EQ, /* JSON null at path */
     CINTO_SQL_NUM_LE,  /* null, string, or number <= text (lt_/max_ on numbers) */

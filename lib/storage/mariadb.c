@@ -1040,6 +1040,7 @@ static const struct {
 } term_sql[] = {
     [CINTO_SQL_ID_EQ] = {"id = ?", 0, 1},
     [CINTO_SQL_TEXT_EQ] = {"JSON_VALUE(data, ?) = ?", 1, 1},
+    [CINTO_SQL_BOOL] = {"JSON_TYPE(JSON_EXTRACT(data, ?)) = 'BOOLEAN'", 1, 0},
     [CINTO_SQL_NUM_EQ] = {"CAST(JSON_VALUE(data, ?) AS DOUBLE) = CAST(? AS DOUBLE)", 1, 1},
     [CINTO_SQL_NULL_EQ] = {"JSON_TYPE(JSON_EXTRACT(data, ?)) = 'NULL'", 1, 0},
     [CINTO_SQL_NUM_LE] = {"(JSON_TYPE(JSON_EXTRACT(data, ?)) IN ('NULL', 'STRING') OR "
