@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "http/parse.h"
+#include "query/plan.h"
 #include "query/query.h"
 #include "util/buf.h"
 #include "util/codec.h"
@@ -1134,4 +1135,137 @@ Test(token, carries_the_first_page_etag)
     json_object_put(last);
     free(tok);
     free(nonce);
+}
+
+/* ---- The list planner (lib/query/plan.h) ---------------------------------- */
+
+/* Plans qs and returns the decision of its only filter; *kind gets the
+ * first SQL term's kind and *nterms the number of ORed terms. */
+static enum cinto_plan_decision plan_one(const char *qs, int *kind, size_t *nterms, char **text)
+{
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok(qs, &s);
+    cr_assert_eq(s.nfilters, 1, "%s", qs);
+    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    enum cinto_plan_decision d = p.decisions[0];
+    *kind = -1;
+    *nterms = 0;
+    if (text)
+        *text = NULL;
+    if (p.nconds) {
+        *kind = (int)p.conds[0].terms[0].kind;
+        *nterms = p.conds[0].nterms;
+        if (text && p.conds[0].terms[0].text)
+            *text = strdup(p.conds[0].terms[0].text);
+    }
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+    return d;
+}
+
+Test(plan, scalar_equality_goes_to_sql_by_type)
+{
+    int k;
+    size_t n;
+    char *t;
+    cr_assert_eq(plan_one("title=zeta", &k, &n, &t), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_TEXT_EQ);
+    cr_assert_str_eq(t, "zeta");
+    free(t);
+    cr_assert_eq(plan_one("n=5", &k, &n, &t), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_EQ);
+    cr_assert_str_eq(t, "5");
+    free(t);
+    cr_assert_eq(plan_one("n=true", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_BOOL);
+    cr_assert_eq(plan_one("n=null", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NULL_EQ);
+    cr_assert_eq(plan_one("id=abc", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_ID_EQ);
+}
+
+Test(plan, in_lists_are_ored_terms_up_to_a_bound)
+{
+    int k;
+    size_t n;
+    cr_assert_eq(plan_one("in_n=1,a,true", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(n, 3);
+    cinto_buf qs = CINTO_BUF_INIT;
+    cinto_buf_puts(&qs, "in_n=0");
+    for (int i = 1; i <= CINTO_PLAN_MAX_IN; i++)
+        cinto_buf_printf(&qs, ",%d", i);
+    cr_assert_eq(plan_one(cinto_buf_str(&qs), &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cinto_buf_free(&qs);
+}
+
+Test(plan, what_only_c_can_answer)
+{
+    int k;
+    size_t n;
+    /* missing fields match these: SQL cannot narrow without exactness */
+    cr_assert_eq(plan_one("not_n=5", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("exclude_n=5,6", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    /* deep equality of arrays and objects */
+    cr_assert_eq(plan_one("contains_tags=x", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("contains_any_tags=x", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("n=%5B1%5D", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("in_n=1,%5B1%5D", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    /* ranges on strings, booleans, and on id */
+    cr_assert_eq(plan_one("gt_title=m", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("lt_n=true", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("gt_id=a", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    /* non-ASCII like_ patterns: the collation's case rules differ from C's */
+    cr_assert_eq(plan_one("like_title=%C3%A9t", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    /* a nested absence may be a path through an array */
+    cr_assert_eq(plan_one("has_a.b=false", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("deleted=true", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("a..b=1", &k, &n, NULL), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_one("gt_last_modified=5", &k, &n, NULL), CINTO_PLAN_TIMESTAMP);
+}
+
+Test(plan, numeric_ranges_and_has)
+{
+    int k;
+    size_t n;
+    cr_assert_eq(plan_one("lt_n=5", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_LE);
+    cr_assert_eq(plan_one("max_n=5.5", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_LE);
+    cr_assert_eq(plan_one("gt_n=5", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_GE);
+    cr_assert_eq(plan_one("min_a.b=-1", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_GE);
+    cr_assert_eq(plan_one("has_a.b=1", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_PRESENT);
+    cr_assert_eq(plan_one("has_a=0", &k, &n, NULL), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_ABSENT);
+}
+
+Test(plan, like_patterns_are_escaped)
+{
+    int k;
+    size_t n;
+    char *t;
+    cr_assert_eq(plan_one("like_title=a%25b_c!", &k, &n, &t), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(k, CINTO_SQL_LIKE);
+    cr_assert_str_eq(t, "%a!%b!_c!!%");
+    free(t);
+    plan_one("like_title=*eta", &k, &n, &t);
+    cr_assert_str_eq(t, "%eta");
+    free(t);
+    plan_one("like_title=a*b*", &k, &n, &t);
+    cr_assert_str_eq(t, "a%b%");
+    free(t);
+}
+
+Test(plan, json_paths_quote_each_segment)
+{
+    char *p = cinto_plan_json_path("a.b_2.C");
+    cr_assert_str_eq(p, "$.\"a\".\"b_2\".\"C\"");
+    free(p);
+    cr_assert_null(cinto_plan_json_path("a..b"));
+    cr_assert_null(cinto_plan_json_path("a."));
+    cr_assert_null(cinto_plan_json_path("a\"b"));
+    cr_assert_null(cinto_plan_json_path(""));
 }
