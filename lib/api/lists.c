@@ -29,6 +29,8 @@ typedef struct list_params {
     long long limit; /* effective page size L */
     cinto_strv shared;
     cinto_list_plan plan; /* what SQL narrows (lib/query/plan.h) */
+    char *sort_path;      /* JSON path of a sort SQL gives coarsely */
+    int sql_order;        /* rows come in cinto_plan_sql_order_cmp order */
     int in_c;             /* filters or sort that only C can evaluate */
     int sort_in_c;        /* the order (or the token) needs C: the whole list is read */
 } list_params;
@@ -37,6 +39,7 @@ static void params_free(list_params *lp)
 {
     cinto_strv_clear(&lp->shared);
     cinto_list_plan_free(&lp->plan);
+    free(lp->sort_path);
     cinto_list_spec_free(&lp->spec);
 }
 
@@ -100,6 +103,27 @@ static void push_down_timestamps(list_params *lp)
     }
 }
 
+/* A sort whose first key is id or a data field is read in a coarse SQL
+ * order (lib/query/plan.h), so the page stops early; C orders the ties.
+ * Shared-record lists (a set of ids) keep the last_modified scan. */
+static int push_down_sort(list_params *lp)
+{
+    const char *field = lp->spec.nsort ? lp->spec.sort[0].field : NULL;
+    if (!lp->sort_in_c || lp->q.ids || !field || strcmp(field, "last_modified") == 0 ||
+        strcmp(field, "deleted") == 0)
+        return 0;
+    if (strcmp(field, "id") == 0) {
+        lp->q.sort_by_id = 1;
+    } else {
+        if (!(lp->sort_path = cinto_plan_json_path(field)))
+            return 0; /* not addressable in SQL: the bounded C scan */
+        lp->q.sort_path = lp->sort_path;
+    }
+    lp->q.sort_desc = lp->spec.sort[0].descending;
+    lp->sql_order = 1;
+    return 0;
+}
+
 /* A number compared with an id field is read as its digits. */
 static json_object *as_string(json_object *v)
 {
@@ -154,6 +178,10 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
     if (cfg->storage_list_pushdown) {
         q->conds = lp->plan.conds;
         q->nconds = lp->plan.nconds;
+        if (push_down_sort(lp) < 0) {
+            cinto_error_internal(r->c, "out of memory");
+            return -1;
+        }
     }
     /* Compact JSON, as upstream's rapidjson writes it. */
     if (lp->spec.uses_to)
@@ -269,8 +297,14 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     size_t cap = 0, want = count_only ? SIZE_MAX : (size_t)lp->limit + 1;
     /* An order SQL does not give: every candidate is seen, the best kept. */
     int topk = lp->sort_in_c && !count_only;
+    int sql_order = topk && lp->sql_order;
+    const cinto_sort_key *first = lp->spec.nsort ? &lp->spec.sort[0] : NULL;
     int full = 0;
     q.limit = SCAN_CHUNK;
+    if (!sql_order) {
+        q.sort_path = NULL;
+        q.sort_by_id = 0;
+    }
     while (!full) {
         cinto_object_list rows = {0};
         int rc = r->c->st->ops->list(r->c->st, &q, &rows);
@@ -284,6 +318,16 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
                 json_object_put(o);
                 continue;
             }
+            if (sql_order && pg->count == want) {
+                /* Every later row is past the last kept one in SQL's
+                 * order, hence in C's: the page is complete. */
+                int c = cinto_plan_sql_order_cmp(first->field, o, pg->items[want - 1]);
+                if ((first->descending ? -c : c) > 0) {
+                    json_object_put(o);
+                    full = 1;
+                    break;
+                }
+            }
             full = topk ? page_keep_best(lp, pg, &cap, o, want)
                         : page_take(pg, &cap, o, count_only, want);
         }
@@ -294,8 +338,12 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
             cinto_error_internal(r->c, "out of memory");
             return -1;
         }
-        if (!more)
+        if (!more || full)
             break;
+        if (sql_order) {
+            q.sort_offset += SCAN_CHUNK;
+            continue;
+        }
         /* timestamps are unique within a list: the next chunk starts after
          * the last row seen */
         if (q.ascending)

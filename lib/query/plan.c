@@ -36,6 +36,49 @@ bad:
     return NULL;
 }
 
+/* Type rank as the storage's ORDER BY computes it; 6 = missing. */
+static int sql_rank(json_object *v, int present)
+{
+    if (!present)
+        return 6;
+    switch (v ? json_object_get_type(v) : json_type_null) {
+    case json_type_null:
+        return 0;
+    case json_type_string:
+        return 1;
+    case json_type_int:
+    case json_type_double:
+        return 2;
+    case json_type_boolean:
+        return 3;
+    case json_type_array:
+        return 4;
+    case json_type_object:
+        return 5;
+    }
+    return 6;
+}
+
+int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
+{
+    int pa, pb;
+    json_object *va = cinto_field_get(a, field, &pa), *vb = cinto_field_get(b, field, &pb);
+    int ra = sql_rank(va, pa), rb = sql_rank(vb, pb);
+    if (ra != rb)
+        return ra < rb ? -1 : 1;
+    if (ra == 1) {
+        size_t la = (size_t)json_object_get_string_len(va),
+               lb = (size_t)json_object_get_string_len(vb);
+        int c = memcmp(json_object_get_string(va), json_object_get_string(vb), la < lb ? la : lb);
+        return c ? (c < 0 ? -1 : 1) : (la < lb ? -1 : la > lb);
+    }
+    if (ra == 2) {
+        double x = json_object_get_double(va), y = json_object_get_double(vb);
+        return x < y ? -1 : x > y;
+    }
+    return 0;
+}
+
 /* Python truthiness of a has_ value (spec 02 §2.4 item 3). */
 static int truthy(json_object *v)
 {

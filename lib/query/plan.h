@@ -54,6 +54,13 @@ typedef struct cinto_list_plan {
     size_t nfilters;
 } cinto_list_plan;
 
+/* The order MariaDB reads rows in for a pushed sort (lib/storage: the
+ * field's type rank of spec 02 §2.4, then a string's bytes or a number as
+ * a double, other types tied): coarser than cinto_sort_compare on that one
+ * key, never contrary to it. A page is complete once the next row's SQL
+ * key is past the last kept object's. Ascending; <0, 0, >0. */
+int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b);
+
 /* Plans s's filters. Returns 0, or -1 when memory ran out (plan empty). */
 int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out);
 void cinto_list_plan_free(cinto_list_plan *p);

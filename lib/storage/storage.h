@@ -68,6 +68,11 @@ typedef struct cinto_list_query {
      * applied to live rows only; the caller re-checks every filter in C. */
     const struct cinto_sql_cond *conds;
     size_t nconds;
+    /* A sort MariaDB gives (cinto_plan_sql_order_cmp): the JSON path of a
+     * data field, or sort_by_id; then rows sort_offset on, in chunks. */
+    const char *sort_path;
+    int sort_by_id, sort_desc;
+    long long sort_offset;
 } cinto_list_query;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""
