@@ -30,6 +30,7 @@ typedef struct list_params {
     cinto_strv shared;
     cinto_list_plan plan; /* what SQL narrows (lib/query/plan.h) */
     char *sort_path;      /* JSON path of a sort SQL gives coarsely */
+    char *sort_after;     /* the token's first sort value as SQL binds it */
     int sql_order;        /* rows come in cinto_plan_sql_order_cmp order */
     int in_c;             /* filters or sort that only C can evaluate */
     int sort_in_c;        /* the order (or the token) needs C: the whole list is read */
@@ -40,6 +41,7 @@ static void params_free(list_params *lp)
     cinto_strv_clear(&lp->shared);
     cinto_list_plan_free(&lp->plan);
     free(lp->sort_path);
+    free(lp->sort_after);
     cinto_list_spec_free(&lp->spec);
 }
 
@@ -103,6 +105,36 @@ static void push_down_timestamps(list_params *lp)
     }
 }
 
+/* Where a _token leaves off in the SQL order of the first sort key (the
+ * token's keys are flat field names, spec 02 §2.9). */
+static int token_position(list_params *lp, const char *field)
+{
+    json_object *v = NULL;
+    lp->q.sort_after_rank = -1;
+    if (!lp->spec.token_last)
+        return 0;
+    if (!json_object_object_get_ex(lp->spec.token_last, field, &v)) {
+        lp->q.sort_after_rank = lp->q.sort_by_id ? -1 : 6;
+        return 0;
+    }
+    enum json_type t = v ? json_object_get_type(v) : json_type_null;
+    static const int ranks[] = {
+        [json_type_null] = 0,  [json_type_boolean] = 3, [json_type_double] = 2,
+        [json_type_int] = 2,   [json_type_object] = 5,  [json_type_array] = 4,
+        [json_type_string] = 1};
+    if (lp->q.sort_by_id && t != json_type_string)
+        return 0;
+    lp->q.sort_after_rank = ranks[t];
+    if (t == json_type_string)
+        lp->sort_after = strdup(json_object_get_string(v));
+    else if (t == json_type_int || t == json_type_double)
+        lp->sort_after = strdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+    else
+        return 0;
+    lp->q.sort_after_text = lp->sort_after;
+    return lp->sort_after ? 0 : -1;
+}
+
 /* A sort whose first key is id or a data field is read in a coarse SQL
  * order (lib/query/plan.h), so the page stops early; C orders the ties.
  * Shared-record lists (a set of ids) keep the last_modified scan. */
@@ -121,7 +153,7 @@ static int push_down_sort(list_params *lp)
     }
     lp->q.sort_desc = lp->spec.sort[0].descending;
     lp->sql_order = 1;
-    return 0;
+    return token_position(lp, field);
 }
 
 /* A number compared with an id field is read as its digits. */

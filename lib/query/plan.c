@@ -14,6 +14,10 @@ char *cinto_plan_json_path(const char *field)
 {
     cinto_buf b = CINTO_BUF_INIT;
     const char *seg = field;
+    /* id and last_modified are columns, not in data: a path below them
+     * is missing for C, and data must not be asked. */
+    if (strncmp(field, "id.", 3) == 0 || strncmp(field, "last_modified.", 14) == 0)
+        return NULL;
     cinto_buf_puts(&b, "$");
     for (;;) {
         size_t n = strcspn(seg, ".");

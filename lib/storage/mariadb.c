@@ -1070,6 +1070,44 @@ static const char order_sql[] =
     " THEN CAST(JSON_VALUE(data, ?) AS DOUBLE) END %s, last_modified DESC";
 #define ORDER_SQL_PATHS 5
 
+#define RANK_SQL                                                                                   \
+    "CASE JSON_TYPE(JSON_EXTRACT(data, ?)) WHEN 'NULL' THEN 0 WHEN 'STRING' THEN 1"                \
+    " WHEN 'INTEGER' THEN 2 WHEN 'DOUBLE' THEN 2 WHEN 'BOOLEAN' THEN 3 WHEN 'ARRAY' THEN 4"        \
+    " WHEN 'OBJECT' THEN 5 ELSE 6 END"
+
+/* Continues a pushed sort after a _token in SQL: a row after the token in
+ * C's order is at or after it in the coarse SQL order, so this skips only
+ * rows C would skip; C's cinto_after_token still decides the ties. */
+static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t n)
+{
+    const char *gt = q->sort_desc ? "<" : ">", *ge = q->sort_desc ? "<=" : ">=";
+    if (q->sort_after_rank < 0)
+        return n;
+    if (q->sort_by_id) {
+        if (q->sort_after_text) {
+            cinto_buf_printf(sql, " AND id %s ?", ge);
+            ps[n++] = (param)P_S(q->sort_after_text);
+        }
+        return n;
+    }
+    ps[n++] = (param)P_S(q->sort_path);
+    ps[n++] = (param)P_I(q->sort_after_rank);
+    ps[n++] = (param)P_S(q->sort_path);
+    ps[n++] = (param)P_I(q->sort_after_rank);
+    cinto_buf_printf(sql, " AND (" RANK_SQL " %s ? OR (" RANK_SQL " = ?", gt);
+    if (q->sort_after_text && q->sort_after_rank == 1)
+        cinto_buf_printf(sql, " AND CAST(JSON_VALUE(data, ?) AS BINARY) %s CAST(? AS BINARY)", ge);
+    else if (q->sort_after_text && q->sort_after_rank == 2)
+        cinto_buf_printf(sql, " AND CAST(JSON_VALUE(data, ?) AS DOUBLE) %s CAST(? AS DOUBLE)", ge);
+    if (q->sort_after_text && (q->sort_after_rank == 1 || q->sort_after_rank == 2)) {
+        ps[n++] = (param)P_S(q->sort_path);
+        ps[n++] = (param)P_S(q->sort_after_text);
+    }
+    cinto_buf_puts(sql, "))");
+    return n;
+}
+#define SORT_AFTER_PARAMS 6
+
 /* Parameters the planner's conditions bind at most. */
 static size_t conds_params(const cinto_list_query *q)
 {
@@ -1194,12 +1232,15 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q), sizeof *ps);
+    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q),
+                       sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
+    if (q->sort_path || q->sort_by_id)
+        n = (int)build_sort_after(&sql, q, ps, (size_t)n);
     if (q->sort_path) {
         cinto_buf_printf(&sql, order_sql, dir, dir, dir);
         for (int i = 0; i < ORDER_SQL_PATHS; i++)

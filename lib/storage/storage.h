@@ -73,6 +73,11 @@ typedef struct cinto_list_query {
     const char *sort_path;
     int sort_by_id, sort_desc;
     long long sort_offset;
+    /* A _token's position in that order: rows before it are not read.
+     * sort_after_rank is the type rank (0..6) or -1 for none; the text is
+     * the string or number (NULL for other ranks). */
+    int sort_after_rank;
+    const char *sort_after_text;
 } cinto_list_query;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""

@@ -1268,4 +1268,6 @@ Test(plan, json_paths_quote_each_segment)
     cr_assert_null(cinto_plan_json_path("a."));
     cr_assert_null(cinto_plan_json_path("a\"b"));
     cr_assert_null(cinto_plan_json_path(""));
+    cr_assert_null(cinto_plan_json_path("id.x"));
+    cr_assert_null(cinto_plan_json_path("last_modified.x"));
 }
