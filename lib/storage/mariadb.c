@@ -1041,14 +1041,14 @@ static const struct {
     [CINTO_SQL_ID_EQ] = {"id = ?", 0, 1},
     [CINTO_SQL_TEXT_EQ] = {"JSON_VALUE(data, ?) = ?", 1, 1},
     [CINTO_SQL_BOOL] = {"JSON_TYPE(JSON_EXTRACT(data, ?)) = 'BOOLEAN'", 1, 0},
-    [CINTO_SQL_NUM_EQ] = {"CAST(JSON_VALUE(data, ?) AS DOUBLE) = CAST(? AS DOUBLE)", 1, 1},
+    [CINTO_SQL_NUM_EQ] = {"(JSON_VALUE(data, ?) + 0e0) = (? + 0e0)", 1, 1},
     [CINTO_SQL_NULL_EQ] = {"JSON_TYPE(JSON_EXTRACT(data, ?)) = 'NULL'", 1, 0},
     [CINTO_SQL_NUM_LE] = {"(JSON_TYPE(JSON_EXTRACT(data, ?)) IN ('NULL', 'STRING') OR "
-                          "CAST(JSON_VALUE(data, ?) AS DOUBLE) <= CAST(? AS DOUBLE))",
+                          "(JSON_VALUE(data, ?) + 0e0) <= (? + 0e0))",
                           2, 1},
     [CINTO_SQL_NUM_GE] = {"(JSON_EXTRACT(data, ?) IS NULL OR JSON_TYPE(JSON_EXTRACT(data, ?)) "
                           "IN ('BOOLEAN', 'ARRAY', 'OBJECT') OR "
-                          "CAST(JSON_VALUE(data, ?) AS DOUBLE) >= CAST(? AS DOUBLE))",
+                          "(JSON_VALUE(data, ?) + 0e0) >= (? + 0e0))",
                           3, 1},
     [CINTO_SQL_LIKE] = {"JSON_VALUE(data, ?) COLLATE utf8mb4_unicode_520_ci LIKE ? ESCAPE '!'", 1,
                         1},
@@ -1067,7 +1067,7 @@ static const char order_sql[] =
     " CASE WHEN JSON_TYPE(JSON_EXTRACT(data, ?)) = 'STRING'"
     " THEN CAST(JSON_VALUE(data, ?) AS BINARY) END %s,"
     " CASE WHEN JSON_TYPE(JSON_EXTRACT(data, ?)) IN ('INTEGER', 'DOUBLE')"
-    " THEN CAST(JSON_VALUE(data, ?) AS DOUBLE) END %s, last_modified DESC";
+    " THEN (JSON_VALUE(data, ?) + 0e0) END %s, last_modified DESC";
 #define ORDER_SQL_PATHS 5
 
 #define RANK_SQL                                                                                   \
@@ -1098,7 +1098,7 @@ static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param 
     if (q->sort_after_text && q->sort_after_rank == 1)
         cinto_buf_printf(sql, " AND CAST(JSON_VALUE(data, ?) AS BINARY) %s CAST(? AS BINARY)", ge);
     else if (q->sort_after_text && q->sort_after_rank == 2)
-        cinto_buf_printf(sql, " AND CAST(JSON_VALUE(data, ?) AS DOUBLE) %s CAST(? AS DOUBLE)", ge);
+        cinto_buf_printf(sql, " AND (JSON_VALUE(data, ?) + 0e0) %s (? + 0e0)", ge);
     if (q->sort_after_text && (q->sort_after_rank == 1 || q->sort_after_rank == 2)) {
         ps[n++] = (param)P_S(q->sort_path);
         ps[n++] = (param)P_S(q->sort_after_text);
@@ -1107,6 +1107,31 @@ static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param 
     return n;
 }
 #define SORT_AFTER_PARAMS 6
+
+/* List reads and counts evaluate JSON on every candidate row: MariaDB
+ * stops them after the configured time, and the answer names the setting
+ * instead of a worker waiting for the read timeout. */
+static void put_time_limit(const mdb *db, cinto_buf *sql)
+{
+    unsigned ms = db->opt.list_time_limit_ms;
+    if (ms)
+        cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
+                         ms % 1000);
+}
+
+static int list_failed(mdb *db, int rc)
+{
+    if (rc == CINTO_ST_UNAVAILABLE && db->last_errno == 1969) {
+        char msg[400];
+        snprintf(msg, sizeof msg,
+                 "This list query ran longer than kinto.storage_list_time_limit_seconds "
+                 "(%u.%03u s) allows. Narrow it (a _since/_before bound, a more selective "
+                 "filter, or no _sort on a data field), or raise that setting.",
+                 db->opt.list_time_limit_ms / 1000, db->opt.list_time_limit_ms % 1000);
+        set_message(db, msg);
+    }
+    return rc;
+}
 
 /* Parameters the planner's conditions bind at most. */
 static size_t conds_params(const cinto_list_query *q)
@@ -1236,6 +1261,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
                        sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
+    put_time_limit(db, &sql);
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
@@ -1262,8 +1288,10 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         goto done;
     rows r = {0};
     rc = run(db, 0, sql.data, ps, (size_t)n, &r, NULL, NULL);
-    if (rc != CINTO_ST_OK)
+    if (rc != CINTO_ST_OK) {
+        list_failed(db, rc);
         goto done;
+    }
     out->items = calloc(r.nrows ? r.nrows : 1, sizeof *out->items);
     if (!out->items) {
         rows_free(&r);
@@ -1306,6 +1334,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
+    put_time_limit((mdb *)st, &sql);
     cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
     if (!sql.data) {
@@ -1317,7 +1346,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     free(ps);
     cinto_buf_free(&sql);
     if (rc != CINTO_ST_OK)
-        return rc;
+        return list_failed((mdb *)st, rc);
     *count = r.nrows && cell(&r, 0, 0) ? strtoll(cell(&r, 0, 0), NULL, 10) : 0;
     rows_free(&r);
     return CINTO_ST_OK;

@@ -4,6 +4,7 @@
 #include "storage/storage.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Timeouts stay below the web servers' own (mod_fcgid's I/O timeout is
@@ -29,6 +30,33 @@ static int timeout_setting(const cinto_settings *s, const char *key, unsigned df
     return 0;
 }
 
+/* Seconds with up to three decimals (MariaDB's max_statement_time is a
+ * decimal number of seconds); 0 turns the bound off. Below the read
+ * timeout by default, so the server stops the statement before the client
+ * gives up on the connection. */
+#define DEFAULT_LIST_TIME_LIMIT_MS 8000
+
+static int list_time_setting(const cinto_settings *s, unsigned *out, char *err, size_t errlen)
+{
+    const char *v = s ? cinto_settings_get(s, "storage_list_time_limit_seconds") : NULL;
+    *out = DEFAULT_LIST_TIME_LIMIT_MS;
+    if (!v)
+        return 0;
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !(d >= 0 && d <= MAX_TIMEOUT)) {
+        snprintf(err, errlen,
+                 "kinto.storage_list_time_limit_seconds must be a number of seconds from 0 "
+                 "(no limit) to %d",
+                 MAX_TIMEOUT);
+        return -1;
+    }
+    *out = (unsigned)(d * 1000 + 0.5);
+    if (d > 0 && *out == 0)
+        *out = 1;
+    return 0;
+}
+
 /* s may be NULL: the defaults. */
 int cinto_storage_options_load(const cinto_settings *s, cinto_storage_options *opt, char *err,
                                size_t errlen)
@@ -45,7 +73,8 @@ int cinto_storage_options_load(const cinto_settings *s, cinto_storage_options *o
         timeout_setting(s, "storage_read_timeout_seconds", DEFAULT_RW_TIMEOUT, &opt->read_timeout,
                         err, errlen) < 0 ||
         timeout_setting(s, "storage_write_timeout_seconds", DEFAULT_RW_TIMEOUT, &opt->write_timeout,
-                        err, errlen) < 0)
+                        err, errlen) < 0 ||
+        list_time_setting(s, &opt->list_time_limit_ms, err, errlen) < 0)
         return -1;
     /* A read-only instance must not write, not even tables. */
     opt->auto_migrate = !s || (cinto_settings_bool(s, "storage_auto_migrate", 1) &&

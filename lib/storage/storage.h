@@ -309,6 +309,9 @@ typedef struct cinto_storage_options {
     unsigned read_timeout;    /* kinto.storage_read_timeout_seconds (10) */
     unsigned write_timeout;   /* kinto.storage_write_timeout_seconds (10) */
     int auto_migrate;         /* kinto.storage_auto_migrate (true), off when readonly */
+    /* kinto.storage_list_time_limit_seconds (8; 0 = none): MariaDB's
+     * max_statement_time for list reads and counts, in milliseconds. */
+    unsigned list_time_limit_ms;
 } cinto_storage_options;
 
 struct cinto_settings;
