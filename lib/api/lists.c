@@ -332,7 +332,13 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     int sql_order = topk && lp->sql_order;
     const cinto_sort_key *first = lp->spec.nsort ? &lp->spec.sort[0] : NULL;
     int full = 0;
-    q.limit = SCAN_CHUNK;
+    /* The first read asks for the page (plus one row to see past it) and
+     * later ones for four times more, up to SCAN_CHUNK: when SQL narrows
+     * the filters, MariaDB stops after the few rows needed instead of
+     * evaluating JSON on 500 matches; a scan of the whole list (a count,
+     * an order only C gives) reads full chunks from the start. */
+    q.limit = count_only || (topk && !sql_order) || want + 1 > SCAN_CHUNK ? SCAN_CHUNK
+                                                                          : (long long)want + 1;
     if (!sql_order) {
         q.sort_path = NULL;
         q.sort_by_id = 0;
@@ -364,7 +370,8 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
                         : page_take(pg, &cap, o, count_only, want);
         }
         long long last = rows.count ? rows.items[rows.count - 1].last_modified : 0;
-        int more = rows.count == SCAN_CHUNK;
+        size_t nread = rows.count;
+        int more = nread == (size_t)q.limit;
         cinto_object_list_free(&rows);
         if (full < 0) {
             cinto_error_internal(r->c, "out of memory");
@@ -372,10 +379,10 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
         }
         if (!more || full)
             break;
-        if (sql_order) {
-            q.sort_offset += SCAN_CHUNK;
+        q.sort_offset += (long long)nread;
+        q.limit = q.limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q.limit * 4;
+        if (sql_order)
             continue;
-        }
         /* timestamps are unique within a list: the next chunk starts after
          * the last row seen */
         if (q.ascending)
