@@ -335,10 +335,9 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     /* The first read asks for the page (plus one row to see past it) and
      * later ones for four times more, up to SCAN_CHUNK: when SQL narrows
      * the filters, MariaDB stops after the few rows needed instead of
-     * evaluating JSON on 500 matches; a scan of the whole list (a count,
-     * an order only C gives) reads full chunks from the start. */
-    q.limit = count_only || (topk && !sql_order) || want + 1 > SCAN_CHUNK ? SCAN_CHUNK
-                                                                          : (long long)want + 1;
+     * evaluating JSON on 500 matches. Counts and sorts read full chunks
+     * from the start: each read of a sorted chunk sorts again. */
+    q.limit = count_only || topk || want + 1 > SCAN_CHUNK ? SCAN_CHUNK : (long long)want + 1;
     if (!sql_order) {
         q.sort_path = NULL;
         q.sort_by_id = 0;
