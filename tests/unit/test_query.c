@@ -1271,3 +1271,54 @@ Test(plan, json_paths_quote_each_segment)
     cr_assert_null(cinto_plan_json_path("id.x"));
     cr_assert_null(cinto_plan_json_path("last_modified.x"));
 }
+
+/* The SQL order of a pushed sort may tie where C orders, never reverse C:
+ * every pair C puts strictly first is first or tied in SQL. */
+Test(plan, sql_order_is_coarser_than_c_never_contrary)
+{
+    static const char *const values[] = {"null",
+                                         "\"\"",
+                                         "\"a\"",
+                                         "\"a \"",
+                                         "\"a\\t\"",
+                                         "\"b\"",
+                                         "\"\\u00e9\"",
+                                         "\"\\u212a\"",
+                                         "-3",
+                                         "0",
+                                         "1",
+                                         "1.0",
+                                         "2.5",
+                                         "9007199254740992",
+                                         "9007199254740993",
+                                         "1e300",
+                                         "false",
+                                         "true",
+                                         "[]",
+                                         "[1]",
+                                         "[\"a\"]",
+                                         "{}",
+                                         "{\"a\":1}",
+                                         NULL /* missing */};
+    size_t n = sizeof values / sizeof values[0];
+    cinto_list_spec s;
+    ok("_sort=f", &s);
+    json_object *objs[sizeof values / sizeof values[0]];
+    for (size_t i = 0; i < n; i++) {
+        objs[i] = json_object_new_object();
+        json_object_object_add(objs[i], "last_modified", json_object_new_int64(1));
+        if (values[i])
+            json_object_object_add(objs[i], "f", J(values[i]));
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n; k++) {
+            int c = cinto_sort_compare(&s, objs[i], objs[k]);
+            int q = cinto_plan_sql_order_cmp("f", objs[i], objs[k]);
+            if (c < 0)
+                cr_assert_leq(q, 0, "%s vs %s", values[i] ? values[i] : "missing",
+                              values[k] ? values[k] : "missing");
+        }
+    for (size_t i = 0; i < n; i++)
+        json_object_put(objs[i]);
+    cinto_list_spec_free(&s);
+}
