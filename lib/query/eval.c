@@ -156,8 +156,7 @@ static int like_match(json_object *pattern, json_object *x)
 
 /* ---- Filters ------------------------------------------------------------- */
 
-/* Python truthiness of a has_ value (§2.4 item 3). */
-static int truthy(json_object *v)
+int cinto_query_truthy(json_object *v)
 {
     switch (v ? json_object_get_type(v) : json_type_null) {
     case json_type_null:
@@ -228,7 +227,7 @@ static int filter_one(const cinto_filter *f, json_object *obj)
     case CINTO_F_LIKE:
         return present && like_match(f->value, x);
     case CINTO_F_HAS:
-        return truthy(f->value) ? present : !present;
+        return cinto_query_truthy(f->value) ? present : !present;
     case CINTO_F_CONTAINS:
         return present && contains(x, f->value, 0);
     case CINTO_F_CONTAINS_ANY:

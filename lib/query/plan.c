@@ -40,27 +40,11 @@ bad:
     return NULL;
 }
 
-/* Type rank as the storage's ORDER BY computes it; 6 = missing. */
+/* Type rank as the storage's ORDER BY computes it: the cross-type order of
+ * the C sort, with 6 for a missing field. */
 static int sql_rank(json_object *v, int present)
 {
-    if (!present)
-        return 6;
-    switch (v ? json_object_get_type(v) : json_type_null) {
-    case json_type_null:
-        return 0;
-    case json_type_string:
-        return 1;
-    case json_type_int:
-    case json_type_double:
-        return 2;
-    case json_type_boolean:
-        return 3;
-    case json_type_array:
-        return 4;
-    case json_type_object:
-        return 5;
-    }
-    return 6;
+    return present ? cinto_json_type_rank(v) : 6;
 }
 
 int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
@@ -81,28 +65,6 @@ int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
         return x < y ? -1 : x > y;
     }
     return 0;
-}
-
-/* Python truthiness of a has_ value (spec 02 §2.4 item 3). */
-static int truthy(json_object *v)
-{
-    switch (v ? json_object_get_type(v) : json_type_null) {
-    case json_type_null:
-        return 0;
-    case json_type_boolean:
-        return json_object_get_boolean(v);
-    case json_type_int:
-        return json_object_get_int64(v) != 0 || json_object_get_uint64(v) != 0;
-    case json_type_double:
-        return json_object_get_double(v) != 0.0;
-    case json_type_string:
-        return json_object_get_string_len(v) > 0;
-    case json_type_array:
-        return json_object_array_length(v) > 0;
-    case json_type_object:
-        return json_object_object_length(v) > 0;
-    }
-    return 1;
 }
 
 static int is_number(json_object *v)
@@ -229,9 +191,9 @@ static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
     case CINTO_F_HAS:
         /* A dotted path through an array is missing for C; only a
          * top-level absence is certain to mean the same in SQL. */
-        if (is_id || (!truthy(v) && strchr(f->field, '.')))
+        if (is_id || (!cinto_query_truthy(v) && strchr(f->field, '.')))
             goto c_only;
-        t->kind = truthy(v) ? CINTO_SQL_PRESENT : CINTO_SQL_ABSENT;
+        t->kind = cinto_query_truthy(v) ? CINTO_SQL_PRESENT : CINTO_SQL_ABSENT;
         c->nterms = 1;
         return 1;
     default:

@@ -87,5 +87,8 @@ char *cinto_token_make(const cinto_list_spec *s, json_object *last, long long of
                        char **nonce_out);
 /* Field lookup with dotted paths (§2.4 item 4): NULL when missing; sets *present. */
 json_object *cinto_field_get(json_object *obj, const char *field, int *present);
+/* Python truthiness of a has_ value (spec 02 §2.4 item 3), shared by the
+ * C filter and the SQL planner so both read has_ alike. */
+int cinto_query_truthy(json_object *v);
 
 #endif

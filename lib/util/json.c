@@ -285,7 +285,7 @@ int cinto_json_is_int64(json_object *obj, long long *out)
     return 1;
 }
 
-static int type_rank(json_object *o)
+int cinto_json_type_rank(json_object *o)
 {
     if (!o)
         return 0; /* JSON null */
@@ -326,7 +326,7 @@ static int compare_numbers(json_object *a, json_object *b)
 
 static int compare_present(json_object *a, json_object *b)
 {
-    int ra = type_rank(a), rb = type_rank(b);
+    int ra = cinto_json_type_rank(a), rb = cinto_json_type_rank(b);
     if (ra != rb)
         return ra < rb ? -1 : 1;
     switch (ra) {
@@ -380,7 +380,7 @@ static int equal_numbers(json_object *a, json_object *b)
 
 int cinto_json_equal(json_object *a, json_object *b)
 {
-    int ra = type_rank(a), rb = type_rank(b);
+    int ra = cinto_json_type_rank(a), rb = cinto_json_type_rank(b);
     if (ra != rb)
         return 0;
     switch (ra) {

@@ -44,4 +44,8 @@ int cinto_json_compare(json_object *a, json_object *b);
 /* Deep copy (json_object_deep_copy keeps our number texts). */
 json_object *cinto_json_copy(json_object *obj);
 
+/* The rank of a value's type in the cross-type order of spec 02 §2.6:
+ * null (and NULL) 0, string 1, number 2, boolean 3, array 4, object 5. */
+int cinto_json_type_rank(json_object *o);
+
 #endif
