@@ -24,16 +24,16 @@
 //   CINTO_BAREHOST_SUITES   Debian suites to test (default "bookworm bullseye")
 //   CINTO_ROOT_CACHE        where mkroot.sh keeps the roots (default /var/cache/cinto-roots)
 
-import { describe, it, before, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, renderIni, DEFAULT_SETTINGS, basic, req, sleep, REPO_ROOT } from '../http/lib/harness.js';
 import { portableTests } from '../http/lib/portable.js';
+import { procStat, alive, freePort, withLogs, tail, describeSite } from './lib.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BUNDLE = process.env.CINTO_BAREHOST_BUNDLE || path.join(REPO_ROOT, 'build-static', 'bundle');
@@ -72,21 +72,6 @@ if (SKIP) console.log(`# barehost tests skipped: ${SKIP}`);
 
 // ---------------------------------------------------------------------------------------------
 // Processes, by pid and start time (a recycled pid is never signalled)
-
-function procStat(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0], ppid: Number(rest[1]), starttime: rest[19] };
-  } catch {
-    return null;
-  }
-}
-
-function alive(p) {
-  const st = procStat(p.pid);
-  return !!st && st.state !== 'Z' && st.state !== 'X' && st.starttime === p.starttime;
-}
 
 function descendants(pid) {
   const byParent = new Map();
@@ -131,38 +116,6 @@ process.on('exit', () => {
 });
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.once(sig, () => process.exit(128 + os.constants.signals[sig]));
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// An error of a failed test with the logs of the run added after its message (the reporter
-// prints the stack, which carries the message as it was when the error was made).
-function withLogs(e, logs) {
-  if (!e || typeof e !== 'object') return e;
-  e.message = `${e.message}${logs}`;
-  if (typeof e.stack === 'string') {
-    const at = e.stack.search(/\n\s+at /);
-    e.stack = at < 0 ? `${e.stack}${logs}` : `${e.stack.slice(0, at)}${logs}${e.stack.slice(at)}`;
-  }
-  return e;
-}
-
-function tail(file, lines = 25) {
-  try {
-    const text = fs.readFileSync(file, 'utf8').trimEnd();
-    return text ? text.split('\n').slice(-lines).join('\n') : '(empty)';
-  } catch {
-    return '(none)';
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -540,29 +493,7 @@ for (const suite of SUITES) {
   });
 
   for (const mode of MODES) {
-    describe(`barehost ${suite}: ${mode.name}`, { skip: SKIP || false }, () => {
-      const site = new Site(suite, mode);
-      // every failure message carries the logs of the run
-      const test = (name, fn) =>
-        it(name, async () => {
-          try {
-            await fn();
-          } catch (e) {
-            throw withLogs(e, site.logs());
-          }
-        });
-      before(async () => {
-        try {
-          await site.start();
-        } catch (e) {
-          await site.stop().catch(() => {});
-          throw e;
-        }
-      });
-      after(async () => {
-        await site.stop();
-      });
-
+    describeSite(`barehost ${suite}: ${mode.name}`, { skip: SKIP || false }, () => new Site(suite, mode), (test, site) => {
       test('GET /v1/ answers the server information at the public URL', async () => {
         const r = await req(site.target, 'GET', '/');
         assert.equal(r.status, 200, r.text);

@@ -11,15 +11,14 @@
 //
 // Runs the shared checks of ../http/lib/portable.js through it.
 
-import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, renderIni, DEFAULT_SETTINGS, basic, req, sleep, REPO_ROOT } from '../http/lib/harness.js';
 import { portableTests } from '../http/lib/portable.js';
+import { alive, track, freePort, tail, describeSite } from './lib.js';
 
 const BUNDLE = process.env.CINTO_BAREHOST_BUNDLE || path.join(REPO_ROOT, 'build-static', 'bundle');
 const NGINX = '/usr/sbin/nginx';
@@ -57,53 +56,6 @@ export function readRecipe(readme = fs.readFileSync(path.join(REPO_ROOT, 'README
 }
 
 // ---------------------------------------------------------------------------------------------
-
-function procStat(pid) {
-  try {
-    const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return { state: rest[0], ppid: Number(rest[1]), starttime: rest[19] };
-  } catch {
-    return null;
-  }
-}
-const alive = (p) => {
-  const st = procStat(p.pid);
-  return !!st && st.state !== 'Z' && st.state !== 'X' && st.starttime === p.starttime;
-};
-const track = (pid) => ({ pid, starttime: procStat(pid)?.starttime });
-
-// An error of a failed test with the logs of the run added after its message (the reporter
-// prints the stack, which carries the message as it was when the error was made).
-function withLogs(e, logs) {
-  if (!e || typeof e !== 'object') return e;
-  e.message = `${e.message}${logs}`;
-  if (typeof e.stack === 'string') {
-    const at = e.stack.search(/\n\s+at /);
-    e.stack = at < 0 ? `${e.stack}${logs}` : `${e.stack.slice(0, at)}${logs}${e.stack.slice(at)}`;
-  }
-  return e;
-}
-
-function tail(file, lines = 25) {
-  try {
-    const text = fs.readFileSync(file, 'utf8').trimEnd();
-    return text ? text.split('\n').slice(-lines).join('\n') : '(empty)';
-  } catch {
-    return '(none)';
-  }
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 // o+x on a folder and its parents, restored by restoreModes()
 const opened = new Map();
@@ -282,28 +234,7 @@ ${indent(here(this.recipe.location))}
   }
 }
 
-describe("nginx + spawn-fcgi, as the README's recipe says", { skip: SKIP || false }, () => {
-  const site = new Recipe();
-  const test = (name, fn) =>
-    it(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        throw withLogs(e, site.logs());
-      }
-    });
-  before(async () => {
-    try {
-      await site.start();
-    } catch (e) {
-      await site.stop().catch(() => {});
-      throw e;
-    }
-  });
-  after(async () => {
-    await site.stop();
-  });
-
+describeSite("nginx + spawn-fcgi, as the README's recipe says", { skip: SKIP || false }, () => new Recipe(), (test, site) => {
   test('GET /v1/ answers with the public URL (Host with its port), Authorization reaches the program', async () => {
     const r = await req(site.target, 'GET', '/');
     assert.equal(r.status, 200, r.text);
