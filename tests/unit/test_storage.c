@@ -138,6 +138,25 @@ Test(classify, storage_side_failures_are_503_with_a_message)
     cr_assert_eq(cinto_db_classify(1205)->reconnect, 0);
 }
 
+Test(classify, conflicts_are_replayed_and_non_primary_nodes_reconnect)
+{
+    /* A deadlock or a Galera certification failure (both 1213) is the one
+     * condition the pipeline runs the request again for; its last answer
+     * names the setting that bounds the replays. */
+    cr_assert(cinto_db_is_conflict(1213));
+    unsigned others[] = {1205, 1047, 1062, 1290, 2006, 1180, 0};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        cr_assert_not(cinto_db_is_conflict(others[i]), "%u", others[i]);
+    cr_assert_eq(cinto_db_classify(1213)->rc, CINTO_ST_UNAVAILABLE);
+    cr_assert(strstr(cinto_db_classify(1213)->message, "kinto.storage_max_retries"));
+    /* A Galera node out of the primary component: 503 naming the cause;
+     * the connection is dropped so that the next request starts afresh. */
+    const cinto_db_condition *np = cinto_db_classify(1047);
+    cr_assert_eq(np->rc, CINTO_ST_UNAVAILABLE);
+    cr_assert_eq(np->reconnect, 1);
+    cr_assert(strstr(np->message, "primary component"));
+}
+
 Test(classify, connection_conditions)
 {
     /* Lost connections reconnect and keep upstream's generic text. */
