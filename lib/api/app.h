@@ -22,7 +22,9 @@ enum cinto_route_needs {
     CINTO_NEEDS_STORAGE = 1, /* answered 503 when kinto.storage_url is not set */
     /* The body is not read before the handler: req->body_deferred is set
      * and the handler reads it with cinto_request_body_read (uploads);
-     * the app drains what is left after the handler. */
+     * the app drains what is left after the handler.
+     * Such a handler cannot be run again after a transaction conflict,
+     * which then answers 503 with Retry-After at once. */
     CINTO_ROUTE_STREAM_BODY = 2,
 };
 
@@ -55,6 +57,10 @@ typedef struct cinto_config {
     long long paginate_by;         /* 0 = unset */
     long long storage_max_fetch_size;
     int storage_list_pushdown; /* 0: filters only in C (tests compare both paths) */
+    /* kinto.storage_max_retries (5): how many times a request whose
+     * transaction hit a deadlock or a Galera certification conflict is
+     * run again before answering 503. */
+    long long storage_max_retries;
     long long retry_after;
     const char *backoff; /* NULL = unset */
     long long backoff_percentage;
@@ -147,6 +153,9 @@ typedef struct cinto_ctx {
      * errors, internal errors): the pipeline and batch roll back on it,
      * whatever the answer's status. */
     int tx_doomed;
+    /* Set by a handler once the request can no longer be run again (it
+     * consumed a streamed body or sent part of its answer). */
+    int no_replay;
 } cinto_ctx;
 
 cinto_app *cinto_app_new(const char *binary_dir);

@@ -193,6 +193,8 @@ typedef struct mdb {
     unsigned dyn_next;
     int in_tx;
     int depth;           /* nested begins inside a batch: savepoints */
+    int no_wsrep_vars;   /* the server knows no wsrep_* variable (not MariaDB) */
+    int galera;          /* the connection's server is a Galera node: 1, 0, -1 unknown */
     unsigned last_errno; /* of the last failed statement */
 } mdb;
 
@@ -247,6 +249,7 @@ static void disconnect(mdb *db)
     db->conn = NULL;
     db->in_tx = 0;
     db->depth = 0;
+    db->galera = -1;
 }
 
 /* The customer's message of a 503: the condition's own, or the generic
@@ -257,6 +260,54 @@ static void set_message(mdb *db, const char *message)
     if (!message && !db->ever_connected)
         message = cinto_msg_unreachable;
     snprintf(db->base.message, sizeof db->base.message, "%s", message ? message : "");
+}
+
+/* A one-value answer of the server as text (out empty when none), with no
+ * error handling of its own: asked while classifying a failure. 0 when
+ * the server answered. */
+static int quiet_value(mdb *db, const char *sql, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!db->conn || mysql_real_query(db->conn, sql, strlen(sql)))
+        return -1;
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    unsigned col = res && mysql_num_fields(res) > 1 ? 1 : 0; /* SHOW: name, value */
+    if (row && row[col])
+        snprintf(out, n, "%s", row[col]);
+    mysql_free_result(res);
+    return res ? 0 : -1;
+}
+
+/* Whether the server is a Galera node (wsrep_on), asked once per
+ * connection and only when a failure needs it. SHOW, which a node outside
+ * the primary component still answers (it refuses SELECT). */
+static int is_galera(mdb *db)
+{
+    char v[16];
+    if (db->galera < 0 && db->conn && !db->no_wsrep_vars &&
+        quiet_value(db, "SHOW VARIABLES LIKE 'wsrep_on'", v, sizeof v) == 0)
+        db->galera = strcasecmp(v, "ON") == 0 || strcmp(v, "1") == 0;
+    return db->galera > 0;
+}
+
+/* On a Galera node, what some failures really mean: a duplicate key may
+ * come from another node's write set applied while this transaction ran
+ * (the list lock is not cluster-wide), so running the request again may
+ * succeed; a lock wait timeout may be a wsrep_sync_wait that could not
+ * complete because the node left the primary component. */
+static void galera_meaning(mdb *db, unsigned e)
+{
+    if ((e != ER_DUP_ENTRY && e != ER_LOCK_WAIT_TIMEOUT) || !is_galera(db))
+        return;
+    if (e == ER_DUP_ENTRY) {
+        db->base.conflict = 1;
+        return;
+    }
+    char status[32];
+    quiet_value(db, "SHOW STATUS LIKE 'wsrep_cluster_status'", status, sizeof status);
+    if (status[0] && strcmp(status, "Primary") != 0)
+        set_message(db, cinto_db_classify(ER_UNKNOWN_COM_ERROR)->message);
 }
 
 /* Records a MariaDB failure and says what it means: the code and text go
@@ -273,12 +324,17 @@ static int fail(mdb *db, unsigned e, const char *msg)
     db->last_errno = e;
     snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u (%s): %s", e,
              c->name, msg && *msg ? msg : "the client library gave no error text");
-    if (c->rc == CINTO_ST_UNAVAILABLE) {
+    if (cinto_db_is_conflict(e)) {
+        /* The pipeline runs the request again and logs the counts. */
+        db->base.conflict = 1;
+        set_message(db, c->message);
+    } else if (c->rc == CINTO_ST_UNAVAILABLE) {
         char key[48];
         snprintf(key, sizeof key, "storage:%u", e);
         cinto_log_once(key, 60, "storage unavailable (answered 503): %s", db->base.last_error);
         set_message(db, c->message);
     }
+    galera_meaning(db, e);
     /* A table vanished: check the schema again on the next request. */
     if (e == ER_NO_SUCH_TABLE)
         db->schema_ok = 0;
@@ -422,12 +478,26 @@ static int setup_session(mdb *db)
     /* A lock wait ends (1205, a clear 503) before the read timeout would
      * cut the connection. */
     unsigned lock_wait = db->opt.read_timeout > 2 ? db->opt.read_timeout - 2 : 1;
-    char sql[256];
+    /* kinto.storage_wsrep_sync_wait, in the same statement: a Galera node
+     * (wsrep_on) takes the setting, any other MariaDB keeps its own value,
+     * so a plain server pays no round trip for it. */
+    char sync_wait[128] = "";
+    if (!db->no_wsrep_vars)
+        snprintf(sync_wait, sizeof sync_wait,
+                 ", SESSION wsrep_sync_wait = IF(@@wsrep_on, %u, @@SESSION.wsrep_sync_wait)",
+                 db->opt.wsrep_sync_wait);
+    char sql[384];
     snprintf(sql, sizeof sql,
              "SET SESSION %s = 'READ-COMMITTED', SESSION innodb_lock_wait_timeout = %u, "
-             "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'",
-             old_name ? "tx_isolation" : "transaction_isolation", lock_wait);
-    if (mysql_real_query(m, sql, strlen(sql))) {
+             "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'%s",
+             old_name ? "tx_isolation" : "transaction_isolation", lock_wait, sync_wait);
+    if (mysql_real_query(m, sql, strlen(sql)) && mysql_errno(m) == ER_UNKNOWN_SYSTEM_VARIABLE &&
+        !db->no_wsrep_vars) {
+        /* MySQL, or a MariaDB built without wsrep: no Galera to wait for. */
+        db->no_wsrep_vars = 1;
+        return setup_session(db);
+    }
+    if (mysql_errno(m)) {
         unsigned e = mysql_errno(m);
         char text[256];
         snprintf(text, sizeof text, "setting up the session: %s", mysql_error(m));
@@ -747,6 +817,25 @@ static int m_begin(cinto_storage *st)
     return CINTO_ST_UNAVAILABLE;
 }
 
+#ifdef CINTO_FAILPOINTS
+/* Test builds only (configure --enable-failpoints): with
+ * CINTO_FAILPOINT_COMMIT_CONFLICTS=K in the environment, the outermost
+ * COMMIT of the first K attempts of every request is refused as Galera
+ * refuses a transaction that lost certification (1213), after rolling it
+ * back, so that tests can show a replay leaves one effect. */
+static int failpoint_commit_conflict(mdb *db)
+{
+    const char *k = getenv("CINTO_FAILPOINT_COMMIT_CONFLICTS");
+    if (!k || db->base.attempt >= atoi(k))
+        return 0;
+    query_text(db, "ROLLBACK");
+    db->in_tx = 0;
+    return fail(db, ER_LOCK_DEADLOCK,
+                "Deadlock found when trying to get lock; try restarting transaction (failpoint "
+                "CINTO_FAILPOINT_COMMIT_CONFLICTS)");
+}
+#endif
+
 static int m_commit(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -756,6 +845,13 @@ static int m_commit(cinto_storage *st)
         db->depth--;
         return CINTO_ST_OK;
     }
+#ifdef CINTO_FAILPOINTS
+    if (db->in_tx) {
+        int frc = failpoint_commit_conflict(db);
+        if (frc != CINTO_ST_OK)
+            return frc;
+    }
+#endif
     int rc = query_text(db, "COMMIT");
     db->in_tx = 0;
     return rc;
@@ -772,6 +868,17 @@ static void m_rollback(cinto_storage *st)
             query_text(db, sql);
         return;
     }
+    if (db->conn && db->in_tx)
+        query_text(db, "ROLLBACK");
+    db->in_tx = 0;
+}
+
+/* Before a replay: the outermost ROLLBACK whatever the savepoint depth
+ * (a batch's subrequest may have failed inside one). */
+static void m_rollback_all(cinto_storage *st)
+{
+    mdb *db = (mdb *)st;
+    db->depth = 0;
     if (db->conn && db->in_tx)
         query_text(db, "ROLLBACK");
     db->in_tx = 0;
@@ -2143,6 +2250,7 @@ static const cinto_storage_ops mariadb_ops = {
     .begin = m_begin,
     .commit = m_commit,
     .rollback = m_rollback,
+    .rollback_all = m_rollback_all,
     .ping = m_ping,
     .list_timestamp = m_list_timestamp,
     .token_remember = m_token_remember,
@@ -2242,6 +2350,7 @@ cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *
         return NULL;
     }
     db->base.ops = &mariadb_ops;
+    db->galera = -1;
     if (opt)
         db->opt = *opt;
     else if (cinto_storage_options_load(NULL, &db->opt, err, errlen) < 0) {
@@ -2542,6 +2651,41 @@ static int ensure_schema(mdb *db, int mode)
     return rc;
 }
 
+/* `migrate` on a Galera node: the DDL must reach every node, which Total
+ * Order Isolation does (each statement replicated and run on all nodes at
+ * the same point of the cluster's write order); with RSU it would change
+ * this node only. A node outside the primary component refuses. Says
+ * what it does, for the operator. */
+static int galera_migrate_setup(mdb *db)
+{
+    char status[32], size[16], method[16];
+    quiet_value(db, "SHOW STATUS LIKE 'wsrep_cluster_status'", status, sizeof status);
+    quiet_value(db, "SHOW STATUS LIKE 'wsrep_cluster_size'", size, sizeof size);
+    if (strcmp(status, "Primary") != 0) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "this Galera node is not in the primary component of its cluster (status '%s'): "
+                 "run `cinto.fcgi migrate` with kinto.storage_url naming a node that is",
+                 status);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    quiet_value(db, "SELECT @@SESSION.wsrep_OSU_method", method, sizeof method);
+    if (strcmp(method, "TOI") != 0 &&
+        mysql_real_query(db->conn, "SET SESSION wsrep_OSU_method = 'TOI'", 36)) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "wsrep_OSU_method is %s and cannot be set to TOI (%s): with RSU the tables "
+                 "would change on this node only",
+                 method, mysql_error(db->conn));
+        return CINTO_ST_UNAVAILABLE;
+    }
+    cinto_log("migrate: the server is a Galera node (cluster of %s nodes, primary component): "
+              "tables are created or upgraded with Total Order Isolation (wsrep_OSU_method = "
+              "TOI%s): each statement is replicated and runs on every node at the same point of "
+              "the cluster's write order, writes to the table being changed wait meanwhile; run "
+              "migrate once, on one node",
+              size[0] ? size : "?", strcmp(method, "TOI") ? ", set for this session" : "");
+    return CINTO_ST_OK;
+}
+
 int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
 {
     mdb *db = (mdb *)st;
@@ -2549,6 +2693,8 @@ int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
     /* The operator asked: tables are created whatever the settings say. */
     db->schema_ok = 1;
     int rc = connect_db(db);
+    if (rc == CINTO_ST_OK && is_galera(db))
+        rc = galera_migrate_setup(db);
     if (rc == CINTO_ST_OK)
         rc = ensure_schema(db, SCHEMA_FORCE);
     if (rc != CINTO_ST_OK)
