@@ -51,6 +51,10 @@ typedef struct cinto_config {
     long long paginate_by;         /* 0 = unset */
     long long storage_max_fetch_size;
     int storage_list_pushdown; /* 0: filters only in C (tests compare both paths) */
+    /* kinto.storage_list_time_limit_seconds in ms (0: none): also bounds
+     * the whole of a list read made of several statements. */
+    unsigned list_time_limit_ms;
+    int log_debug; /* kinto.log_level = debug: one plan line per list read */
     long long retry_after;
     const char *backoff; /* NULL = unset */
     long long backoff_percentage;
