@@ -458,7 +458,11 @@ static void log_plan(cinto_rctx *r, const list_params *lp, int count_only)
                       : lp->sql_order  ? "sql+c"
                                        : "c-topk";
     char *text = cinto_list_plan_describe(&lp->spec, &lp->plan, how);
-    cinto_log("plan: %s %s: %s, _limit=%lld", r->c->req->method == CINTO_DELETE ? "DELETE" : "GET",
+    int m = r->c->req->method;
+    cinto_log("plan: %s %s: %s, _limit=%lld",
+              m == CINTO_DELETE ? "DELETE"
+              : m == CINTO_HEAD ? "HEAD"
+                                : "GET",
               r->list_prefix, text ? text : "(no memory)", lp->limit);
     free(text);
 }
