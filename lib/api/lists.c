@@ -372,13 +372,20 @@ static long long monotonic_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* A read of several statements past kinto.storage_list_time_limit_seconds
- * ends as one statement would: 503 naming the fix. */
-static int scan_too_long(cinto_rctx *r, long long started)
+/* A read of several statements is bounded by
+ * kinto.storage_list_time_limit_seconds as a whole: the next statement
+ * gets what remains (in tens of ms, so that its text repeats), and a read
+ * past it ends as one statement would, 503 naming the fix. */
+static int scan_too_long(cinto_rctx *r, long long started, cinto_list_query *q)
 {
     unsigned ms = r->c->cfg->list_time_limit_ms;
-    if (!ms || monotonic_ms() - started <= (long long)ms)
+    long long left = ms ? (long long)ms - (monotonic_ms() - started) : 0;
+    if (!ms)
         return 0;
+    if (left >= 10) {
+        q->time_left_ms = (unsigned)(left / 10 * 10);
+        return 0;
+    }
     cinto_list_time_message(r->c->st->message, sizeof r->c->st->message, ms);
     cinto_error_storage(r->c, CINTO_ST_UNAVAILABLE);
     return 1;
@@ -425,14 +432,15 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
         }
         if (s.full || s.nread < (size_t)q.limit)
             break;
-        if (scan_too_long(r, started))
+        if (scan_too_long(r, started, &q))
             return -1;
         q.sort_offset += (long long)s.nread;
         if (s.sql_order) {
-            /* Each statement of a pushed sort sorts the list again: few,
-             * growing ones (what a stop leaves unread is at most 3/4 of
-             * what was read). */
-            q.limit = q.limit > LLONG_MAX / 8 ? q.limit : q.limit * 4;
+            /* Each statement of a pushed sort sorts the whole list again
+             * (many ties on its first key need more rows): few, fast
+             * growing ones. Rows stream, so a larger statement costs no
+             * memory, only the unread rows a stop drains. */
+            q.limit = q.limit > LLONG_MAX / 32 ? q.limit : q.limit * 16;
             continue;
         }
         q.limit = q.limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q.limit * 4;

@@ -1139,9 +1139,13 @@ static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param 
 /* List reads and counts evaluate JSON on every candidate row: MariaDB
  * stops them after the configured time, and the answer names the setting
  * instead of a worker waiting for the read timeout. */
-static void put_time_limit(const mdb *db, cinto_buf *sql)
+static void put_time_limit(const mdb *db, const cinto_list_query *q, cinto_buf *sql)
 {
     unsigned ms = db->opt.list_time_limit_ms;
+    /* What remains of a read of several statements (rare, and each such
+     * statement is slow anyway: a new text, prepared anew, costs little). */
+    if (q->time_left_ms && (!ms || q->time_left_ms < ms))
+        ms = q->time_left_ms;
     if (ms)
         cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
                          ms % 1000);
@@ -1316,7 +1320,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
                        sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
-    put_time_limit(db, &sql);
+    put_time_limit(db, q, &sql);
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
@@ -1394,7 +1398,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
-    put_time_limit((mdb *)st, &sql);
+    put_time_limit((mdb *)st, q, &sql);
     cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
     if (!sql.data) {

@@ -86,6 +86,9 @@ typedef struct cinto_list_query {
      * by limit: stopping early still reads the unsent rows off the wire. */
     int (*on_row)(void *ctx, cinto_object *o);
     void *row_ctx;
+    /* When nonzero and below kinto.storage_list_time_limit_seconds, the
+     * statement's time limit (ms): what remains of a read's budget. */
+    unsigned time_left_ms;
 } cinto_list_query;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""
