@@ -649,7 +649,11 @@ static int add_change(void *ctx, cinto_object *row)
 {
     json_object *o = cinto_res_object_json(row);
     cinto_object_clear(row);
-    return o && json_object_array_add(ctx, o) == 0 ? 0 : -1;
+    if (!o || json_object_array_add(ctx, o) != 0) {
+        json_object_put(o);
+        return -1;
+    }
+    return 0;
 }
 
 /* Reads metadata, records timestamp and changes of a stored collection;
@@ -776,7 +780,7 @@ static int monitor_changeset(cinto_ctx *c, const changeset_query *q, json_object
     json_object_object_add(meta, "bucket", json_object_new_string(MONITOR_BUCKET));
     json_object_object_add(out, "metadata", meta);
     json_object_object_add(out, "timestamp", json_object_new_int64(ts));
-    json_object_object_add(out, "changes", json_object_get(changes));
+    json_object_object_add(out, "changes", changes);
     *last_modified = ts;
     free(items);
     json_object_put(all);
