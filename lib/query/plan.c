@@ -264,9 +264,13 @@ char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *
                                            [CINTO_F_CONTAINS] = "contains_",
                                            [CINTO_F_CONTAINS_ANY] = "contains_any_"};
     cinto_buf b = CINTO_BUF_INIT;
-    for (size_t i = 0; i < p->nfilters; i++)
+    for (size_t i = 0; i < p->nfilters; i++) {
+        /* A decision added later without a word here still prints. */
+        size_t d = (size_t)p->decisions[i];
         cinto_buf_printf(&b, "%s%s%s %s", i ? ", " : "", prefixes[s->filters[i].op],
-                         s->filters[i].field, names[p->decisions[i]]);
+                         s->filters[i].field,
+                         d < sizeof names / sizeof *names && names[d] ? names[d] : "other");
+    }
     cinto_buf_printf(&b, "%s_sort=", p->nfilters ? ", " : "");
     for (size_t i = 0; i < s->nsort; i++)
         cinto_buf_printf(&b, "%s%s%s", i ? "," : "", s->sort[i].descending ? "-" : "",
