@@ -41,11 +41,22 @@ static void on_term(int sig)
     FCGX_ShutdownPending();
 }
 
-/* Gives free heap pages back every TRIM_EVERY requests. */
+/* A request that left more free heap than this (a large list page) gives
+ * it back at once rather than up to TRIM_EVERY requests later: a worker
+ * that served one 10,000-record page would otherwise keep its peak. */
+#define TRIM_FREE_BYTES (4u << 20)
+
+/* Gives free heap pages back every TRIM_EVERY requests, and after any
+ * request that left much of the heap free. */
 static void trim_heap(unsigned long long served)
 {
 #ifdef __GLIBC__
-    if (served % TRIM_EVERY == 0)
+    int due = served % TRIM_EVERY == 0;
+#if __GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33)
+    if (!due)
+        due = mallinfo2().fordblks > TRIM_FREE_BYTES;
+#endif
+    if (due)
         malloc_trim(0);
 #else
     (void)served;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -273,6 +274,9 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         c->paginate_by = 0;
     if (c->storage_max_fetch_size <= 0)
         c->storage_max_fetch_size = 10000;
+    /* Python logging's level names; only DEBUG adds lines (list plans). */
+    const char *level = cinto_settings_get(s, "log_level");
+    c->log_debug = level && strcasecmp(level, "debug") == 0;
     c->backoff = cinto_settings_get(s, "backoff");
     cinto_settings_list(s, "cors_origins", &c->cors_origins);
     if (c->cors_origins && !c->cors_origins[0] && !cinto_settings_get(s, "cors_origins")) {
@@ -354,6 +358,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         snprintf(pub, publen, "%s", err);
         return -1;
     }
+    c->list_time_limit_ms = so.list_time_limit_ms;
     app->storage = cinto_mariadb_open(url, &so, err, errlen);
     if (!app->storage) {
         storage_url_problem(url, pub, publen);

@@ -61,6 +61,10 @@ typedef struct cinto_config {
      * transaction hit a deadlock or a Galera certification conflict is
      * run again before answering 503. */
     long long storage_max_retries;
+    /* kinto.storage_list_time_limit_seconds in ms (0: none): also bounds
+     * the whole of a list read made of several statements. */
+    unsigned list_time_limit_ms;
+    int log_debug; /* kinto.log_level = debug: one plan line per list read */
     long long retry_after;
     const char *backoff; /* NULL = unset */
     long long backoff_percentage;

@@ -12,6 +12,7 @@
 #include "query/query.h"
 #include "util/codec.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/random.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FUTURE_LIMIT_MS (24LL * 3600 * 1000)
 
@@ -252,8 +254,11 @@ static void page_free(page *pg)
     memset(pg, 0, sizeof *pg);
 }
 
-/* Rows read per query when filtering in C in SQL order. */
-#define SCAN_CHUNK 500
+/* Rows per statement when C filters or sorts. Rows stream one at a time
+ * (a worker holds the page and one row, never a chunk), so the size only
+ * bounds how many unneeded rows a stopped read still drains off the wire
+ * and what one statement's time limit covers. */
+#define SCAN_CHUNK 10000
 
 /* Keeps o in the page (or only counts it); returns 1 once the page is full. */
 static int page_take(page *pg, size_t *cap, json_object *o, int count_only, size_t want)
@@ -319,86 +324,175 @@ static int page_keep_best(const list_params *lp, page *pg, size_t *cap, json_obj
     return 0;
 }
 
-/* A filtered list in SQL's order (last_modified), read SCAN_CHUNK rows at a
- * time and filtered in C until the page is full: a worker's memory stays
- * bounded by the chunk and the page however long the list (reading the
- * whole list made every worker's heap grow with the largest collection). */
+/* A read in progress: what scan_row needs between streamed rows. */
+typedef struct scan_state {
+    const list_params *lp;
+    page *pg;
+    size_t cap, want;
+    int count_only, topk, sql_order;
+    const cinto_sort_key *first;
+    int full;       /* 1: the page is complete, -1: no memory */
+    size_t nread;   /* rows of the current statement */
+    long long last; /* last_modified of the last row read */
+} scan_state;
+
+/* One streamed row: parsed, filtered in C, kept, counted or dropped at
+ * once, so nothing but the page outlives it. Returns 1 to stop the read. */
+static int scan_row(void *ctx, cinto_object *row)
+{
+    scan_state *s = ctx;
+    s->nread++;
+    s->last = row->last_modified;
+    int deleted = row->deleted;
+    json_object *o = cinto_res_object_json(row);
+    cinto_object_clear(row);
+    if (!cinto_filter_match(&s->lp->spec, o) || (s->count_only && deleted)) {
+        json_object_put(o);
+        return 0;
+    }
+    if (s->sql_order && s->pg->count == s->want) {
+        /* Every later row is past the last kept one in SQL's order,
+         * hence in C's: the page is complete. */
+        int c = cinto_plan_sql_order_cmp(s->first->field, o, s->pg->items[s->want - 1]);
+        if ((s->first->descending ? -c : c) > 0) {
+            json_object_put(o);
+            s->full = 1;
+            return 1;
+        }
+    }
+    s->full = s->topk ? page_keep_best(s->lp, s->pg, &s->cap, o, s->want)
+                      : page_take(s->pg, &s->cap, o, s->count_only, s->want);
+    return s->full;
+}
+
+static long long monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* A read of several statements is bounded by
+ * kinto.storage_list_time_limit_seconds as a whole: the next statement
+ * gets what remains (in tens of ms, so that its text repeats), and a read
+ * past it ends as one statement would, 503 naming the fix. */
+static int scan_too_long(cinto_rctx *r, long long started, cinto_list_query *q)
+{
+    unsigned ms = r->c->cfg->list_time_limit_ms;
+    long long left = ms ? (long long)ms - (monotonic_ms() - started) : 0;
+    if (!ms)
+        return 0;
+    if (left >= 10) {
+        q->time_left_ms = (unsigned)(left / 10 * 10);
+        return 0;
+    }
+    cinto_list_time_message(r->c->st->message, sizeof r->c->st->message, ms);
+    cinto_error_storage(r->c, CINTO_ST_UNAVAILABLE);
+    return 1;
+}
+
+/* A filtered list in SQL's order (last_modified, or the coarse order of a
+ * pushed sort), read in statements of at most SCAN_CHUNK rows whose rows
+ * stream through scan_row until the page is full: a worker's memory is
+ * the page and one row however long the list (reading the whole list
+ * made every worker's heap grow with the largest collection). */
 static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int count_only,
                          page *pg)
 {
-    size_t cap = 0, want = count_only ? SIZE_MAX : (size_t)lp->limit + 1;
+    scan_state s = {.lp = lp, .pg = pg, .count_only = count_only};
+    s.want = count_only ? SIZE_MAX : (size_t)lp->limit + 1;
     /* An order SQL does not give: every candidate is seen, the best kept. */
-    int topk = lp->sort_in_c && !count_only;
-    int sql_order = topk && lp->sql_order;
-    const cinto_sort_key *first = lp->spec.nsort ? &lp->spec.sort[0] : NULL;
-    int full = 0;
-    /* The first read asks for the page (plus one row to see past it) and
-     * later ones for four times more, up to SCAN_CHUNK: when SQL narrows
-     * the filters, MariaDB stops after the few rows needed instead of
-     * evaluating JSON on 500 matches. Counts and sorts read full chunks
-     * from the start: each read of a sorted chunk sorts again. */
-    q.limit = count_only || topk || want + 1 > SCAN_CHUNK ? SCAN_CHUNK : (long long)want + 1;
-    if (!sql_order) {
+    s.topk = lp->sort_in_c && !count_only;
+    s.sql_order = s.topk && lp->sql_order;
+    s.first = lp->spec.nsort ? &lp->spec.sort[0] : NULL;
+    long long started = monotonic_ms();
+    /* The first statement asks for the page plus one row to see past it
+     * and later ones for four
+     * times more: when SQL narrows the filters MariaDB stops after the
+     * few rows needed, and a pushed sort (each statement sorts again)
+     * takes few statements. A count or a C-only order sees every row. */
+    int whole = count_only || (s.topk && !s.sql_order);
+    q.limit = whole || s.want + 1 > SCAN_CHUNK ? SCAN_CHUNK : (long long)s.want + 1;
+    if (!s.sql_order) {
         q.sort_path = NULL;
         q.sort_by_id = 0;
     }
-    while (!full) {
-        cinto_object_list rows = {0};
-        int rc = r->c->st->ops->list(r->c->st, &q, &rows);
+    q.on_row = scan_row;
+    q.row_ctx = &s;
+    while (!s.full) {
+        cinto_object_list unused = {0};
+        s.nread = 0;
+        int rc = r->c->st->ops->list(r->c->st, &q, &unused);
         if (rc != CINTO_ST_OK) {
-            cinto_error_storage(r->c, rc);
+            if (s.full < 0)
+                cinto_error_internal(r->c, "out of memory");
+            else
+                cinto_error_storage(r->c, rc);
             return -1;
         }
-        for (size_t i = 0; i < rows.count && !full; i++) {
-            json_object *o = cinto_res_object_json(&rows.items[i]);
-            if (!cinto_filter_match(&lp->spec, o) || (count_only && rows.items[i].deleted)) {
-                json_object_put(o);
-                continue;
-            }
-            if (sql_order && pg->count == want) {
-                /* Every later row is past the last kept one in SQL's
-                 * order, hence in C's: the page is complete. */
-                int c = cinto_plan_sql_order_cmp(first->field, o, pg->items[want - 1]);
-                if ((first->descending ? -c : c) > 0) {
-                    json_object_put(o);
-                    full = 1;
-                    break;
-                }
-            }
-            full = topk ? page_keep_best(lp, pg, &cap, o, want)
-                        : page_take(pg, &cap, o, count_only, want);
-        }
-        long long last = rows.count ? rows.items[rows.count - 1].last_modified : 0;
-        size_t nread = rows.count;
-        int more = nread == (size_t)q.limit;
-        cinto_object_list_free(&rows);
-        if (full < 0) {
-            cinto_error_internal(r->c, "out of memory");
-            return -1;
-        }
-        if (!more || full)
+        if (s.full || s.nread < (size_t)q.limit)
             break;
-        q.sort_offset += (long long)nread;
-        q.limit = q.limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q.limit * 4;
-        if (sql_order)
+        if (scan_too_long(r, started, &q))
+            return -1;
+        q.sort_offset += (long long)s.nread;
+        if (s.sql_order) {
+            /* Each statement of a pushed sort sorts the whole list again
+             * (many ties on its first key need more rows): few, fast
+             * growing ones. Rows stream, so a larger statement costs no
+             * memory, only the unread rows a stop drains. */
+            q.limit = q.limit > LLONG_MAX / 32 ? q.limit : q.limit * 16;
             continue;
-        /* timestamps are unique within a list: the next chunk starts after
-         * the last row seen */
+        }
+        q.limit = q.limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q.limit * 4;
+        /* timestamps are unique within a list: the next statement starts
+         * after the last row seen */
         if (q.ascending)
-            q.gt_modified = last;
+            q.gt_modified = s.last;
         else
-            q.lt_modified = last;
+            q.lt_modified = s.last;
     }
     return 0;
+}
+
+/* kinto.log_level = debug: one line per list read saying what MariaDB
+ * answers and what C re-checks (lib/query/plan.h), and how the order is
+ * made: "sql" (SQL's order is the answer's), "sql+c" (SQL's coarse
+ * order, C orders ties and stops early), "c-topk" (every candidate read,
+ * the best _limit + 1 kept). */
+static void log_plan(cinto_rctx *r, const list_params *lp, int count_only)
+{
+    const char *how = count_only       ? (lp->in_c ? "count c-scan" : "count sql")
+                      : !lp->sort_in_c ? "sql"
+                      : lp->sql_order  ? "sql+c"
+                                       : "c-topk";
+    char *text = cinto_list_plan_describe(&lp->spec, &lp->plan, how);
+    int m = r->c->req->method;
+    cinto_log("plan: %s %s: %s, _limit=%lld",
+              m == CINTO_DELETE ? "DELETE"
+              : m == CINTO_HEAD ? "HEAD"
+                                : "GET",
+              r->list_prefix, text ? text : "(no memory)", lp->limit);
+    free(text);
+}
+
+/* A page SQL filters, sorts and cuts: the rows stream into the page. */
+static int page_row(void *ctx, cinto_object *row)
+{
+    scan_state *s = ctx;
+    json_object *o = cinto_res_object_json(row);
+    cinto_object_clear(row);
+    s->full = page_take(s->pg, &s->cap, o, 0, SIZE_MAX);
+    return s->full;
 }
 
 static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
 {
     memset(pg, 0, sizeof pg[0]);
-    cinto_object_list rows = {0};
     cinto_list_query q = lp->q;
     q.parent = r->parent;
     q.resource = r->ki->name;
+    if (r->c->cfg->log_debug)
+        log_plan(r, lp, count_only);
     if (count_only && !lp->in_c) {
         q.include_deleted = 0;
         int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);
@@ -410,22 +504,19 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
     }
     if (lp->in_c)
         return scan_filtered(r, lp, q, count_only, pg);
-    /* SQL filters, sorts and cuts the page itself. */
+    scan_state s = {.lp = lp, .pg = pg};
     q.limit = lp->limit + 1;
-    int rc = r->c->st->ops->list(r->c->st, &q, &rows);
+    q.on_row = page_row;
+    q.row_ctx = &s;
+    cinto_object_list unused = {0};
+    int rc = r->c->st->ops->list(r->c->st, &q, &unused);
     if (rc != CINTO_ST_OK) {
-        cinto_error_storage(r->c, rc);
+        if (s.full < 0)
+            cinto_error_internal(r->c, "out of memory");
+        else
+            cinto_error_storage(r->c, rc);
         return -1;
     }
-    pg->items = calloc(rows.count ? rows.count : 1, sizeof *pg->items);
-    if (!pg->items) {
-        cinto_object_list_free(&rows);
-        cinto_error_internal(r->c, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < rows.count; i++)
-        pg->items[pg->count++] = cinto_res_object_json(&rows.items[i]);
-    cinto_object_list_free(&rows);
     return 0;
 }
 
@@ -553,6 +644,29 @@ static void set_next_page(cinto_rctx *r, list_params *lp, json_object *last)
     cinto_res_next_page(r->c, &lp->spec, lp->limit, last);
 }
 
+/* {"data": [...]} written object by object, each freed once written (the
+ * same bytes as cinto_response_json of the envelope): a page's objects and
+ * its JSON text are never both whole in a worker's memory. */
+static void respond_page(cinto_response *resp, page *pg, size_t shown, const char *fields)
+{
+    resp->status = 200;
+    cinto_response_set(resp, "Content-Type", "application/json");
+    cinto_buf_reset(&resp->body);
+    int bad = cinto_buf_puts(&resp->body, "{\"data\":[") < 0;
+    for (size_t i = 0; i < shown && !bad; i++) {
+        size_t len = 0;
+        if (fields)
+            cinto_res_project(pg->items[i], fields);
+        const char *text = cinto_json_dump_len(pg->items[i], &len);
+        bad = !text || (i && cinto_buf_putc(&resp->body, ',') < 0) ||
+              cinto_buf_append(&resp->body, text, len) < 0;
+        json_object_put(pg->items[i]);
+        pg->items[i] = NULL;
+    }
+    if (bad || cinto_buf_puts(&resp->body, "]}") < 0)
+        resp->failed = 1;
+}
+
 void cinto_res_list_get(cinto_rctx *r)
 {
     list_params lp;
@@ -602,20 +716,10 @@ void cinto_res_list_get(cinto_rctx *r)
         cinto_response_set(r->c->resp, "Total-Objects", "%lld", pg.total);
         cinto_response_set(r->c->resp, "Total-Records", "%lld", pg.total);
     } else {
-        json_object *list = json_object_new_array();
         size_t shown = pg.count > (size_t)lp.limit ? (size_t)lp.limit : pg.count;
-        for (size_t i = 0; i < shown; i++) {
-            json_object *o = json_object_get(pg.items[i]);
-            if (lp.spec.fields)
-                cinto_res_project(o, lp.spec.fields);
-            json_object_array_add(list, o);
-        }
         if (pg.count > (size_t)lp.limit && shown)
             set_next_page(r, &lp, pg.items[shown - 1]);
-        json_object *env = json_object_new_object();
-        json_object_object_add(env, "data", list);
-        cinto_response_json(r->c->resp, 200, env);
-        json_object_put(env);
+        respond_page(r->c->resp, &pg, shown, lp.spec.fields);
     }
     cinto_res_set_etag(r, etag);
     cinto_res_cache_headers(r);

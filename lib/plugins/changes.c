@@ -644,6 +644,18 @@ static int records_mark(cinto_ctx *c, const char *uri, long long *ts)
     return rc;
 }
 
+/* A change streamed from MariaDB straight into the answer's array. */
+static int add_change(void *ctx, cinto_object *row)
+{
+    json_object *o = cinto_res_object_json(row);
+    cinto_object_clear(row);
+    if (!o || json_object_array_add(ctx, o) != 0) {
+        json_object_put(o);
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads metadata, records timestamp and changes of a stored collection;
  * -1 after answering. */
 static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_object *out,
@@ -652,8 +664,9 @@ static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_obj
     coll_req cr;
     cinto_rctx *r = &cr.r;
     cinto_object_list rows = {0};
+    json_object *changes = json_object_new_array();
     int ret = -1;
-    if (coll_open(&cr, c) < 0) {
+    if (!changes || coll_open(&cr, c) < 0) {
         cinto_error_internal(c, "out of memory");
         goto done;
     }
@@ -680,7 +693,9 @@ static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_obj
                            .max_modified = -1,
                            .eq_modified = -1,
                            .ne_modified = -1,
-                           .limit = q->limit};
+                           .limit = q->limit,
+                           .on_row = add_change,
+                           .row_ctx = changes};
     if (rc == CINTO_ST_OK)
         rc = c->st->ops->list(c->st, &lq, &rows);
     if (rc == CINTO_ST_OK)
@@ -700,15 +715,13 @@ static int collection_changeset(cinto_ctx *c, const changeset_query *q, json_obj
     }
     json_object *meta = cinto_res_object_json(&r->objs[CINTO_KIND_COLLECTION]);
     json_object_object_add(meta, "bucket", json_object_new_string(c->route.bid));
-    json_object *changes = json_object_new_array();
-    for (size_t i = 0; i < rows.count; i++)
-        json_object_array_add(changes, cinto_res_object_json(&rows.items[i]));
     json_object_object_add(out, "metadata", meta);
     json_object_object_add(out, "timestamp", json_object_new_int64(after));
-    json_object_object_add(out, "changes", changes);
+    json_object_object_add(out, "changes", json_object_get(changes));
     *last_modified = r->objs[CINTO_KIND_COLLECTION].last_modified;
     ret = 0;
 done:
+    json_object_put(changes);
     cinto_object_list_free(&rows);
     coll_close(&cr);
     return ret;

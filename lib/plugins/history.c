@@ -258,10 +258,39 @@ static int same_class(json_object *e, const char *resource, const char *user)
     return r && strcmp(r, resource) == 0 && (!user || (u && strcmp(u, user) == 0));
 }
 
-/* Counts the class and hard-deletes its oldest entries beyond max. */
+/* A count of one class in progress: its entries stream newest first, and
+ * only the ids of those beyond max are kept. */
+typedef struct trim_scan {
+    const char *bucket_uri, *resource, *user;
+    long long count;
+    cinto_strv ids, uris;
+} trim_scan;
+
+static int trim_row(void *ctx, cinto_object *row)
+{
+    trim_scan *t = ctx;
+    int rc = 0;
+    json_object *e = row->deleted ? NULL : cinto_res_object_json(row);
+    if (e && same_class(e, t->resource, t->user) && ++t->count > trim_max) {
+        cinto_buf uri = CINTO_BUF_INIT;
+        cinto_buf_printf(&uri, "%s/history/%s", t->bucket_uri, row->id);
+        if (!uri.data || cinto_strv_push(&t->ids, row->id) < 0 ||
+            cinto_strv_push(&t->uris, cinto_buf_str(&uri)) < 0)
+            rc = -1;
+        cinto_buf_free(&uri);
+    }
+    json_object_put(e);
+    cinto_object_clear(row);
+    return rc;
+}
+
+/* Counts the class and hard-deletes its oldest entries beyond max. The
+ * bucket's history streams through trim_row: a long history is never
+ * held whole in the worker. */
 static int trim_class(cinto_ctx *c, const char *bucket_uri, const char *resource, const char *user,
                       long long *count)
 {
+    trim_scan t = {.bucket_uri = bucket_uri, .resource = resource, .user = user};
     cinto_list_query q = {.parent = bucket_uri,
                           .resource = "history",
                           .gt_modified = -1,
@@ -270,29 +299,18 @@ static int trim_class(cinto_ctx *c, const char *bucket_uri, const char *resource
                           .max_modified = -1,
                           .eq_modified = -1,
                           .ne_modified = -1,
-                          .limit = LLONG_MAX / 2};
-    cinto_object_list rows = {0};
-    cinto_strv ids = {0}, uris = {0};
-    int rc = c->st->ops->list(c->st, &q, &rows); /* newest first */
-    *count = 0;
-    for (size_t i = 0; i < rows.count && rc == CINTO_ST_OK; i++) {
-        json_object *e = cinto_res_object_json(&rows.items[i]);
-        if (!rows.items[i].deleted && same_class(e, resource, user) && ++*count > trim_max) {
-            cinto_buf uri = CINTO_BUF_INIT;
-            cinto_buf_printf(&uri, "%s/history/%s", bucket_uri, rows.items[i].id);
-            if (!uri.data || cinto_strv_push(&ids, rows.items[i].id) < 0 ||
-                cinto_strv_push(&uris, cinto_buf_str(&uri)) < 0)
-                rc = CINTO_ST_NOMEM;
-            cinto_buf_free(&uri);
-        }
-        json_object_put(e);
-    }
+                          .limit = LLONG_MAX / 2,
+                          .on_row = trim_row,
+                          .row_ctx = &t};
+    cinto_object_list unused = {0};
+    int rc = c->st->ops->list(c->st, &q, &unused); /* newest first */
+    *count = t.count;
     if (rc == CINTO_ST_OK && *count > trim_max + trim_threshold)
-        rc = c->st->ops->purge_objects(c->st, bucket_uri, "history", (const char *const *)ids.items,
-                                       (const char *const *)uris.items, ids.count);
-    cinto_object_list_free(&rows);
-    cinto_strv_clear(&ids);
-    cinto_strv_clear(&uris);
+        rc = c->st->ops->purge_objects(c->st, bucket_uri, "history",
+                                       (const char *const *)t.ids.items,
+                                       (const char *const *)t.uris.items, t.ids.count);
+    cinto_strv_clear(&t.ids);
+    cinto_strv_clear(&t.uris);
     return rc;
 }
 
@@ -453,6 +471,34 @@ static void offer(json_object *versions, json_object *data, long long ts)
     json_object_object_add(versions, id, data);
 }
 
+typedef struct snapshot_scan {
+    json_object *versions;
+    long long ts;
+    const char *cid;
+} snapshot_scan;
+
+static int offer_record(void *ctx, cinto_object *row)
+{
+    snapshot_scan *s = ctx;
+    offer(s->versions, cinto_res_object_json(row), s->ts);
+    cinto_object_clear(row);
+    return 0;
+}
+
+static int offer_entry(void *ctx, cinto_object *row)
+{
+    snapshot_scan *s = ctx;
+    json_object *e = cinto_res_object_json(row);
+    cinto_object_clear(row);
+    const char *kind = cinto_json_get_string(e, "resource_name");
+    const char *ecid = cinto_json_get_string(e, "collection_id");
+    if (kind && ecid && strcmp(kind, "record") == 0 && strcmp(ecid, s->cid) == 0)
+        offer(s->versions, json_object_get(cinto_json_get(cinto_json_get(e, "target"), "data")),
+              s->ts);
+    json_object_put(e);
+    return 0;
+}
+
 static cinto_list_query all_of(const char *parent, const char *resource, int deleted)
 {
     cinto_list_query q = {.parent = parent,
@@ -507,23 +553,18 @@ static void handle_snapshot(cinto_ctx *c)
         cinto_error_denied(c);
         goto done;
     }
+    /* Both reads stream (the bucket's history may be far longer than the
+     * collection): only the versions offered are kept. */
+    snapshot_scan scan = {.versions = versions, .ts = ts, .cid = cid};
     cinto_list_query rq = all_of(uris[1], "record", 1), hq = all_of(uris[0], "history", 0);
+    rq.on_row = offer_record;
+    hq.on_row = offer_entry;
+    rq.row_ctx = hq.row_ctx = &scan;
     rc = c->st->ops->list(c->st, &rq, &records);
     if (rc == CINTO_ST_OK)
         rc = c->st->ops->list(c->st, &hq, &entries);
     if (rc != CINTO_ST_OK)
         goto done;
-    for (size_t i = 0; i < records.count; i++)
-        offer(versions, cinto_res_object_json(&records.items[i]), ts);
-    for (size_t i = 0; i < entries.count; i++) {
-        json_object *e = cinto_res_object_json(&entries.items[i]);
-        const char *kind = cinto_json_get_string(e, "resource_name");
-        const char *ecid = cinto_json_get_string(e, "collection_id");
-        if (kind && ecid && strcmp(kind, "record") == 0 && strcmp(ecid, cid) == 0)
-            offer(versions, json_object_get(cinto_json_get(cinto_json_get(e, "target"), "data")),
-                  ts);
-        json_object_put(e);
-    }
     list = json_object_new_array();
     json_object_object_foreach(versions, id, v)
     {

@@ -245,15 +245,36 @@ void cinto_list_plan_free(cinto_list_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p)
+char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p,
+                               const char *sort_how)
 {
-    static const char *const names[] = {"sql+c", "c", "sql"};
+    static const char *const names[] = {[CINTO_PLAN_SQL_AND_C] = "sql+c",
+                                        [CINTO_PLAN_C_ONLY] = "c",
+                                        [CINTO_PLAN_TIMESTAMP] = "sql"};
+    static const char *const prefixes[] = {[CINTO_F_EQ] = "",
+                                           [CINTO_F_NOT] = "not_",
+                                           [CINTO_F_LT] = "lt_",
+                                           [CINTO_F_MAX] = "max_",
+                                           [CINTO_F_GT] = "gt_",
+                                           [CINTO_F_MIN] = "min_",
+                                           [CINTO_F_IN] = "in_",
+                                           [CINTO_F_EXCLUDE] = "exclude_",
+                                           [CINTO_F_LIKE] = "like_",
+                                           [CINTO_F_HAS] = "has_",
+                                           [CINTO_F_CONTAINS] = "contains_",
+                                           [CINTO_F_CONTAINS_ANY] = "contains_any_"};
     cinto_buf b = CINTO_BUF_INIT;
-    for (size_t i = 0; i < p->nfilters; i++)
-        cinto_buf_printf(&b, "%s%s:%s", i ? " " : "", s->filters[i].field, names[p->decisions[i]]);
-    cinto_buf_puts(&b, " sort:");
+    for (size_t i = 0; i < p->nfilters; i++) {
+        /* A decision added later without a word here still prints. */
+        size_t d = (size_t)p->decisions[i];
+        cinto_buf_printf(&b, "%s%s%s %s", i ? ", " : "", prefixes[s->filters[i].op],
+                         s->filters[i].field,
+                         d < sizeof names / sizeof *names && names[d] ? names[d] : "other");
+    }
+    cinto_buf_printf(&b, "%s_sort=", p->nfilters ? ", " : "");
     for (size_t i = 0; i < s->nsort; i++)
         cinto_buf_printf(&b, "%s%s%s", i ? "," : "", s->sort[i].descending ? "-" : "",
                          s->sort[i].field);
+    cinto_buf_printf(&b, " %s", sort_how);
     return cinto_buf_steal(&b);
 }

@@ -64,8 +64,13 @@ int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b);
 /* Plans s's filters. Returns 0, or -1 when memory ran out (plan empty). */
 int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out);
 void cinto_list_plan_free(cinto_list_plan *p);
-/* "title:sql+c n:c" for the debug log; malloc'd, NULL on no memory. */
-char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p);
+/* "n sql+c, like_title sql+c, not_n c, _sort=title,-last_modified how" for
+ * the debug log: per filter (operator and field, never the value) what
+ * MariaDB narrows and what C checks (sql+c, c, or sql alone for
+ * last_modified bounds), then the sort keys and sort_how, the caller's
+ * word for how the order is made. malloc'd, NULL on no memory. */
+char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p,
+                               const char *sort_how);
 /* The JSON path of a dotted field (`$."a"."b"`), or NULL when a segment is
  * empty or holds a character other than [A-Za-z0-9_]. malloc'd. */
 char *cinto_plan_json_path(const char *field);

@@ -1,6 +1,7 @@
 /* Memory helpers for the storage value types. */
 #include "storage/storage.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,4 +55,15 @@ void cinto_strv_clear(cinto_strv *v)
         free(v->items[i]);
     free(v->items);
     memset(v, 0, sizeof *v);
+}
+
+void cinto_list_time_message(char *out, size_t n, unsigned limit_ms)
+{
+    snprintf(out, n,
+             "This list query ran longer than kinto.storage_list_time_limit_seconds (%u.%03u s) "
+             "allows. Declare the fields it filters or sorts on in the collection's "
+             "\"indexed_fields\" (in its data, e.g. \"indexed_fields\": [\"title\"]), narrow "
+             "it (a _since/_before bound, a more selective filter, or no _sort on a data "
+             "field), or raise that setting.",
+             limit_ms / 1000, limit_ms % 1000);
 }

@@ -198,12 +198,25 @@ typedef struct mdb {
     unsigned last_errno; /* of the last failed statement */
 } mdb;
 
-/* A fetched result: all rows as strings (NULL for SQL NULL). */
+/* A fetched result: all rows as strings (NULL for SQL NULL). With each
+ * set, rows stream instead: fetch_rows hands every row to each as row 0
+ * (it may take strings, leaving NULL) and drops it; each returns 0 to go
+ * on, 1 to stop reading, -1 for no memory. */
 typedef struct rows {
     size_t nrows, ncols;
     char **vals;
     unsigned long *lens;
+    int (*each)(struct rows *r, void *ctx);
+    void *each_ctx;
 } rows;
+
+static void row_drop(rows *r, size_t row)
+{
+    for (size_t c = 0; c < r->ncols; c++) {
+        free(r->vals[row * r->ncols + c]);
+        r->vals[row * r->ncols + c] = NULL;
+    }
+}
 
 static void rows_free(rows *r)
 {
@@ -664,8 +677,23 @@ static int fetch_rows(mdb *db, MYSQL_STMT *s, rows *out)
             p[lens[c]] = '\0';
             out->vals[base + c] = p;
         }
+        if (out->each) {
+            /* Streamed: the row is handed over and dropped, so the
+             * worker holds one row of the result at a time. */
+            int e = out->each(out, out->each_ctx);
+            row_drop(out, 0);
+            out->nrows = 0;
+            if (e < 0) {
+                rc = CINTO_ST_NOMEM;
+                goto done;
+            }
+            if (e > 0)
+                break;
+        }
     }
 done:
+    /* Without mysql_stmt_store_result rows come off the wire one fetch at
+     * a time; this reads and drops what a stopped stream left unread. */
     mysql_stmt_free_result(s);
     free(b);
     free(lens);
@@ -1218,9 +1246,13 @@ static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param 
 /* List reads and counts evaluate JSON on every candidate row: MariaDB
  * stops them after the configured time, and the answer names the setting
  * instead of a worker waiting for the read timeout. */
-static void put_time_limit(const mdb *db, cinto_buf *sql)
+static void put_time_limit(const mdb *db, const cinto_list_query *q, cinto_buf *sql)
 {
     unsigned ms = db->opt.list_time_limit_ms;
+    /* What remains of a read of several statements (rare, and each such
+     * statement is slow anyway: a new text, prepared anew, costs little). */
+    if (q->time_left_ms && (!ms || q->time_left_ms < ms))
+        ms = q->time_left_ms;
     if (ms)
         cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
                          ms % 1000);
@@ -1229,12 +1261,8 @@ static void put_time_limit(const mdb *db, cinto_buf *sql)
 static int list_failed(mdb *db, int rc)
 {
     if (rc == CINTO_ST_UNAVAILABLE && db->last_errno == 1969) {
-        char msg[400];
-        snprintf(msg, sizeof msg,
-                 "This list query ran longer than kinto.storage_list_time_limit_seconds "
-                 "(%u.%03u s) allows. Narrow it (a _since/_before bound, a more selective "
-                 "filter, or no _sort on a data field), or raise that setting.",
-                 db->opt.list_time_limit_ms / 1000, db->opt.list_time_limit_ms % 1000);
+        char msg[500];
+        cinto_list_time_message(msg, sizeof msg, db->opt.list_time_limit_ms);
         set_message(db, msg);
     }
     return rc;
@@ -1313,6 +1341,26 @@ static int build_list_where(cinto_buf *sql, const cinto_list_query *q, param *ps
 
 #define LIST_MAX_PARAMS 16
 
+/* A streamed list row (columns id, last_modified, deleted, data) moved
+ * into an object for the caller's on_row: no copy of the JSON text. */
+static int stream_object(rows *r, void *ctx)
+{
+    const cinto_list_query *q = ctx;
+    cinto_object o = {0};
+    o.id = r->vals[0] ? r->vals[0] : strdup("");
+    r->vals[0] = NULL;
+    o.last_modified = strtoll(cell(r, 0, 1) ? cell(r, 0, 1) : "0", NULL, 10);
+    o.deleted = cell(r, 0, 2) && cell(r, 0, 2)[0] == '1';
+    o.data = r->vals[3] ? r->vals[3] : strdup("{}");
+    o.data_len = r->vals[3] ? r->lens[3] : 2;
+    r->vals[3] = NULL;
+    if (!o.id || !o.data) {
+        cinto_object_clear(&o);
+        return -1;
+    }
+    return q->on_row(q->row_ctx, &o);
+}
+
 static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_list *out)
 {
     mdb *db = (mdb *)st;
@@ -1321,6 +1369,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         /* Large id sets are read in chunks and merged in order. */
         cinto_list_query sub = *q;
         cinto_object_list all = {0};
+        sub.on_row = NULL; /* merged below, then streamed to the caller */
         for (size_t start = 0; start < q->nids; start += LIST_MAX_PARAMS - 8) {
             sub.ids = q->ids + start;
             sub.nids =
@@ -1360,15 +1409,25 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         }
         while (all.count > (size_t)q->limit)
             cinto_object_clear(&all.items[--all.count]);
-        *out = all;
-        return CINTO_ST_OK;
+        if (!q->on_row) {
+            *out = all;
+            return CINTO_ST_OK;
+        }
+        int rc = CINTO_ST_OK, e = 0;
+        for (size_t i = 0; i < all.count; i++) {
+            if (e == 0 && rc == CINTO_ST_OK && (e = q->on_row(q->row_ctx, &all.items[i])) < 0)
+                rc = CINTO_ST_NOMEM;
+            cinto_object_clear(&all.items[i]);
+        }
+        cinto_object_list_free(&all);
+        return rc;
     }
     cinto_buf sql = CINTO_BUF_INIT;
     param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q),
                        sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
-    put_time_limit(db, &sql);
+    put_time_limit(db, q, &sql);
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
@@ -1394,8 +1453,13 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     if (!sql.data)
         goto done;
     rows r = {0};
+    if (q->on_row) {
+        r.each = stream_object;
+        r.each_ctx = (void *)q;
+    }
     rc = run(db, 0, sql.data, ps, (size_t)n, &r, NULL, NULL);
-    if (rc != CINTO_ST_OK) {
+    if (rc != CINTO_ST_OK || q->on_row) {
+        rows_free(&r);
         list_failed(db, rc);
         goto done;
     }
@@ -1441,7 +1505,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
-    put_time_limit((mdb *)st, &sql);
+    put_time_limit((mdb *)st, q, &sql);
     cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
     if (!sql.data) {

@@ -78,6 +78,17 @@ typedef struct cinto_list_query {
      * the string or number (NULL for other ranks). */
     int sort_after_rank;
     const char *sort_after_text;
+    /* When set, list() streams: each row goes to on_row as MariaDB sends it
+     * (nothing of the result is buffered, out stays empty) and on_row owns
+     * the object's strings (cinto_object_clear them). on_row returns 0 for
+     * the next row, 1 to stop reading (the rest of the result is dropped),
+     * or -1 to fail the read with CINTO_ST_NOMEM. Only for results bounded
+     * by limit: stopping early still reads the unsent rows off the wire. */
+    int (*on_row)(void *ctx, cinto_object *o);
+    void *row_ctx;
+    /* When nonzero and below kinto.storage_list_time_limit_seconds, the
+     * statement's time limit (ms): what remains of a read's budget. */
+    unsigned time_left_ms;
 } cinto_list_query;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""
@@ -312,6 +323,10 @@ struct cinto_storage {
      * test-build failpoints only. */
     int attempt;
 };
+
+/* The 503 message of a list read stopped by
+ * kinto.storage_list_time_limit_seconds (limit_ms), naming the fixes. */
+void cinto_list_time_message(char *out, size_t n, unsigned limit_ms);
 
 /* Storage settings besides the URL (all read by cinto_storage_options_load). */
 typedef struct cinto_storage_options {

@@ -47,7 +47,7 @@ const DATA = [
 ];
 
 before(async () => {
-  P = await startServer({ workers: 1 });
+  P = await startServer({ workers: 1, settings: { 'kinto.log_level': 'DEBUG' } });
   C = await startServer({ workers: 1, settings: { 'kinto.storage_url': P.settings['kinto.storage_url'], 'kinto.storage_list_pushdown': 'false' } });
   await must(req(P, 'PUT', `/buckets/${B}`, { auth: OWNER, body: {} }), 201);
   await must(req(P, 'PUT', `/buckets/${B}/collections/c`, { auth: OWNER, body: {} }), 201);
@@ -166,4 +166,23 @@ test('sorted pages over several read chunks answer the same on both paths', asyn
       assert.deepEqual(seen.map((o) => o.id), whole.map((o) => o.id), `paged ?${qs}`);
     }
   }
+});
+
+// kinto.log_level = DEBUG: one line per list read, per filter and sort what MariaDB answers
+// and what C re-checks; C (no such setting) logs none.
+test('the debug log says what SQL answers and what C checks, per filter and sort', async () => {
+  const cases = [
+    ['n=5&like_title=ze&not_n=1&_sort=title', 'GET', /plan: GET \/buckets\/[^ ]+\/records\/?: n sql\+c, like_title sql\+c, not_n c, _sort=title,-last_modified sql\+c, _limit=\d+/],
+    ['_since=0&contains_tags=x', 'GET', /plan: GET [^ ]+: gt_last_modified sql, contains_tags c, _sort=-last_modified sql, _limit/],
+    ['_sort=last_modified,title', 'GET', /plan: GET [^ ]+: _sort=last_modified,title c-topk, _limit/],
+    ['', 'HEAD', /plan: HEAD [^ ]+: _sort=-last_modified count sql, _limit/],
+    ['in_n=1,2', 'HEAD', /plan: HEAD [^ ]+: in_n sql\+c, _sort=-last_modified count c-scan, _limit/],
+    ['contains_tags=none-such', 'DELETE', /plan: DELETE [^ ]+: contains_tags c, _sort=-last_modified sql, _limit/],
+  ];
+  for (const [qs, method, line] of cases) {
+    const before = P.readErrorLog().length;
+    await must(req(P, method, `${R}?${qs}`, { auth: OWNER }), 200);
+    assert.match(P.readErrorLog().slice(before), line, `${method} ?${qs}`);
+  }
+  assert.doesNotMatch(C.readErrorLog(), /plan: /);
 });

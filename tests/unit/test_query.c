@@ -1322,3 +1322,27 @@ Test(plan, sql_order_is_coarser_than_c_never_contrary)
         json_object_put(objs[i]);
     cinto_list_spec_free(&s);
 }
+
+/* The debug log's words: operator and field (never the value), what SQL
+ * narrows and what C checks, then the sort keys and how they are made. */
+Test(plan, describe_names_each_filter_and_the_sort)
+{
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok("n=5&like_title=ze&not_n=1&contains_tags=x&_since=10&_sort=title", &s);
+    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    char *text = cinto_list_plan_describe(&s, &p, "sql+c");
+    cr_assert_not_null(text);
+    cr_assert_str_eq(text, "n sql+c, like_title sql+c, not_n c, contains_tags c, "
+                           "gt_last_modified sql, _sort=title,-last_modified sql+c");
+    free(text);
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+    ok("", &s);
+    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    text = cinto_list_plan_describe(&s, &p, "sql");
+    cr_assert_str_eq(text, "_sort=-last_modified sql");
+    free(text);
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+}
