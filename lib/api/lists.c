@@ -399,6 +399,17 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
     cinto_list_query q = lp->q;
     q.parent = r->parent;
     q.resource = r->ki->name;
+    if (count_only && !lp->spec.nfilters && !q.ids) {
+        /* The whole list: its count row, not a COUNT over its rows. */
+        const cinto_config *cfg = r->c->cfg;
+        int rc = r->c->st->ops->list_count(r->c->st, r->parent, r->ki->name,
+                                           cfg->readonly ? -1 : r->c->now_ms, &pg->total);
+        if (rc != CINTO_ST_OK) {
+            cinto_error_storage(r->c, rc);
+            return -1;
+        }
+        return 0;
+    }
     if (count_only && !lp->in_c) {
         q.include_deleted = 0;
         int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);

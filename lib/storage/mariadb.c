@@ -68,6 +68,10 @@ enum stmt_id {
     ST_MEMBERS_FORGET,
     ST_COUNTERS_ADD,
     ST_COUNTERS_READ,
+    ST_LC_ADD,
+    ST_LC_SEED,
+    ST_LC_READ,
+    ST_LC_PURGE,
     ST_COUNT
 };
 
@@ -113,7 +117,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPDATE] = "UPDATE `objects` SET last_modified = ?, deleted = 0, data = ? "
                   "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     [ST_TOMBSTONE] = "UPDATE `objects` SET deleted = 1, data = '{}', last_modified = ? "
-                     "WHERE parent_id = ? AND resource_name = ? AND id = ?",
+                     "WHERE parent_id = ? AND resource_name = ? AND id = ? AND deleted = 0",
     /* Descendants of U are the rows whose parent is U or starts with "U/":
      * a range on the binary key, which also keeps /buckets/ab out of
      * /buckets/a ('0' is the byte after '/'). */
@@ -165,6 +169,18 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "VALUES(objects), tombstones = tombstones + VALUES(tombstones)",
     [ST_COUNTERS_READ] = "SELECT resource_name, SUM(objects), SUM(tombstones) FROM `counters` "
                          "GROUP BY resource_name",
+    /* Live objects per list (sql/006). Moved by writers, who hold the
+     * list's revisions row; a list without a row is counted once into
+     * one: INSERT ... SELECT reads the latest committed rows (a locking
+     * read), not the transaction's older snapshot. */
+    [ST_LC_ADD] =
+        "UPDATE `list_counts` SET live = live + ? WHERE parent_id = ? AND resource_name = ?",
+    [ST_LC_SEED] = "INSERT IGNORE INTO `list_counts` (parent_id, resource_name, live) "
+                   "SELECT ?, ?, COUNT(*) FROM `objects` "
+                   "WHERE parent_id = ? AND resource_name = ? AND deleted = 0",
+    [ST_LC_READ] = "SELECT live FROM `list_counts` WHERE parent_id = ? AND resource_name = ?",
+    [ST_LC_PURGE] = "DELETE FROM `list_counts` WHERE parent_id = ? OR "
+                    "(parent_id >= ? AND parent_id < ?)",
 };
 
 #define DYN_CACHE 16
@@ -1001,23 +1017,46 @@ static int m_load(cinto_storage *st, size_t nobj, const char *const *parents,
     return rc;
 }
 
+/* Moves a list's live count by delta, after the write, in its
+ * transaction (the caller holds the list's revisions row). A list without
+ * a count row gets one from a COUNT that already sees this write. */
+static int count_add(mdb *db, const char *parent, const char *resource, long long delta)
+{
+    if (!delta)
+        return CINTO_ST_OK;
+    param ps[] = {P_I(delta), P_S(parent), P_S(resource)};
+    unsigned long long affected = 0;
+    int rc = run(db, ST_LC_ADD, NULL, ps, 3, NULL, &affected, NULL);
+    if (rc != CINTO_ST_OK || affected)
+        return rc;
+    param seed[] = {P_S(parent), P_S(resource), P_S(parent), P_S(resource)};
+    return run(db, ST_LC_SEED, NULL, seed, 4, NULL, NULL, NULL);
+}
+
 static int m_put(cinto_storage *st, const char *parent, const char *resource, const char *id,
                  long long last_modified, const char *data, size_t data_len, int row_exists)
 {
-    if (row_exists) {
+    mdb *db = (mdb *)st;
+    int rc;
+    if (row_exists != CINTO_ROW_NONE) {
         param ps[] = {P_I(last_modified),
                       {'S', data, (unsigned long)data_len, 0},
                       P_S(parent),
                       P_S(resource),
                       P_S(id)};
-        return run((mdb *)st, ST_UPDATE, NULL, ps, 5, NULL, NULL, NULL);
+        rc = run(db, ST_UPDATE, NULL, ps, 5, NULL, NULL, NULL);
+    } else {
+        param ps[] = {P_S(parent),
+                      P_S(resource),
+                      P_S(id),
+                      P_I(last_modified),
+                      {'S', data, (unsigned long)data_len, 0}};
+        rc = run(db, ST_INSERT, NULL, ps, 5, NULL, NULL, NULL);
     }
-    param ps[] = {P_S(parent),
-                  P_S(resource),
-                  P_S(id),
-                  P_I(last_modified),
-                  {'S', data, (unsigned long)data_len, 0}};
-    return run((mdb *)st, ST_INSERT, NULL, ps, 5, NULL, NULL, NULL);
+    /* A new object or a revived tombstone is one more live object. */
+    if (rc == CINTO_ST_OK && row_exists != CINTO_ROW_LIVE)
+        rc = count_add(db, parent, resource, 1);
+    return rc;
 }
 
 static int m_tombstone(cinto_storage *st, const char *parent, const char *resource, const char *id,
@@ -1028,6 +1067,8 @@ static int m_tombstone(cinto_storage *st, const char *parent, const char *resour
     int rc = run((mdb *)st, ST_TOMBSTONE, NULL, ps, 4, NULL, &affected, NULL);
     if (rc == CINTO_ST_OK && affected == 0)
         return CINTO_ST_NOTFOUND;
+    if (rc == CINTO_ST_OK)
+        rc = count_add((mdb *)st, parent, resource, -1);
     return rc;
 }
 
@@ -1352,6 +1393,72 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     return CINTO_ST_OK;
 }
 
+static int read_live(mdb *db, const char *parent, const char *resource, long long *n)
+{
+    param ps[] = {P_S(parent), P_S(resource)};
+    rows r = {0};
+    int rc = run(db, ST_LC_READ, NULL, ps, 2, &r, NULL, NULL);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    rc = CINTO_ST_NOTFOUND;
+    if (r.nrows && cell(&r, 0, 0)) {
+        *n = strtoll(cell(&r, 0, 0), NULL, 10);
+        rc = CINTO_ST_OK;
+    }
+    rows_free(&r);
+    return rc;
+}
+
+/* Counts the list once into its row, in a transaction of its own that
+ * holds the list's revisions row as writers do, so no write slips
+ * between the COUNT and the row. */
+static int seed_live(mdb *db, const char *parent, const char *resource, long long now_ms,
+                     long long *n)
+{
+    long long hwm;
+    int rc = m_begin(&db->base);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    rc = read_or_create_ts(db, ST_TS_SELECT_LOCK, ST_TS_CREATE_LOCKED, parent, resource, now_ms,
+                           &hwm);
+    param seed[] = {P_S(parent), P_S(resource), P_S(parent), P_S(resource)};
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_LC_SEED, NULL, seed, 4, NULL, NULL, NULL);
+    if (rc == CINTO_ST_OK)
+        rc = read_live(db, parent, resource, n);
+    if (rc == CINTO_ST_NOTFOUND)
+        rc = CINTO_ST_FAIL;
+    if (rc == CINTO_ST_OK)
+        rc = m_commit(&db->base);
+    else
+        m_rollback(&db->base);
+    return rc;
+}
+
+/* The live objects of a list: one primary-key read of its count row.
+ * Without a row, the list is counted once and the row kept; inside a
+ * caller's transaction or read-only (now_ms < 0) it is only counted. */
+static int m_list_count(cinto_storage *st, const char *parent, const char *resource,
+                        long long now_ms, long long *n)
+{
+    mdb *db = (mdb *)st;
+    int rc = read_live(db, parent, resource, n);
+    if (rc != CINTO_ST_NOTFOUND)
+        return rc;
+    if (now_ms >= 0 && !db->in_tx)
+        return seed_live(db, parent, resource, now_ms, n);
+    cinto_list_query q = {.parent = parent,
+                          .resource = resource,
+                          .gt_modified = -1,
+                          .lt_modified = -1,
+                          .min_modified = -1,
+                          .max_modified = -1,
+                          .eq_modified = -1,
+                          .ne_modified = -1,
+                          .sort_after_rank = -1};
+    return m_count(st, &q, n);
+}
+
 /* "U/" and "U0": the key range of everything strictly below U. */
 static int below_range(const char *uri, char **lo, char **hi)
 {
@@ -1383,6 +1490,10 @@ static int m_purge_below(cinto_storage *st, const char *uri, long long now_ms)
     param p4[] = {P_I(now_ms), P_S(uri), P_S(lo), P_S(hi)};
     if (rc == CINTO_ST_OK)
         rc = run(db, ST_PURGE_BUMP, NULL, p4, 4, NULL, NULL, NULL);
+    /* The lists below are empty now: a list made again there is counted
+     * afresh (no row), after its revisions row, as writers lock them. */
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_LC_PURGE, NULL, p3, 3, NULL, NULL, NULL);
     param p2[] = {P_S(lo), P_S(hi)};
     if (rc == CINTO_ST_OK)
         rc = run(db, ST_PURGE_ACL, NULL, p2, 2, NULL, NULL, NULL);
@@ -1568,22 +1679,30 @@ static int m_purge_objects(cinto_storage *st, const char *parent, const char *re
                            const char *const *ids, const char *const *uris, size_t n)
 {
     int rc = CINTO_ST_OK;
+    long long live = 0;
     for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += PURGE_MAX) {
         size_t k = n - start < PURGE_MAX ? n - start : PURGE_MAX;
-        param ps[PURGE_MAX + 2] = {P_S(parent), P_S(resource)};
+        param ps[PURGE_MAX + 3] = {P_S(parent), P_S(resource), P_I(0)};
         cinto_buf objs = CINTO_BUF_INIT, acl = CINTO_BUF_INIT;
+        /* Live rows, then tombstones: the first count is what the list's
+         * live count loses. */
         cinto_buf_puts(&objs, "DELETE FROM `objects` WHERE parent_id = ? AND resource_name = ? AND "
-                              "id IN (");
+                              "deleted = ? AND id IN (");
         cinto_buf_puts(&acl, "DELETE FROM `acl` WHERE object_uri IN (");
         for (size_t i = 0; i < k; i++) {
             cinto_buf_puts(&objs, i ? ", ?" : "?");
             cinto_buf_puts(&acl, i ? ", ?" : "?");
-            ps[2 + i] = (param)P_S(ids[start + i]);
+            ps[3 + i] = (param)P_S(ids[start + i]);
         }
         cinto_buf_putc(&objs, ')');
         cinto_buf_putc(&acl, ')');
-        rc = objs.data && acl.data ? run((mdb *)st, 0, objs.data, ps, k + 2, NULL, NULL, NULL)
+        unsigned long long affected = 0;
+        rc = objs.data && acl.data ? run((mdb *)st, 0, objs.data, ps, k + 3, NULL, &affected, NULL)
                                    : CINTO_ST_NOMEM;
+        live += (long long)affected;
+        ps[2] = (param)P_I(1);
+        if (rc == CINTO_ST_OK)
+            rc = run((mdb *)st, 0, objs.data, ps, k + 3, NULL, NULL, NULL);
         for (size_t i = 0; i < k; i++)
             ps[i] = (param)P_S(uris[start + i]);
         if (rc == CINTO_ST_OK)
@@ -1591,6 +1710,8 @@ static int m_purge_objects(cinto_storage *st, const char *parent, const char *re
         cinto_buf_free(&objs);
         cinto_buf_free(&acl);
     }
+    if (rc == CINTO_ST_OK)
+        rc = count_add((mdb *)st, parent, resource, -live);
     return rc;
 }
 
@@ -2155,6 +2276,7 @@ static const cinto_storage_ops mariadb_ops = {
     .tombstone = m_tombstone,
     .list = m_list,
     .count = m_count,
+    .list_count = m_list_count,
     .purge_below = m_purge_below,
     .acl_get = m_acl_get,
     .acl_set = m_acl_set,
@@ -2302,12 +2424,21 @@ cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *
 
 /* ---- schema: version check, migrations, check ---------------------------- */
 
+/* A migration's version is the number its file name starts with
+ * (schema.sql is 1): numbers are reserved per feature, so the list may
+ * have gaps and a version is never an index. */
+static int migration_version(int i)
+{
+    const char *name = cinto_migration_names[i];
+    return name[0] >= '0' && name[0] <= '9' ? atoi(name) : 1;
+}
+
 static int latest_version(void)
 {
     int n = 0;
     while (cinto_migrations[n])
         n++;
-    return n;
+    return n ? migration_version(n - 1) : 0;
 }
 
 /* Runs one text statement (no table in it) and returns the first column
@@ -2466,7 +2597,9 @@ static int migrate_locked(mdb *db, int from_zero)
     int version = 0;
     if (!from_zero)
         rc = current_version(db, &version);
-    for (int i = version; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
+    for (int i = 0; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
+        if (migration_version(i) <= version)
+            continue;
         rc = run_script(db, cinto_migration_names[i], cinto_migrations[i]);
         if (rc == CINTO_ST_OK)
             cinto_log("applied migration %s%s%s", cinto_migration_names[i],
