@@ -52,7 +52,6 @@ enum stmt_id {
     ST_ACL_DEL_PERM,
     ST_ACL_INSERT,
     ST_ACL_CLEAR,
-    ST_ACL_SHARED,
     ST_GROUPS_OF2,
     ST_MEMBERS_DEL,
     ST_MEMBERS_INSERT,
@@ -135,8 +134,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ACL_INSERT] =
         "INSERT IGNORE INTO `acl` (object_uri, permission, principal) VALUES (?, ?, ?)",
     [ST_ACL_CLEAR] = "DELETE FROM `acl` WHERE object_uri = ?",
-    [ST_ACL_SHARED] = "SELECT DISTINCT object_uri FROM `acl` WHERE principal = ? AND "
-                      "object_uri >= ? AND object_uri < ? AND permission IN (?, ?, ?, ?)",
     [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM `memberships` WHERE principal IN (?, ?)",
     [ST_MEMBERS_DEL] = "DELETE FROM `memberships` WHERE group_uri = ?",
     [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO `memberships` (principal, group_uri) VALUES (?, ?)",
@@ -1208,6 +1205,66 @@ static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, 
     return n;
 }
 
+/* "…/" -> "…0": the end of the key range of the URIs below a prefix. */
+static char *prefix_end(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *hi = n ? strdup(prefix) : NULL;
+    if (hi)
+        hi[n - 1]++;
+    return hi;
+}
+
+/* " AND <column> IN (?, ?, …)" binding values. */
+static size_t put_in_list(cinto_buf *sql, const char *column, const char *const *values, size_t n,
+                          param *ps, size_t k)
+{
+    cinto_buf_printf(sql, " AND %s IN (", column);
+    for (size_t i = 0; i < n; i++) {
+        cinto_buf_puts(sql, i ? ", ?" : "?");
+        ps[k++] = (param)P_S(values[i]);
+    }
+    cinto_buf_puts(sql, n ? ")" : "NULL)");
+    return k;
+}
+
+/* The ACL rows of the requester in a list's URI range, through the
+ * acl_by_principal index (principal, object_uri): one range per
+ * principal, never the other users' rows. */
+static size_t put_shared_acl(cinto_buf *sql, const char *prefix, const char *hi,
+                             const char *const *perms, size_t nperms, const char *const *principals,
+                             size_t nprincipals, param *ps, size_t k)
+{
+    cinto_buf_puts(sql, " FROM `acl` WHERE object_uri >= ? AND object_uri < ?");
+    ps[k++] = (param)P_S(prefix);
+    ps[k++] = (param)P_S(hi);
+    k = put_in_list(sql, "principal", principals, nprincipals, ps, k);
+    return put_in_list(sql, "permission", perms, nperms, ps, k);
+}
+
+/* Parameters of the shared-objects join. */
+static size_t shared_params(const cinto_list_query *q)
+{
+    return q->shared_prefix ? 3 + q->nshared_perms + q->nshared_principals : 0;
+}
+
+/* The shared-objects restriction (spec 04 §4.7) as a semi-join on the
+ * requester's ACL rows: MariaDB reads them by principal and either probes
+ * the objects by key or the ACL per object, whichever costs less, and the
+ * filters, order and LIMIT of the list apply as to any list. */
+static size_t build_shared(cinto_buf *sql, const cinto_list_query *q, const char *hi, param *ps,
+                           size_t n)
+{
+    if (!q->shared_prefix)
+        return n;
+    cinto_buf_puts(sql, " AND id IN (SELECT SUBSTRING(object_uri, ?)");
+    ps[n++] = (param)P_I((long long)strlen(q->shared_prefix) + 1);
+    n = put_shared_acl(sql, q->shared_prefix, hi, q->shared_perms, q->nshared_perms,
+                       q->shared_principals, q->nshared_principals, ps, n);
+    cinto_buf_puts(sql, ")");
+    return n;
+}
+
 /* Builds the WHERE clause of a list read from fixed fragments; only values
  * are bound. Returns the number of parameters. */
 static int build_list_where(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t max)
@@ -1298,13 +1355,17 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q),
+    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q) +
+                           shared_params(q),
                        sizeof *ps);
-    if (!ps)
-        return CINTO_ST_NOMEM;
+    char *hi = q->shared_prefix ? prefix_end(q->shared_prefix) : NULL;
+    int rc = CINTO_ST_NOMEM;
+    if (!ps || (q->shared_prefix && !hi))
+        goto done;
     put_time_limit(db, &sql);
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
+    n = (int)build_shared(&sql, q, hi, ps, (size_t)n);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
     if (q->sort_path || q->sort_by_id)
         n = (int)build_sort_after(&sql, q, ps, (size_t)n);
@@ -1324,7 +1385,6 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         cinto_buf_puts(&sql, " OFFSET ?");
         ps[n++] = (param)P_I(q->sort_offset);
     }
-    int rc = CINTO_ST_NOMEM;
     if (!sql.data)
         goto done;
     rows r = {0};
@@ -1349,6 +1409,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     if (rc != CINTO_ST_OK)
         cinto_object_list_free(out);
 done:
+    free(hi);
     free(ps);
     cinto_buf_free(&sql);
     return rc;
@@ -1372,19 +1433,26 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
-    if (!ps)
+    param *ps = calloc(LIST_MAX_PARAMS + conds_params(q) + shared_params(q), sizeof *ps);
+    char *hi = q->shared_prefix ? prefix_end(q->shared_prefix) : NULL;
+    if (!ps || (q->shared_prefix && !hi)) {
+        free(ps);
+        free(hi);
         return CINTO_ST_NOMEM;
+    }
     put_time_limit((mdb *)st, &sql);
     cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
+    n = (int)build_shared(&sql, q, hi, ps, (size_t)n);
     if (!sql.data) {
         free(ps);
+        free(hi);
         return CINTO_ST_NOMEM;
     }
     rows r = {0};
     int rc = run((mdb *)st, 0, sql.data, ps, (size_t)n, &r, NULL, NULL);
     free(ps);
+    free(hi);
     cinto_buf_free(&sql);
     if (rc != CINTO_ST_OK)
         return list_failed((mdb *)st, rc);
@@ -1546,40 +1614,32 @@ static int m_acl_clear(cinto_storage *st, const char *uri)
     return run((mdb *)st, ST_ACL_CLEAR, NULL, ps, 1, NULL, NULL, NULL);
 }
 
-static int m_acl_shared(cinto_storage *st, const char *uri_prefix, const char *const *perms,
-                        size_t nperms, const char *const *principals, size_t nprincipals,
-                        cinto_strv *uris)
+static int m_acl_shared_any(cinto_storage *st, const char *uri_prefix, const char *const *perms,
+                            size_t nperms, const char *const *principals, size_t nprincipals,
+                            int *any)
 {
     mdb *db = (mdb *)st;
-    size_t plen = strlen(uri_prefix);
-    char *hi = strdup(uri_prefix);
-    if (!hi || plen == 0) {
-        free(hi);
-        return CINTO_ST_FAIL;
-    }
-    hi[plen - 1]++; /* "…/" -> "…0": the end of the prefix range */
-    int rc = CINTO_ST_OK;
-    for (size_t i = 0; i < nprincipals && rc == CINTO_ST_OK; i++) {
-        param ps[7] = {P_S(principals[i]), P_S(uri_prefix), P_S(hi)};
-        for (size_t k = 0; k < 4; k++)
-            ps[3 + k] = (param)P_S(perms[k < nperms ? k : 0]);
-        rows r = {0};
-        rc = run(db, ST_ACL_SHARED, NULL, ps, 7, &r, NULL, NULL);
-        if (rc != CINTO_ST_OK)
-            break;
-        for (size_t row = 0; row < r.nrows && rc == CINTO_ST_OK; row++) {
-            const char *u = cell(&r, row, 0);
-            /* Direct children only: nothing after the id. */
-            if (strchr(u + plen, '/'))
-                continue;
-            int dup = 0;
-            for (size_t k = 0; k < uris->count && !dup; k++)
-                dup = strcmp(uris->items[k], u) == 0;
-            if (!dup && cinto_strv_push(uris, u) < 0)
-                rc = CINTO_ST_NOMEM;
-        }
-        rows_free(&r);
-    }
+    *any = 0;
+    char *hi = prefix_end(uri_prefix);
+    param *ps = calloc(nperms + nprincipals + 3, sizeof *ps);
+    cinto_buf sql = CINTO_BUF_INIT;
+    int rc = CINTO_ST_NOMEM;
+    if (!hi || !ps)
+        goto done;
+    cinto_buf_puts(&sql, "SELECT 1");
+    size_t k = put_shared_acl(&sql, uri_prefix, hi, perms, nperms, principals, nprincipals, ps, 0);
+    /* Direct children only: nothing after the id. */
+    cinto_buf_puts(&sql, " AND LOCATE('/', object_uri, ?) = 0 LIMIT 1");
+    ps[k++] = (param)P_I((long long)strlen(uri_prefix) + 1);
+    if (!sql.data)
+        goto done;
+    rows r = {0};
+    rc = run(db, 0, sql.data, ps, k, &r, NULL, NULL);
+    *any = rc == CINTO_ST_OK && r.nrows > 0;
+    rows_free(&r);
+done:
+    cinto_buf_free(&sql);
+    free(ps);
     free(hi);
     return rc;
 }
@@ -2281,7 +2341,7 @@ static const cinto_storage_ops mariadb_ops = {
     .acl_get = m_acl_get,
     .acl_set = m_acl_set,
     .acl_clear = m_acl_clear,
-    .acl_shared = m_acl_shared,
+    .acl_shared_any = m_acl_shared_any,
     .groups_of = m_groups_of,
     .set_members = m_set_members,
     .each_below = m_each_below,

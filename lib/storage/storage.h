@@ -71,6 +71,15 @@ typedef struct cinto_list_query {
     long long limit;                      /* rows to return; 0 = none (count only) */
     const char *const *ids;               /* restrict to these ids when non-NULL */
     size_t nids;
+    /* Restricts to the objects shared with the requester (spec 04 §4.7),
+     * joined in SQL: those whose URI (shared_prefix, the list's "…/records/"
+     * prefix, then the id) has an ACL row with one of shared_perms for one
+     * of shared_principals. NULL: no restriction. */
+    const char *shared_prefix;
+    const char *const *shared_perms;
+    size_t nshared_perms;
+    const char *const *shared_principals;
+    size_t nshared_principals;
     /* Narrowing conditions of the list planner (lib/query/plan.h), ANDed,
      * applied to live rows only; the caller re-checks every filter in C. */
     const struct cinto_sql_cond *conds;
@@ -221,12 +230,12 @@ typedef struct cinto_storage_ops {
                    const char *const *principals, size_t n, int had_entries);
     /* Removes every ACE of the object. */
     int (*acl_clear)(cinto_storage *st, const char *uri);
-    /* URIs of objects directly in the list below parent_uri ("/buckets/b/
-     * collections/" prefix style) where one of principals holds one of
-     * perms. */
-    int (*acl_shared)(cinto_storage *st, const char *uri_prefix, const char *const *perms,
-                      size_t nperms, const char *const *principals, size_t nprincipals,
-                      cinto_strv *uris);
+    /* Whether one of principals holds one of perms on an object directly
+     * in the list whose URIs start with uri_prefix ("/buckets/b/
+     * collections/"): *any = 1 or 0, from one indexed statement. */
+    int (*acl_shared_any)(cinto_storage *st, const char *uri_prefix, const char *const *perms,
+                          size_t nperms, const char *const *principals, size_t nprincipals,
+                          int *any);
 
     /* Groups whose members include one of these principals. */
     int (*groups_of)(cinto_storage *st, size_t n, const char *const *principals, cinto_strv *out);
