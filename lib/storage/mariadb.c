@@ -1228,14 +1228,14 @@ static size_t put_in_list(cinto_buf *sql, const char *column, const char *const 
     return k;
 }
 
-/* The ACL rows of the requester in a list's URI range, through the
- * acl_by_principal index (principal, object_uri): one range per
- * principal, never the other users' rows. */
-static size_t put_shared_acl(cinto_buf *sql, const char *prefix, const char *hi,
+/* The ACL rows of the requester in a list's URI range (after lead: a
+ * FROM/WHERE or an AND), read by URI range or by principal, whichever
+ * index MariaDB finds narrower. */
+static size_t put_shared_acl(cinto_buf *sql, const char *lead, const char *prefix, const char *hi,
                              const char *const *perms, size_t nperms, const char *const *principals,
                              size_t nprincipals, param *ps, size_t k)
 {
-    cinto_buf_puts(sql, " FROM `acl` WHERE object_uri >= ? AND object_uri < ?");
+    cinto_buf_printf(sql, "%s object_uri >= ? AND object_uri < ?", lead);
     ps[k++] = (param)P_S(prefix);
     ps[k++] = (param)P_S(hi);
     k = put_in_list(sql, "principal", principals, nprincipals, ps, k);
@@ -1259,8 +1259,8 @@ static size_t build_shared(cinto_buf *sql, const cinto_list_query *q, const char
         return n;
     cinto_buf_puts(sql, " AND id IN (SELECT SUBSTRING(object_uri, ?)");
     ps[n++] = (param)P_I((long long)strlen(q->shared_prefix) + 1);
-    n = put_shared_acl(sql, q->shared_prefix, hi, q->shared_perms, q->nshared_perms,
-                       q->shared_principals, q->nshared_principals, ps, n);
+    n = put_shared_acl(sql, " FROM `acl` WHERE", q->shared_prefix, hi, q->shared_perms,
+                       q->nshared_perms, q->shared_principals, q->nshared_principals, ps, n);
     cinto_buf_puts(sql, ")");
     return n;
 }
@@ -1441,9 +1441,23 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
         return CINTO_ST_NOMEM;
     }
     put_time_limit((mdb *)st, &sql);
-    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
-    int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
-    n = (int)build_shared(&sql, q, hi, ps, (size_t)n);
+    int n;
+    if (q->shared_prefix) {
+        /* Shared objects: a plain join on the requester's ACL rows counted
+         * by distinct id, which MariaDB runs at about half the cost of the
+         * list reads' semi-join (no duplicate weedout table). Column names
+         * of objects and acl do not clash. */
+        cinto_buf_puts(&sql, "SELECT COUNT(DISTINCT id) FROM `objects` JOIN `acl` "
+                             "ON id = SUBSTRING(object_uri, ?)");
+        ps[0] = (param)P_I((long long)strlen(q->shared_prefix) + 1);
+        n = 1 + build_list_where(&sql, q, ps + 1, LIST_MAX_PARAMS);
+        n = (int)put_shared_acl(&sql, " AND", q->shared_prefix, hi, q->shared_perms,
+                                q->nshared_perms, q->shared_principals, q->nshared_principals, ps,
+                                (size_t)n);
+    } else {
+        cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
+        n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
+    }
     if (!sql.data) {
         free(ps);
         free(hi);
@@ -1553,13 +1567,16 @@ static int m_purge_below(cinto_storage *st, const char *uri, long long now_ms)
     int rc = below_range(uri, &lo, &hi);
     if (rc != CINTO_ST_OK)
         return rc;
-    param p3[] = {P_S(uri), P_S(lo), P_S(hi)};
-    rc = run(db, ST_PURGE_OBJECTS, NULL, p3, 3, NULL, NULL, NULL);
+    /* The lists' revisions rows first, then their objects and counts: the
+     * order every writer of those lists locks them in, so a cascade and a
+     * write below it queue instead of deadlocking. */
     param p4[] = {P_I(now_ms), P_S(uri), P_S(lo), P_S(hi)};
+    rc = run(db, ST_PURGE_BUMP, NULL, p4, 4, NULL, NULL, NULL);
+    param p3[] = {P_S(uri), P_S(lo), P_S(hi)};
     if (rc == CINTO_ST_OK)
-        rc = run(db, ST_PURGE_BUMP, NULL, p4, 4, NULL, NULL, NULL);
+        rc = run(db, ST_PURGE_OBJECTS, NULL, p3, 3, NULL, NULL, NULL);
     /* The lists below are empty now: a list made again there is counted
-     * afresh (no row), after its revisions row, as writers lock them. */
+     * afresh (no row). */
     if (rc == CINTO_ST_OK)
         rc = run(db, ST_LC_PURGE, NULL, p3, 3, NULL, NULL, NULL);
     param p2[] = {P_S(lo), P_S(hi)};
@@ -1627,7 +1644,8 @@ static int m_acl_shared_any(cinto_storage *st, const char *uri_prefix, const cha
     if (!hi || !ps)
         goto done;
     cinto_buf_puts(&sql, "SELECT 1");
-    size_t k = put_shared_acl(&sql, uri_prefix, hi, perms, nperms, principals, nprincipals, ps, 0);
+    size_t k = put_shared_acl(&sql, " FROM `acl` WHERE", uri_prefix, hi, perms, nperms, principals,
+                              nprincipals, ps, 0);
     /* Direct children only: nothing after the id. */
     cinto_buf_puts(&sql, " AND LOCATE('/', object_uri, ?) = 0 LIMIT 1");
     ps[k++] = (param)P_I((long long)strlen(uri_prefix) + 1);
