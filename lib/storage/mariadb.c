@@ -17,6 +17,7 @@
 #include "storage/storage.h"
 #include "storage/auth_plugins.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -2540,30 +2541,58 @@ static int query_int(mdb *db, const char *sql, long long *value, int *is_null)
     return CINTO_ST_OK;
 }
 
-/* The schema version of the database: 0 when the version table does not
- * exist (an empty database). */
-static int current_version(mdb *db, int *version)
+/* Migration versions are bits of a mask: numbers stay below 64. */
+#define VERSION_BITS 64
+
+/* The schema version of the database (the highest applied): 0 when the
+ * version table does not exist (an empty database). *applied (when not
+ * NULL) gets a bit per version applied: numbers are reserved per feature,
+ * so one may land after a higher one was applied. */
+static int applied_versions(mdb *db, int *version, unsigned long long *applied)
 {
     *version = 0;
+    if (applied)
+        *applied = 0;
     cinto_buf text = CINTO_BUF_INIT;
     int rc = CINTO_ST_OK;
-    if (cinto_sql_prefix("SELECT MAX(version) FROM `cinto_schema_version`", db->opt.table_prefix,
-                         &text, db->base.last_error, sizeof db->base.last_error) < 0) {
+    if (cinto_sql_prefix("SELECT version FROM `cinto_schema_version`", db->opt.table_prefix, &text,
+                         db->base.last_error, sizeof db->base.last_error) < 0) {
         rc = CINTO_ST_FAIL;
     } else if (mysql_real_query(db->conn, text.data, text.len)) {
         if (mysql_errno(db->conn) != ER_NO_SUCH_TABLE)
             rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
     } else {
         MYSQL_RES *res = mysql_store_result(db->conn);
-        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
         if (!res)
             rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-        else if (row && row[0])
-            *version = atoi(row[0]);
+        for (MYSQL_ROW row; res && (row = mysql_fetch_row(res));) {
+            int v = row[0] ? atoi(row[0]) : 0;
+            if (v > *version)
+                *version = v;
+            if (applied && v > 0 && v < VERSION_BITS)
+                *applied |= 1ULL << v;
+        }
         mysql_free_result(res);
     }
     cinto_buf_free(&text);
     return rc;
+}
+
+static int current_version(mdb *db, int *version)
+{
+    return applied_versions(db, version, NULL);
+}
+
+/* Whether every migration of this binary is recorded as applied. */
+static int all_applied(unsigned long long applied)
+{
+    for (int i = 0; cinto_migrations[i]; i++) {
+        int v = migration_version(i);
+        assert(v > 0 && v < VERSION_BITS);
+        if (!(applied & (1ULL << v)))
+            return 0;
+    }
+    return 1;
 }
 
 /* Galera replicates tables but not GET_LOCK: two nodes could both create
@@ -2673,10 +2702,11 @@ static int migrate_locked(mdb *db, int from_zero)
     }
     /* Another worker may have finished while this one waited. */
     int version = 0;
+    unsigned long long applied = 0;
     if (!from_zero)
-        rc = current_version(db, &version);
+        rc = applied_versions(db, &version, &applied);
     for (int i = 0; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
-        if (migration_version(i) <= version)
+        if (applied & (1ULL << migration_version(i)))
             continue;
         rc = run_script(db, cinto_migration_names[i], cinto_migrations[i]);
         if (rc == CINTO_ST_OK)
@@ -2710,16 +2740,20 @@ static int tables_missing(mdb *db)
 static int ensure_schema(mdb *db, int mode)
 {
     int version, latest = latest_version();
-    int rc = current_version(db, &version);
+    unsigned long long applied;
+    int rc = applied_versions(db, &version, &applied);
     if (rc != CINTO_ST_OK)
         return rc;
-    if (version == latest && mode == SCHEMA_FORCE && tables_missing(db)) {
+    /* A lower number that landed after a higher one was applied is
+     * missing: it runs like any upgrade. */
+    int complete = version == latest && all_applied(applied);
+    if (complete && mode == SCHEMA_FORCE && tables_missing(db)) {
         rc = migrate_locked(db, 1);
         if (rc == CINTO_ST_OK)
             db->schema_ok = 1;
         return rc;
     }
-    if (version == latest) {
+    if (complete) {
         db->schema_ok = 1;
         return CINTO_ST_OK;
     }
