@@ -28,8 +28,7 @@
 typedef struct list_params {
     cinto_list_spec spec;
     cinto_list_query q;
-    long long limit; /* effective page size L */
-    cinto_strv shared;
+    long long limit;      /* effective page size L */
     cinto_list_plan plan; /* what SQL narrows (lib/query/plan.h) */
     char *sort_path;      /* JSON path of a sort SQL gives coarsely */
     char *sort_after;     /* the token's first sort value as SQL binds it */
@@ -40,7 +39,6 @@ typedef struct list_params {
 
 static void params_free(list_params *lp)
 {
-    cinto_strv_clear(&lp->shared);
     cinto_list_plan_free(&lp->plan);
     free(lp->sort_path);
     free(lp->sort_after);
@@ -139,7 +137,8 @@ static int token_position(list_params *lp, const char *field)
 
 /* A sort whose first key is id or a data field is read in a coarse SQL
  * order (lib/query/plan.h), so the page stops early; C orders the ties.
- * Shared-record lists (a set of ids) keep the last_modified scan. */
+ * Shared-record lists are a join in SQL and sort alike; only the empty
+ * set (an id list) keeps the last_modified scan. */
 static int push_down_sort(list_params *lp)
 {
     const char *field = lp->spec.nsort ? lp->spec.sort[0].field : NULL;
@@ -493,6 +492,17 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
     q.resource = r->ki->name;
     if (r->c->cfg->log_debug)
         log_plan(r, lp, count_only);
+    if (count_only && !lp->spec.nfilters && !q.ids && !q.shared_prefix) {
+        /* The whole list: its count row, not a COUNT over its rows. */
+        const cinto_config *cfg = r->c->cfg;
+        int rc = r->c->st->ops->list_count(r->c->st, r->parent, r->ki->name,
+                                           cfg->readonly ? -1 : r->c->now_ms, &pg->total);
+        if (rc != CINTO_ST_OK) {
+            cinto_error_storage(r->c, rc);
+            return -1;
+        }
+        return 0;
+    }
     if (count_only && !lp->in_c) {
         q.include_deleted = 0;
         int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);
@@ -522,7 +532,9 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
 
 /* Whole-list permission, else the objects shared with the requester, else
  * an empty list for those who may create (spec 04 §4.7). Returns 1 when
- * allowed (lp->restricted tells how), 0 when denied. */
+ * allowed (lp->q then says how the list is restricted), 0 when denied.
+ * The shared objects are never collected here: one statement checks that
+ * one exists, and the list reads join the requester's ACL rows in SQL. */
 static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
 {
     if (cinto_perm_list_allowed(r, perm))
@@ -533,28 +545,28 @@ static int list_access(cinto_rctx *r, list_params *lp, const char *perm)
     size_t nperms = 0;
     while (perms[nperms])
         nperms++;
-    cinto_strv uris = {0};
-    int rc = r->c->st->ops->acl_shared(r->c->st, r->list_prefix, perms, nperms,
-                                       (const char *const *)r->c->principals.items,
-                                       r->c->principals.count, &uris);
+    const char *const *who = (const char *const *)r->c->principals.items;
+    size_t nwho = r->c->principals.count;
+    int any = 0;
+    int rc =
+        r->c->st->ops->acl_shared_any(r->c->st, r->list_prefix, perms, nperms, who, nwho, &any);
     if (rc != CINTO_ST_OK) {
-        cinto_strv_clear(&uris);
         cinto_error_storage(r->c, rc);
         return -1;
     }
-    size_t plen = strlen(r->list_prefix);
-    for (size_t i = 0; i < uris.count; i++)
-        if (cinto_strv_push(&lp->shared, uris.items[i] + plen) < 0) {
-            cinto_strv_clear(&uris);
-            cinto_error_internal(r->c, "out of memory");
-            return -1;
-        }
-    cinto_strv_clear(&uris);
-    if (lp->shared.count || cinto_perm_create_allowed(r)) {
+    if (any) {
+        lp->q.shared_prefix = r->list_prefix;
+        lp->q.shared_perms = perms;
+        lp->q.nshared_perms = nperms;
+        lp->q.shared_principals = who;
+        lp->q.nshared_principals = nwho;
+        return 1;
+    }
+    if (cinto_perm_create_allowed(r)) {
         static const char *const no_ids[1] = {NULL};
         /* A non-NULL empty set restricts to nothing. */
-        lp->q.ids = lp->shared.count ? (const char *const *)lp->shared.items : no_ids;
-        lp->q.nids = lp->shared.count;
+        lp->q.ids = no_ids;
+        lp->q.nids = 0;
         return 1;
     }
     return 0;

@@ -151,7 +151,12 @@ int cinto_res_store(cinto_rctx *r, const char *id, const char *uri, json_object 
     json_object_object_del(data, "last_modified");
     size_t len;
     const char *text = cinto_json_dump_len(data, &len);
-    int rc = st->ops->put(st, r->parent, r->ki->name, id, ts, text, len, row_exists);
+    /* The row read under the list lock is this object's (or a tombstone
+     * of its id): the list's live count follows from it. */
+    int state = !row_exists                ? CINTO_ROW_NONE
+                : r->objs[r->kind].deleted ? CINTO_ROW_TOMBSTONE
+                                           : CINTO_ROW_LIVE;
+    int rc = st->ops->put(st, r->parent, r->ki->name, id, ts, text, len, state);
     if (rc == CINTO_ST_OK && ts > r->hwm) {
         rc = st->ops->raise_timestamp(st, r->parent, r->ki->name, ts);
         r->hwm = ts;

@@ -139,7 +139,8 @@ static int ensure(cinto_ctx *c, const char *parent, const char *resource, const 
     found = found < 0; /* a tombstone's row is there */
     long long ts = c->now_ms > hwm ? c->now_ms : hwm + 1;
     if (rc == CINTO_ST_OK)
-        rc = st->ops->put(st, parent, resource, id, ts, "{}", 2, found);
+        rc = st->ops->put(st, parent, resource, id, ts, "{}", 2,
+                          found ? CINTO_ROW_TOMBSTONE : CINTO_ROW_NONE);
     if (rc == CINTO_ST_OK)
         rc = st->ops->raise_timestamp(st, parent, resource, ts);
     const char *who[1] = {c->userid};

@@ -204,7 +204,7 @@ static int store_entry(cinto_ctx *c, const char *bucket_uri, json_object *entry,
         ts = hwm + 1;
     size_t len;
     const char *text = cinto_json_dump_len(entry, &len);
-    rc = st->ops->put(st, bucket_uri, "history", id, ts, text, len, 0);
+    rc = st->ops->put(st, bucket_uri, "history", id, ts, text, len, CINTO_ROW_NONE);
     if (rc == CINTO_ST_OK)
         rc = st->ops->raise_timestamp(st, bucket_uri, "history", ts);
     if (rc == CINTO_ST_OK && readers->count) {

@@ -17,6 +17,7 @@
 #include "storage/storage.h"
 #include "storage/auth_plugins.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -52,7 +53,6 @@ enum stmt_id {
     ST_ACL_DEL_PERM,
     ST_ACL_INSERT,
     ST_ACL_CLEAR,
-    ST_ACL_SHARED,
     ST_GROUPS_OF2,
     ST_MEMBERS_DEL,
     ST_MEMBERS_INSERT,
@@ -68,6 +68,10 @@ enum stmt_id {
     ST_MEMBERS_FORGET,
     ST_COUNTERS_ADD,
     ST_COUNTERS_READ,
+    ST_LC_ADD,
+    ST_LC_SEED,
+    ST_LC_READ,
+    ST_LC_PURGE,
     ST_COUNT
 };
 
@@ -113,7 +117,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPDATE] = "UPDATE `objects` SET last_modified = ?, deleted = 0, data = ? "
                   "WHERE parent_id = ? AND resource_name = ? AND id = ?",
     [ST_TOMBSTONE] = "UPDATE `objects` SET deleted = 1, data = '{}', last_modified = ? "
-                     "WHERE parent_id = ? AND resource_name = ? AND id = ?",
+                     "WHERE parent_id = ? AND resource_name = ? AND id = ? AND deleted = 0",
     /* Descendants of U are the rows whose parent is U or starts with "U/":
      * a range on the binary key, which also keeps /buckets/ab out of
      * /buckets/a ('0' is the byte after '/'). */
@@ -131,8 +135,6 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ACL_INSERT] =
         "INSERT IGNORE INTO `acl` (object_uri, permission, principal) VALUES (?, ?, ?)",
     [ST_ACL_CLEAR] = "DELETE FROM `acl` WHERE object_uri = ?",
-    [ST_ACL_SHARED] = "SELECT DISTINCT object_uri FROM `acl` WHERE principal = ? AND "
-                      "object_uri >= ? AND object_uri < ? AND permission IN (?, ?, ?, ?)",
     [ST_GROUPS_OF2] = "SELECT DISTINCT group_uri FROM `memberships` WHERE principal IN (?, ?)",
     [ST_MEMBERS_DEL] = "DELETE FROM `memberships` WHERE group_uri = ?",
     [ST_MEMBERS_INSERT] = "INSERT IGNORE INTO `memberships` (principal, group_uri) VALUES (?, ?)",
@@ -165,6 +167,18 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "VALUES(objects), tombstones = tombstones + VALUES(tombstones)",
     [ST_COUNTERS_READ] = "SELECT resource_name, SUM(objects), SUM(tombstones) FROM `counters` "
                          "GROUP BY resource_name",
+    /* Live objects per list (sql/006). Moved by writers, who hold the
+     * list's revisions row; a list without a row is counted once into
+     * one: INSERT ... SELECT reads the latest committed rows (a locking
+     * read), not the transaction's older snapshot. */
+    [ST_LC_ADD] =
+        "UPDATE `list_counts` SET live = live + ? WHERE parent_id = ? AND resource_name = ?",
+    [ST_LC_SEED] = "INSERT IGNORE INTO `list_counts` (parent_id, resource_name, live) "
+                   "SELECT ?, ?, COUNT(*) FROM `objects` "
+                   "WHERE parent_id = ? AND resource_name = ? AND deleted = 0",
+    [ST_LC_READ] = "SELECT live FROM `list_counts` WHERE parent_id = ? AND resource_name = ?",
+    [ST_LC_PURGE] = "DELETE FROM `list_counts` WHERE parent_id = ? OR "
+                    "(parent_id >= ? AND parent_id < ?)",
 };
 
 #define DYN_CACHE 16
@@ -1136,23 +1150,46 @@ static int m_load(cinto_storage *st, size_t nobj, const char *const *parents,
     return rc;
 }
 
+/* Moves a list's live count by delta, after the write, in its
+ * transaction (the caller holds the list's revisions row). A list without
+ * a count row gets one from a COUNT that already sees this write. */
+static int count_add(mdb *db, const char *parent, const char *resource, long long delta)
+{
+    if (!delta)
+        return CINTO_ST_OK;
+    param ps[] = {P_I(delta), P_S(parent), P_S(resource)};
+    unsigned long long affected = 0;
+    int rc = run(db, ST_LC_ADD, NULL, ps, 3, NULL, &affected, NULL);
+    if (rc != CINTO_ST_OK || affected)
+        return rc;
+    param seed[] = {P_S(parent), P_S(resource), P_S(parent), P_S(resource)};
+    return run(db, ST_LC_SEED, NULL, seed, 4, NULL, NULL, NULL);
+}
+
 static int m_put(cinto_storage *st, const char *parent, const char *resource, const char *id,
                  long long last_modified, const char *data, size_t data_len, int row_exists)
 {
-    if (row_exists) {
+    mdb *db = (mdb *)st;
+    int rc;
+    if (row_exists != CINTO_ROW_NONE) {
         param ps[] = {P_I(last_modified),
                       {'S', data, (unsigned long)data_len, 0},
                       P_S(parent),
                       P_S(resource),
                       P_S(id)};
-        return run((mdb *)st, ST_UPDATE, NULL, ps, 5, NULL, NULL, NULL);
+        rc = run(db, ST_UPDATE, NULL, ps, 5, NULL, NULL, NULL);
+    } else {
+        param ps[] = {P_S(parent),
+                      P_S(resource),
+                      P_S(id),
+                      P_I(last_modified),
+                      {'S', data, (unsigned long)data_len, 0}};
+        rc = run(db, ST_INSERT, NULL, ps, 5, NULL, NULL, NULL);
     }
-    param ps[] = {P_S(parent),
-                  P_S(resource),
-                  P_S(id),
-                  P_I(last_modified),
-                  {'S', data, (unsigned long)data_len, 0}};
-    return run((mdb *)st, ST_INSERT, NULL, ps, 5, NULL, NULL, NULL);
+    /* A new object or a revived tombstone is one more live object. */
+    if (rc == CINTO_ST_OK && row_exists != CINTO_ROW_LIVE)
+        rc = count_add(db, parent, resource, 1);
+    return rc;
 }
 
 static int m_tombstone(cinto_storage *st, const char *parent, const char *resource, const char *id,
@@ -1163,6 +1200,8 @@ static int m_tombstone(cinto_storage *st, const char *parent, const char *resour
     int rc = run((mdb *)st, ST_TOMBSTONE, NULL, ps, 4, NULL, &affected, NULL);
     if (rc == CINTO_ST_OK && affected == 0)
         return CINTO_ST_NOTFOUND;
+    if (rc == CINTO_ST_OK)
+        rc = count_add((mdb *)st, parent, resource, -1);
     return rc;
 }
 
@@ -1302,6 +1341,66 @@ static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, 
     return n;
 }
 
+/* "…/" -> "…0": the end of the key range of the URIs below a prefix. */
+static char *prefix_end(const char *prefix)
+{
+    size_t n = strlen(prefix);
+    char *hi = n ? strdup(prefix) : NULL;
+    if (hi)
+        hi[n - 1]++;
+    return hi;
+}
+
+/* " AND <column> IN (?, ?, …)" binding values. */
+static size_t put_in_list(cinto_buf *sql, const char *column, const char *const *values, size_t n,
+                          param *ps, size_t k)
+{
+    cinto_buf_printf(sql, " AND %s IN (", column);
+    for (size_t i = 0; i < n; i++) {
+        cinto_buf_puts(sql, i ? ", ?" : "?");
+        ps[k++] = (param)P_S(values[i]);
+    }
+    cinto_buf_puts(sql, n ? ")" : "NULL)");
+    return k;
+}
+
+/* The ACL rows of the requester in a list's URI range (after lead: a
+ * FROM/WHERE or an AND), read by URI range or by principal, whichever
+ * index MariaDB finds narrower. */
+static size_t put_shared_acl(cinto_buf *sql, const char *lead, const char *prefix, const char *hi,
+                             const char *const *perms, size_t nperms, const char *const *principals,
+                             size_t nprincipals, param *ps, size_t k)
+{
+    cinto_buf_printf(sql, "%s object_uri >= ? AND object_uri < ?", lead);
+    ps[k++] = (param)P_S(prefix);
+    ps[k++] = (param)P_S(hi);
+    k = put_in_list(sql, "principal", principals, nprincipals, ps, k);
+    return put_in_list(sql, "permission", perms, nperms, ps, k);
+}
+
+/* Parameters of the shared-objects join. */
+static size_t shared_params(const cinto_list_query *q)
+{
+    return q->shared_prefix ? 3 + q->nshared_perms + q->nshared_principals : 0;
+}
+
+/* The shared-objects restriction (spec 04 §4.7) as a semi-join on the
+ * requester's ACL rows: MariaDB reads them by principal and either probes
+ * the objects by key or the ACL per object, whichever costs less, and the
+ * filters, order and LIMIT of the list apply as to any list. */
+static size_t build_shared(cinto_buf *sql, const cinto_list_query *q, const char *hi, param *ps,
+                           size_t n)
+{
+    if (!q->shared_prefix)
+        return n;
+    cinto_buf_puts(sql, " AND id IN (SELECT SUBSTRING(object_uri, ?)");
+    ps[n++] = (param)P_I((long long)strlen(q->shared_prefix) + 1);
+    n = put_shared_acl(sql, " FROM `acl` WHERE", q->shared_prefix, hi, q->shared_perms,
+                       q->nshared_perms, q->shared_principals, q->nshared_principals, ps, n);
+    cinto_buf_puts(sql, ")");
+    return n;
+}
+
 /* Builds the WHERE clause of a list read from fixed fragments; only values
  * are bound. Returns the number of parameters. */
 static int build_list_where(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t max)
@@ -1423,13 +1522,17 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         return rc;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q),
+    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q) +
+                           shared_params(q),
                        sizeof *ps);
-    if (!ps)
-        return CINTO_ST_NOMEM;
+    char *hi = q->shared_prefix ? prefix_end(q->shared_prefix) : NULL;
+    int rc = CINTO_ST_NOMEM;
+    if (!ps || (q->shared_prefix && !hi))
+        goto done;
     put_time_limit(db, q, &sql);
     cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
     int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
+    n = (int)build_shared(&sql, q, hi, ps, (size_t)n);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
     if (q->sort_path || q->sort_by_id)
         n = (int)build_sort_after(&sql, q, ps, (size_t)n);
@@ -1449,7 +1552,6 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         cinto_buf_puts(&sql, " OFFSET ?");
         ps[n++] = (param)P_I(q->sort_offset);
     }
-    int rc = CINTO_ST_NOMEM;
     if (!sql.data)
         goto done;
     rows r = {0};
@@ -1479,6 +1581,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     if (rc != CINTO_ST_OK)
         cinto_object_list_free(out);
 done:
+    free(hi);
     free(ps);
     cinto_buf_free(&sql);
     return rc;
@@ -1502,25 +1605,112 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + conds_params(q), sizeof *ps);
-    if (!ps)
+    param *ps = calloc(LIST_MAX_PARAMS + conds_params(q) + shared_params(q), sizeof *ps);
+    char *hi = q->shared_prefix ? prefix_end(q->shared_prefix) : NULL;
+    if (!ps || (q->shared_prefix && !hi)) {
+        free(ps);
+        free(hi);
         return CINTO_ST_NOMEM;
+    }
     put_time_limit((mdb *)st, q, &sql);
-    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
-    int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
+    int n;
+    if (q->shared_prefix) {
+        /* Shared objects: a plain join on the requester's ACL rows counted
+         * by distinct id, which MariaDB runs at about half the cost of the
+         * list reads' semi-join (no duplicate weedout table). Column names
+         * of objects and acl do not clash. */
+        cinto_buf_puts(&sql, "SELECT COUNT(DISTINCT id) FROM `objects` JOIN `acl` "
+                             "ON id = SUBSTRING(object_uri, ?)");
+        ps[0] = (param)P_I((long long)strlen(q->shared_prefix) + 1);
+        n = 1 + build_list_where(&sql, q, ps + 1, LIST_MAX_PARAMS);
+        n = (int)put_shared_acl(&sql, " AND", q->shared_prefix, hi, q->shared_perms,
+                                q->nshared_perms, q->shared_principals, q->nshared_principals, ps,
+                                (size_t)n);
+    } else {
+        cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
+        n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
+    }
     if (!sql.data) {
         free(ps);
+        free(hi);
         return CINTO_ST_NOMEM;
     }
     rows r = {0};
     int rc = run((mdb *)st, 0, sql.data, ps, (size_t)n, &r, NULL, NULL);
     free(ps);
+    free(hi);
     cinto_buf_free(&sql);
     if (rc != CINTO_ST_OK)
         return list_failed((mdb *)st, rc);
     *count = r.nrows && cell(&r, 0, 0) ? strtoll(cell(&r, 0, 0), NULL, 10) : 0;
     rows_free(&r);
     return CINTO_ST_OK;
+}
+
+static int read_live(mdb *db, const char *parent, const char *resource, long long *n)
+{
+    param ps[] = {P_S(parent), P_S(resource)};
+    rows r = {0};
+    int rc = run(db, ST_LC_READ, NULL, ps, 2, &r, NULL, NULL);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    rc = CINTO_ST_NOTFOUND;
+    if (r.nrows && cell(&r, 0, 0)) {
+        *n = strtoll(cell(&r, 0, 0), NULL, 10);
+        rc = CINTO_ST_OK;
+    }
+    rows_free(&r);
+    return rc;
+}
+
+/* Counts the list once into its row, in a transaction of its own that
+ * holds the list's revisions row as writers do, so no write slips
+ * between the COUNT and the row. */
+static int seed_live(mdb *db, const char *parent, const char *resource, long long now_ms,
+                     long long *n)
+{
+    long long hwm;
+    int rc = m_begin(&db->base);
+    if (rc != CINTO_ST_OK)
+        return rc;
+    rc = read_or_create_ts(db, ST_TS_SELECT_LOCK, ST_TS_CREATE_LOCKED, parent, resource, now_ms,
+                           &hwm);
+    param seed[] = {P_S(parent), P_S(resource), P_S(parent), P_S(resource)};
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_LC_SEED, NULL, seed, 4, NULL, NULL, NULL);
+    if (rc == CINTO_ST_OK)
+        rc = read_live(db, parent, resource, n);
+    if (rc == CINTO_ST_NOTFOUND)
+        rc = CINTO_ST_FAIL;
+    if (rc == CINTO_ST_OK)
+        rc = m_commit(&db->base);
+    else
+        m_rollback(&db->base);
+    return rc;
+}
+
+/* The live objects of a list: one primary-key read of its count row.
+ * Without a row, the list is counted once and the row kept; inside a
+ * caller's transaction or read-only (now_ms < 0) it is only counted. */
+static int m_list_count(cinto_storage *st, const char *parent, const char *resource,
+                        long long now_ms, long long *n)
+{
+    mdb *db = (mdb *)st;
+    int rc = read_live(db, parent, resource, n);
+    if (rc != CINTO_ST_NOTFOUND)
+        return rc;
+    if (now_ms >= 0 && !db->in_tx)
+        return seed_live(db, parent, resource, now_ms, n);
+    cinto_list_query q = {.parent = parent,
+                          .resource = resource,
+                          .gt_modified = -1,
+                          .lt_modified = -1,
+                          .min_modified = -1,
+                          .max_modified = -1,
+                          .eq_modified = -1,
+                          .ne_modified = -1,
+                          .sort_after_rank = -1};
+    return m_count(st, &q, n);
 }
 
 /* "U/" and "U0": the key range of everything strictly below U. */
@@ -1549,11 +1739,18 @@ static int m_purge_below(cinto_storage *st, const char *uri, long long now_ms)
     int rc = below_range(uri, &lo, &hi);
     if (rc != CINTO_ST_OK)
         return rc;
-    param p3[] = {P_S(uri), P_S(lo), P_S(hi)};
-    rc = run(db, ST_PURGE_OBJECTS, NULL, p3, 3, NULL, NULL, NULL);
+    /* The lists' revisions rows first, then their objects and counts: the
+     * order every writer of those lists locks them in, so a cascade and a
+     * write below it queue instead of deadlocking. */
     param p4[] = {P_I(now_ms), P_S(uri), P_S(lo), P_S(hi)};
+    rc = run(db, ST_PURGE_BUMP, NULL, p4, 4, NULL, NULL, NULL);
+    param p3[] = {P_S(uri), P_S(lo), P_S(hi)};
     if (rc == CINTO_ST_OK)
-        rc = run(db, ST_PURGE_BUMP, NULL, p4, 4, NULL, NULL, NULL);
+        rc = run(db, ST_PURGE_OBJECTS, NULL, p3, 3, NULL, NULL, NULL);
+    /* The lists below are empty now: a list made again there is counted
+     * afresh (no row). */
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_LC_PURGE, NULL, p3, 3, NULL, NULL, NULL);
     param p2[] = {P_S(lo), P_S(hi)};
     if (rc == CINTO_ST_OK)
         rc = run(db, ST_PURGE_ACL, NULL, p2, 2, NULL, NULL, NULL);
@@ -1606,40 +1803,33 @@ static int m_acl_clear(cinto_storage *st, const char *uri)
     return run((mdb *)st, ST_ACL_CLEAR, NULL, ps, 1, NULL, NULL, NULL);
 }
 
-static int m_acl_shared(cinto_storage *st, const char *uri_prefix, const char *const *perms,
-                        size_t nperms, const char *const *principals, size_t nprincipals,
-                        cinto_strv *uris)
+static int m_acl_shared_any(cinto_storage *st, const char *uri_prefix, const char *const *perms,
+                            size_t nperms, const char *const *principals, size_t nprincipals,
+                            int *any)
 {
     mdb *db = (mdb *)st;
-    size_t plen = strlen(uri_prefix);
-    char *hi = strdup(uri_prefix);
-    if (!hi || plen == 0) {
-        free(hi);
-        return CINTO_ST_FAIL;
-    }
-    hi[plen - 1]++; /* "…/" -> "…0": the end of the prefix range */
-    int rc = CINTO_ST_OK;
-    for (size_t i = 0; i < nprincipals && rc == CINTO_ST_OK; i++) {
-        param ps[7] = {P_S(principals[i]), P_S(uri_prefix), P_S(hi)};
-        for (size_t k = 0; k < 4; k++)
-            ps[3 + k] = (param)P_S(perms[k < nperms ? k : 0]);
-        rows r = {0};
-        rc = run(db, ST_ACL_SHARED, NULL, ps, 7, &r, NULL, NULL);
-        if (rc != CINTO_ST_OK)
-            break;
-        for (size_t row = 0; row < r.nrows && rc == CINTO_ST_OK; row++) {
-            const char *u = cell(&r, row, 0);
-            /* Direct children only: nothing after the id. */
-            if (strchr(u + plen, '/'))
-                continue;
-            int dup = 0;
-            for (size_t k = 0; k < uris->count && !dup; k++)
-                dup = strcmp(uris->items[k], u) == 0;
-            if (!dup && cinto_strv_push(uris, u) < 0)
-                rc = CINTO_ST_NOMEM;
-        }
-        rows_free(&r);
-    }
+    *any = 0;
+    char *hi = prefix_end(uri_prefix);
+    param *ps = calloc(nperms + nprincipals + 3, sizeof *ps);
+    cinto_buf sql = CINTO_BUF_INIT;
+    int rc = CINTO_ST_NOMEM;
+    if (!hi || !ps)
+        goto done;
+    cinto_buf_puts(&sql, "SELECT 1");
+    size_t k = put_shared_acl(&sql, " FROM `acl` WHERE", uri_prefix, hi, perms, nperms, principals,
+                              nprincipals, ps, 0);
+    /* Direct children only: nothing after the id. */
+    cinto_buf_puts(&sql, " AND LOCATE('/', object_uri, ?) = 0 LIMIT 1");
+    ps[k++] = (param)P_I((long long)strlen(uri_prefix) + 1);
+    if (!sql.data)
+        goto done;
+    rows r = {0};
+    rc = run(db, 0, sql.data, ps, k, &r, NULL, NULL);
+    *any = rc == CINTO_ST_OK && r.nrows > 0;
+    rows_free(&r);
+done:
+    cinto_buf_free(&sql);
+    free(ps);
     free(hi);
     return rc;
 }
@@ -1739,22 +1929,30 @@ static int m_purge_objects(cinto_storage *st, const char *parent, const char *re
                            const char *const *ids, const char *const *uris, size_t n)
 {
     int rc = CINTO_ST_OK;
+    long long live = 0;
     for (size_t start = 0; start < n && rc == CINTO_ST_OK; start += PURGE_MAX) {
         size_t k = n - start < PURGE_MAX ? n - start : PURGE_MAX;
-        param ps[PURGE_MAX + 2] = {P_S(parent), P_S(resource)};
+        param ps[PURGE_MAX + 3] = {P_S(parent), P_S(resource), P_I(0)};
         cinto_buf objs = CINTO_BUF_INIT, acl = CINTO_BUF_INIT;
+        /* Live rows, then tombstones: the first count is what the list's
+         * live count loses. */
         cinto_buf_puts(&objs, "DELETE FROM `objects` WHERE parent_id = ? AND resource_name = ? AND "
-                              "id IN (");
+                              "deleted = ? AND id IN (");
         cinto_buf_puts(&acl, "DELETE FROM `acl` WHERE object_uri IN (");
         for (size_t i = 0; i < k; i++) {
             cinto_buf_puts(&objs, i ? ", ?" : "?");
             cinto_buf_puts(&acl, i ? ", ?" : "?");
-            ps[2 + i] = (param)P_S(ids[start + i]);
+            ps[3 + i] = (param)P_S(ids[start + i]);
         }
         cinto_buf_putc(&objs, ')');
         cinto_buf_putc(&acl, ')');
-        rc = objs.data && acl.data ? run((mdb *)st, 0, objs.data, ps, k + 2, NULL, NULL, NULL)
+        unsigned long long affected = 0;
+        rc = objs.data && acl.data ? run((mdb *)st, 0, objs.data, ps, k + 3, NULL, &affected, NULL)
                                    : CINTO_ST_NOMEM;
+        live += (long long)affected;
+        ps[2] = (param)P_I(1);
+        if (rc == CINTO_ST_OK)
+            rc = run((mdb *)st, 0, objs.data, ps, k + 3, NULL, NULL, NULL);
         for (size_t i = 0; i < k; i++)
             ps[i] = (param)P_S(uris[start + i]);
         if (rc == CINTO_ST_OK)
@@ -1762,6 +1960,8 @@ static int m_purge_objects(cinto_storage *st, const char *parent, const char *re
         cinto_buf_free(&objs);
         cinto_buf_free(&acl);
     }
+    if (rc == CINTO_ST_OK)
+        rc = count_add((mdb *)st, parent, resource, -live);
     return rc;
 }
 
@@ -2327,11 +2527,12 @@ static const cinto_storage_ops mariadb_ops = {
     .tombstone = m_tombstone,
     .list = m_list,
     .count = m_count,
+    .list_count = m_list_count,
     .purge_below = m_purge_below,
     .acl_get = m_acl_get,
     .acl_set = m_acl_set,
     .acl_clear = m_acl_clear,
-    .acl_shared = m_acl_shared,
+    .acl_shared_any = m_acl_shared_any,
     .groups_of = m_groups_of,
     .set_members = m_set_members,
     .each_below = m_each_below,
@@ -2475,12 +2676,21 @@ cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *
 
 /* ---- schema: version check, migrations, check ---------------------------- */
 
+/* A migration's version is the number its file name starts with
+ * (schema.sql is 1): numbers are reserved per feature, so the list may
+ * have gaps and a version is never an index. */
+static int migration_version(int i)
+{
+    const char *name = cinto_migration_names[i];
+    return name[0] >= '0' && name[0] <= '9' ? atoi(name) : 1;
+}
+
 static int latest_version(void)
 {
     int n = 0;
     while (cinto_migrations[n])
         n++;
-    return n;
+    return n ? migration_version(n - 1) : 0;
 }
 
 /* Runs one text statement (no table in it) and returns the first column
@@ -2504,30 +2714,58 @@ static int query_int(mdb *db, const char *sql, long long *value, int *is_null)
     return CINTO_ST_OK;
 }
 
-/* The schema version of the database: 0 when the version table does not
- * exist (an empty database). */
-static int current_version(mdb *db, int *version)
+/* Migration versions are bits of a mask: numbers stay below 64. */
+#define VERSION_BITS 64
+
+/* The schema version of the database (the highest applied): 0 when the
+ * version table does not exist (an empty database). *applied (when not
+ * NULL) gets a bit per version applied: numbers are reserved per feature,
+ * so one may land after a higher one was applied. */
+static int applied_versions(mdb *db, int *version, unsigned long long *applied)
 {
     *version = 0;
+    if (applied)
+        *applied = 0;
     cinto_buf text = CINTO_BUF_INIT;
     int rc = CINTO_ST_OK;
-    if (cinto_sql_prefix("SELECT MAX(version) FROM `cinto_schema_version`", db->opt.table_prefix,
-                         &text, db->base.last_error, sizeof db->base.last_error) < 0) {
+    if (cinto_sql_prefix("SELECT version FROM `cinto_schema_version`", db->opt.table_prefix, &text,
+                         db->base.last_error, sizeof db->base.last_error) < 0) {
         rc = CINTO_ST_FAIL;
     } else if (mysql_real_query(db->conn, text.data, text.len)) {
         if (mysql_errno(db->conn) != ER_NO_SUCH_TABLE)
             rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
     } else {
         MYSQL_RES *res = mysql_store_result(db->conn);
-        MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
         if (!res)
             rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-        else if (row && row[0])
-            *version = atoi(row[0]);
+        for (MYSQL_ROW row; res && (row = mysql_fetch_row(res));) {
+            int v = row[0] ? atoi(row[0]) : 0;
+            if (v > *version)
+                *version = v;
+            if (applied && v > 0 && v < VERSION_BITS)
+                *applied |= 1ULL << v;
+        }
         mysql_free_result(res);
     }
     cinto_buf_free(&text);
     return rc;
+}
+
+static int current_version(mdb *db, int *version)
+{
+    return applied_versions(db, version, NULL);
+}
+
+/* Whether every migration of this binary is recorded as applied. */
+static int all_applied(unsigned long long applied)
+{
+    for (int i = 0; cinto_migrations[i]; i++) {
+        int v = migration_version(i);
+        assert(v > 0 && v < VERSION_BITS);
+        if (!(applied & (1ULL << v)))
+            return 0;
+    }
+    return 1;
 }
 
 /* Galera replicates tables but not GET_LOCK: two nodes could both create
@@ -2637,9 +2875,12 @@ static int migrate_locked(mdb *db, int from_zero)
     }
     /* Another worker may have finished while this one waited. */
     int version = 0;
+    unsigned long long applied = 0;
     if (!from_zero)
-        rc = current_version(db, &version);
-    for (int i = version; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
+        rc = applied_versions(db, &version, &applied);
+    for (int i = 0; rc == CINTO_ST_OK && cinto_migrations[i]; i++) {
+        if (applied & (1ULL << migration_version(i)))
+            continue;
         rc = run_script(db, cinto_migration_names[i], cinto_migrations[i]);
         if (rc == CINTO_ST_OK)
             cinto_log("applied migration %s%s%s", cinto_migration_names[i],
@@ -2672,16 +2913,20 @@ static int tables_missing(mdb *db)
 static int ensure_schema(mdb *db, int mode)
 {
     int version, latest = latest_version();
-    int rc = current_version(db, &version);
+    unsigned long long applied;
+    int rc = applied_versions(db, &version, &applied);
     if (rc != CINTO_ST_OK)
         return rc;
-    if (version == latest && mode == SCHEMA_FORCE && tables_missing(db)) {
+    /* A lower number that landed after a higher one was applied is
+     * missing: it runs like any upgrade. */
+    int complete = version == latest && all_applied(applied);
+    if (complete && mode == SCHEMA_FORCE && tables_missing(db)) {
         rc = migrate_locked(db, 1);
         if (rc == CINTO_ST_OK)
             db->schema_ok = 1;
         return rc;
     }
-    if (version == latest) {
+    if (complete) {
         db->schema_ok = 1;
         return CINTO_ST_OK;
     }

@@ -28,6 +28,13 @@ typedef struct cinto_object {
     size_t data_len;
 } cinto_object;
 
+/* What a put replaces: nothing, a live object, or a tombstone. */
+enum cinto_row_state {
+    CINTO_ROW_NONE = 0,
+    CINTO_ROW_LIVE = 1,
+    CINTO_ROW_TOMBSTONE = 2,
+};
+
 typedef struct cinto_object_list {
     cinto_object *items;
     size_t count, cap;
@@ -64,6 +71,15 @@ typedef struct cinto_list_query {
     long long limit;                      /* rows to return; 0 = none (count only) */
     const char *const *ids;               /* restrict to these ids when non-NULL */
     size_t nids;
+    /* Restricts to the objects shared with the requester (spec 04 §4.7),
+     * joined in SQL: those whose URI (shared_prefix, the list's "…/records/"
+     * prefix, then the id) has an ACL row with one of shared_perms for one
+     * of shared_principals. NULL: no restriction. */
+    const char *shared_prefix;
+    const char *const *shared_perms;
+    size_t nshared_perms;
+    const char *const *shared_principals;
+    size_t nshared_principals;
     /* Narrowing conditions of the list planner (lib/query/plan.h), ANDed,
      * applied to live rows only; the caller re-checks every filter in C. */
     const struct cinto_sql_cond *conds;
@@ -201,14 +217,21 @@ typedef struct cinto_storage_ops {
                 const char *const *resources, const char *const *ids, cinto_object *out, int *found,
                 size_t nuris, const char *const *uris, cinto_ace_list *acl, size_t nprincipals,
                 const char *const *principals, cinto_strv *groups);
-    /* Writes a live object; row_exists says whether a row (live or
-     * tombstone) is there already, as the caller read it under the list lock. */
+    /* Writes a live object; row_exists (a cinto_row_state) says whether a
+     * row is there already and whether it is a tombstone, as the caller
+     * read it under the list lock: the list's live count follows it. */
     int (*put)(cinto_storage *st, const char *parent, const char *resource, const char *id,
                long long last_modified, const char *data, size_t data_len, int row_exists);
     int (*tombstone)(cinto_storage *st, const char *parent, const char *resource, const char *id,
                      long long last_modified);
     int (*list)(cinto_storage *st, const cinto_list_query *q, cinto_object_list *out);
     int (*count)(cinto_storage *st, const cinto_list_query *q, long long *n);
+    /* The live objects of the list (parent, resource) from its count row
+     * (sql/006-list-counts.sql), which every put, tombstone and purge
+     * keeps; a list without one is counted once (COUNT under the list's
+     * lock, kept; only counted when now_ms < 0 or inside a transaction). */
+    int (*list_count)(cinto_storage *st, const char *parent, const char *resource, long long now_ms,
+                      long long *n);
     /* Removes for good every object whose parent is uri or below it, and
      * their ACLs and memberships (cascades, spec 01 §1.13). */
     int (*purge_below)(cinto_storage *st, const char *uri, long long now_ms);
@@ -221,12 +244,12 @@ typedef struct cinto_storage_ops {
                    const char *const *principals, size_t n, int had_entries);
     /* Removes every ACE of the object. */
     int (*acl_clear)(cinto_storage *st, const char *uri);
-    /* URIs of objects directly in the list below parent_uri ("/buckets/b/
-     * collections/" prefix style) where one of principals holds one of
-     * perms. */
-    int (*acl_shared)(cinto_storage *st, const char *uri_prefix, const char *const *perms,
-                      size_t nperms, const char *const *principals, size_t nprincipals,
-                      cinto_strv *uris);
+    /* Whether one of principals holds one of perms on an object directly
+     * in the list whose URIs start with uri_prefix ("/buckets/b/
+     * collections/"): *any = 1 or 0, from one indexed statement. */
+    int (*acl_shared_any)(cinto_storage *st, const char *uri_prefix, const char *const *perms,
+                          size_t nperms, const char *const *principals, size_t nprincipals,
+                          int *any);
 
     /* Groups whose members include one of these principals. */
     int (*groups_of)(cinto_storage *st, size_t n, const char *const *principals, cinto_strv *out);
