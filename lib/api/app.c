@@ -24,6 +24,8 @@
 #include "util/json.h"
 
 #define DEFAULT_MAX_BODY (8LL * 1024 * 1024)
+#define DEFAULT_MAX_RETRIES 5
+#define MAX_RETRIES_CAP 50
 
 cinto_app *cinto_app_new(const char *binary_dir)
 {
@@ -234,6 +236,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         int_setting(s, "storage_max_fetch_size", 10000, &c->storage_max_fetch_size, err, errlen) <
             0 ||
         bool_setting(s, "storage_list_pushdown", 1, &c->storage_list_pushdown, err, errlen) < 0 ||
+        int_setting(s, "storage_max_retries", DEFAULT_MAX_RETRIES, &c->storage_max_retries, err,
+                    errlen) < 0 ||
         int_setting(s, "retry_after_seconds", 3, &c->retry_after, err, errlen) < 0 ||
         int_setting(s, "backoff_percentage", 100, &c->backoff_percentage, err, errlen) < 0 ||
         int_setting(s, "cors_max_age_seconds", 3600, &c->cors_max_age, err, errlen) < 0 ||
@@ -259,6 +263,12 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
     }
     if (c->worker_max_requests < 0)
         c->worker_max_requests = 0;
+    if (c->storage_max_retries < 0 || c->storage_max_retries > MAX_RETRIES_CAP) {
+        snprintf(err, errlen, "kinto.storage_max_retries must be a whole number from 0 to %d",
+                 MAX_RETRIES_CAP);
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
     if (c->paginate_by < 0)
         c->paginate_by = 0;
     if (c->storage_max_fetch_size <= 0)
@@ -939,6 +949,115 @@ static void config_error_answer(cinto_ctx *c, const cinto_app *app)
     cinto_response_set(c->resp, "X-Content-Type-Options", "nosniff");
 }
 
+/* ---- replaying a request after a transaction conflict ----------------------- */
+
+/* Per worker, for the log: requests replayed, replays, requests that
+ * still conflicted after the last one. */
+static struct {
+    unsigned long requests, replays, gave_up;
+} replay_stats;
+
+/* A small generator of our own for the back-off jitter: rand() is shared
+ * with other uses and, unseeded, gives every worker the same sequence,
+ * which would make conflicting workers wait alike and conflict again. */
+static unsigned jitter_next(void)
+{
+    static unsigned long long state;
+    if (!state)
+        state = ((unsigned long long)getpid() << 32) ^ (unsigned long long)now_ms() ^ 0x9e3779b9;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return (unsigned)(state >> 16);
+}
+
+/* Waits before replay number n (1, 2, ...): exponential from 5 ms,
+ * capped at 320 ms, each wait drawn between half and all of it, so that
+ * the writers that conflicted do not meet again at once. */
+static void replay_backoff(int n)
+{
+    unsigned ceiling = 5u << (n < 7 ? n - 1 : 6);
+    unsigned ms = ceiling / 2 + jitter_next() % (ceiling / 2 + 1);
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
+}
+
+/* Whether the attempt that just ended failed on a transaction conflict
+ * that running the request again may cure: the storage flagged one, the
+ * answer is its 503, nothing was sent yet (answers are buffered; a
+ * streaming route cannot be replayed), and attempts remain. */
+static int should_replay(const cinto_ctx *c, int replays)
+{
+    if (!c->st || !c->st->conflict || c->resp->status != 503 || c->resp->failed)
+        return 0;
+    if (c->no_replay || (c->route.def && (c->route.def->needs & CINTO_ROUTE_STREAM_BODY)))
+        return 0;
+    if (replays >= c->cfg->storage_max_retries) {
+        replay_stats.gave_up++;
+        return 0;
+    }
+    return 1;
+}
+
+/* Puts the request back as it arrived: transaction rolled back (savepoints
+ * included), per-request state dropped, answer emptied, the client's path
+ * and body restored. Compiled schemas cached during the attempt may come
+ * from writes that were undone: dropped too. Caches of this worker that
+ * the attempt filled otherwise hold only what stays true whatever the
+ * transaction did (verified passwords; history trim counters, which only
+ * make the next count come sooner). */
+static void prepare_replay(cinto_ctx *c)
+{
+    cinto_app *app = c->app;
+    const cinto_config *cfg = c->cfg;
+    cinto_storage *st = c->st;
+    cinto_request *req = c->req;
+    cinto_response *resp = c->resp;
+    st->ops->rollback_all(st);
+    cinto_ctx_clear(c);
+    memset(c, 0, sizeof *c);
+    c->app = app;
+    c->cfg = cfg;
+    c->st = st;
+    c->req = req;
+    c->resp = resp;
+    c->now_ms = now_ms();
+    cinto_response_reset(resp);
+    cinto_request_restore(req);
+    cinto_validation_cache_clear();
+}
+
+/* Runs the request, again after a transaction conflict, up to
+ * kinto.storage_max_retries times with back-off (README "Several web
+ * servers, Galera, replicas"). */
+static void run_request(cinto_ctx *c, int *cors_ok, int *star)
+{
+    int replays = 0;
+    for (;;) {
+        if (c->st) {
+            c->st->conflict = 0;
+            c->st->attempt = replays;
+        }
+        cinto_route_and_handle(c, cors_ok, star);
+        if (!should_replay(c, replays))
+            break;
+        replays++;
+        replay_stats.replays++;
+        if (replays == 1)
+            replay_stats.requests++;
+        prepare_replay(c);
+        replay_backoff(replays);
+    }
+    if (c->st && (replays || c->st->conflict))
+        cinto_log_once("replay", 60,
+                       "transaction conflicts (deadlock or Galera certification) in this worker "
+                       "so far: %lu requests run again, %lu replays in all, %lu answered 503 after "
+                       "kinto.storage_max_retries = %lld",
+                       replay_stats.requests, replay_stats.replays, replay_stats.gave_up,
+                       c->cfg->storage_max_retries);
+}
+
 int cinto_app_handle(cinto_app *app, cinto_transport *t)
 {
     refresh_config(app, t);
@@ -963,7 +1082,7 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
         c.cfg = NULL;
         config_error_answer(&c, app);
     } else {
-        cinto_route_and_handle(&c, &cors_ok, &star);
+        run_request(&c, &cors_ok, &star);
         if (resp.failed)
             cinto_error_internal(&c, "out of memory");
         global_headers(&c, cors_ok, star);

@@ -20,6 +20,10 @@ struct cinto_ctx;
 /* What a route needs before its handler runs (cgit's def_cmd style). */
 enum cinto_route_needs {
     CINTO_NEEDS_STORAGE = 1, /* answered 503 when kinto.storage_url is not set */
+    /* The handler streams the request body (attachments) or its answer:
+     * it cannot be run again after a transaction conflict, which then
+     * answers 503 with Retry-After at once. */
+    CINTO_ROUTE_STREAM_BODY = 2,
 };
 
 /* One row of the route table (router.h). */
@@ -51,6 +55,10 @@ typedef struct cinto_config {
     long long paginate_by;         /* 0 = unset */
     long long storage_max_fetch_size;
     int storage_list_pushdown; /* 0: filters only in C (tests compare both paths) */
+    /* kinto.storage_max_retries (5): how many times a request whose
+     * transaction hit a deadlock or a Galera certification conflict is
+     * run again before answering 503. */
+    long long storage_max_retries;
     long long retry_after;
     const char *backoff; /* NULL = unset */
     long long backoff_percentage;
@@ -143,6 +151,9 @@ typedef struct cinto_ctx {
      * errors, internal errors): the pipeline and batch roll back on it,
      * whatever the answer's status. */
     int tx_doomed;
+    /* Set by a handler once the request can no longer be run again (it
+     * consumed a streamed body or sent part of its answer). */
+    int no_replay;
 } cinto_ctx;
 
 cinto_app *cinto_app_new(const char *binary_dir);

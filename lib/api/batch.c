@@ -126,6 +126,9 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     json_object *headers = cinto_json_get(sr, "headers");
     json_object *body = cinto_json_get(sr, "body");
     cinto_request sub = *c->req;
+    /* The batch's own rewrites are not the subrequest's. */
+    sub.orig_path = sub.orig_body = NULL;
+    sub.orig_body_kept = 0;
     cinto_buf p = CINTO_BUF_INIT;
     if (strncmp(path, "/v1", 3) != 0)
         cinto_buf_puts(&p, "/v1");
@@ -209,6 +212,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     json_object_object_add(out, "body", rbody ? rbody : json_object_new_string(""));
     cinto_ctx_clear(&sc);
     cinto_response_free(&resp);
+    cinto_request_restore(&sub);
     free(sub.path);
     free(asked);
     free(sub.body);

@@ -1,5 +1,7 @@
 #include "http/request.h"
 
+#include <assert.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,8 +198,49 @@ int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
     return read_body(req, t, max_body);
 }
 
+void cinto_request_set_path(cinto_request *req, char *path)
+{
+    assert(path);
+    if (!req->orig_path)
+        req->orig_path = req->path;
+    else
+        free(req->path);
+    req->path = path;
+}
+
+void cinto_request_set_body(cinto_request *req, char *body, size_t len)
+{
+    assert(body);
+    if (!req->orig_body_kept) {
+        req->orig_body = req->body;
+        req->orig_body_len = req->body_len;
+        req->orig_body_kept = 1;
+    } else {
+        free(req->body);
+    }
+    req->body = body;
+    req->body_len = len;
+}
+
+void cinto_request_restore(cinto_request *req)
+{
+    if (req->orig_path) {
+        free(req->path);
+        req->path = req->orig_path;
+        req->orig_path = NULL;
+    }
+    if (req->orig_body_kept) {
+        free(req->body);
+        req->body = req->orig_body;
+        req->body_len = req->orig_body_len;
+        req->orig_body = NULL;
+        req->orig_body_kept = 0;
+    }
+}
+
 void cinto_request_free(cinto_request *req)
 {
+    cinto_request_restore(req);
     free(req->path);
     free(req->mount);
     free(req->body);

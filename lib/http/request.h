@@ -53,6 +53,13 @@ typedef struct cinto_request {
     size_t body_len;
     enum cinto_body_state body_state;
     cinto_transport *transport;
+    /* What the client sent, while a plugin has rewritten path or body
+     * (the default bucket names the real bucket): a request run again
+     * after a transaction conflict starts from it (cinto_request_restore). */
+    char *orig_path; /* NULL: path was not rewritten */
+    char *orig_body;
+    size_t orig_body_len;
+    int orig_body_kept;
 } cinto_request;
 
 /* Reads the request variables and the body (at most max_body bytes are
@@ -60,6 +67,12 @@ typedef struct cinto_request {
  * connection stays usable). Returns 0, or -1 when memory ran out. */
 int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body);
 void cinto_request_free(cinto_request *req);
+/* Rewrites the path or the body (taking ownership of the new text) and
+ * keeps the client's for cinto_request_restore. */
+void cinto_request_set_path(cinto_request *req, char *path);
+void cinto_request_set_body(cinto_request *req, char *body, size_t len);
+/* Puts back the path and body the client sent. */
+void cinto_request_restore(cinto_request *req);
 const char *cinto_method_name(enum cinto_method m);
 
 #endif

@@ -45,8 +45,7 @@ static int rewrite_path(cinto_request *req, const char *id)
     cinto_buf_printf(&p, "/buckets/%s%s", id, rest);
     if (!p.data)
         return -1;
-    free(req->path);
-    req->path = cinto_buf_steal(&p);
+    cinto_request_set_path(req, cinto_buf_steal(&p));
     return 0;
 }
 
@@ -69,11 +68,8 @@ static int rewrite_body(cinto_request *req, const char *id)
         size_t len;
         const char *text = cinto_json_dump_len(root, &len);
         char *copy = strndup(text, len);
-        if (copy) {
-            free(req->body);
-            req->body = copy;
-            req->body_len = len;
-        }
+        if (copy)
+            cinto_request_set_body(req, copy, len);
     }
     json_object_put(root);
     return 0;
@@ -108,22 +104,39 @@ static int report(cinto_ctx *c, const char *resource, const char *id, const char
     return rc;
 }
 
-/* Creates one object of the list (parent, resource) unless it exists. */
-static int ensure(cinto_ctx *c, const char *parent, const char *resource, const char *id,
-                  const char *uri)
+/* *state: 1 live, -1 a tombstone, 0 no row. */
+static int exists(cinto_storage *st, const char *parent, const char *resource, const char *id,
+                  int *state)
 {
-    cinto_storage *st = c->st;
     const char *parents[1] = {parent}, *resources[1] = {resource}, *ids[1] = {id};
     cinto_object o;
     int found = 0;
     memset(&o, 0, sizeof o);
     int rc = st->ops->get_many(st, 1, parents, resources, ids, &o, &found);
-    int exists = found && !o.deleted;
+    *state = !found ? 0 : o.deleted ? -1 : 1;
     cinto_object_clear(&o);
-    if (rc != CINTO_ST_OK || exists)
+    return rc;
+}
+
+/* Creates one object of the list (parent, resource) unless it exists. */
+static int ensure(cinto_ctx *c, const char *parent, const char *resource, const char *id,
+                  const char *uri)
+{
+    cinto_storage *st = c->st;
+    int found = 0;
+    int rc = exists(st, parent, resource, id, &found);
+    if (rc != CINTO_ST_OK || found > 0)
         return rc;
     long long hwm;
     rc = st->ops->lock_list(st, parent, resource, c->now_ms, &hwm);
+    /* Read again under the list's lock: a parallel first request of the
+     * same user may have created it meanwhile (inserting it again would
+     * answer 409). */
+    if (rc == CINTO_ST_OK)
+        rc = exists(st, parent, resource, id, &found);
+    if (rc != CINTO_ST_OK || found > 0)
+        return rc;
+    found = found < 0; /* a tombstone's row is there */
     long long ts = c->now_ms > hwm ? c->now_ms : hwm + 1;
     if (rc == CINTO_ST_OK)
         rc = st->ops->put(st, parent, resource, id, ts, "{}", 2, found);

@@ -193,6 +193,7 @@ typedef struct mdb {
     unsigned dyn_next;
     int in_tx;
     int depth;           /* nested begins inside a batch: savepoints */
+    int no_wsrep_vars;   /* the server knows no wsrep_* variable (not MariaDB) */
     unsigned last_errno; /* of the last failed statement */
 } mdb;
 
@@ -273,7 +274,11 @@ static int fail(mdb *db, unsigned e, const char *msg)
     db->last_errno = e;
     snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u (%s): %s", e,
              c->name, msg && *msg ? msg : "the client library gave no error text");
-    if (c->rc == CINTO_ST_UNAVAILABLE) {
+    if (cinto_db_is_conflict(e)) {
+        /* The pipeline runs the request again and logs the counts. */
+        db->base.conflict = 1;
+        set_message(db, c->message);
+    } else if (c->rc == CINTO_ST_UNAVAILABLE) {
         char key[48];
         snprintf(key, sizeof key, "storage:%u", e);
         cinto_log_once(key, 60, "storage unavailable (answered 503): %s", db->base.last_error);
@@ -422,12 +427,26 @@ static int setup_session(mdb *db)
     /* A lock wait ends (1205, a clear 503) before the read timeout would
      * cut the connection. */
     unsigned lock_wait = db->opt.read_timeout > 2 ? db->opt.read_timeout - 2 : 1;
-    char sql[256];
+    /* kinto.storage_wsrep_sync_wait, in the same statement: a Galera node
+     * (wsrep_on) takes the setting, any other MariaDB keeps its own value,
+     * so a plain server pays no round trip for it. */
+    char sync_wait[128] = "";
+    if (!db->no_wsrep_vars)
+        snprintf(sync_wait, sizeof sync_wait,
+                 ", SESSION wsrep_sync_wait = IF(@@wsrep_on, %u, @@SESSION.wsrep_sync_wait)",
+                 db->opt.wsrep_sync_wait);
+    char sql[384];
     snprintf(sql, sizeof sql,
              "SET SESSION %s = 'READ-COMMITTED', SESSION innodb_lock_wait_timeout = %u, "
-             "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'",
-             old_name ? "tx_isolation" : "transaction_isolation", lock_wait);
-    if (mysql_real_query(m, sql, strlen(sql))) {
+             "SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'%s",
+             old_name ? "tx_isolation" : "transaction_isolation", lock_wait, sync_wait);
+    if (mysql_real_query(m, sql, strlen(sql)) && mysql_errno(m) == ER_UNKNOWN_SYSTEM_VARIABLE &&
+        !db->no_wsrep_vars) {
+        /* MySQL, or a MariaDB built without wsrep: no Galera to wait for. */
+        db->no_wsrep_vars = 1;
+        return setup_session(db);
+    }
+    if (mysql_errno(m)) {
         unsigned e = mysql_errno(m);
         char text[256];
         snprintf(text, sizeof text, "setting up the session: %s", mysql_error(m));
@@ -747,6 +766,25 @@ static int m_begin(cinto_storage *st)
     return CINTO_ST_UNAVAILABLE;
 }
 
+#ifdef CINTO_FAILPOINTS
+/* Test builds only (configure --enable-failpoints): with
+ * CINTO_FAILPOINT_COMMIT_CONFLICTS=K in the environment, the outermost
+ * COMMIT of the first K attempts of every request is refused as Galera
+ * refuses a transaction that lost certification (1213), after rolling it
+ * back, so that tests can show a replay leaves one effect. */
+static int failpoint_commit_conflict(mdb *db)
+{
+    const char *k = getenv("CINTO_FAILPOINT_COMMIT_CONFLICTS");
+    if (!k || db->base.attempt >= atoi(k))
+        return 0;
+    query_text(db, "ROLLBACK");
+    db->in_tx = 0;
+    return fail(db, ER_LOCK_DEADLOCK,
+                "Deadlock found when trying to get lock; try restarting transaction (failpoint "
+                "CINTO_FAILPOINT_COMMIT_CONFLICTS)");
+}
+#endif
+
 static int m_commit(cinto_storage *st)
 {
     mdb *db = (mdb *)st;
@@ -756,6 +794,13 @@ static int m_commit(cinto_storage *st)
         db->depth--;
         return CINTO_ST_OK;
     }
+#ifdef CINTO_FAILPOINTS
+    if (db->in_tx) {
+        int frc = failpoint_commit_conflict(db);
+        if (frc != CINTO_ST_OK)
+            return frc;
+    }
+#endif
     int rc = query_text(db, "COMMIT");
     db->in_tx = 0;
     return rc;
@@ -772,6 +817,17 @@ static void m_rollback(cinto_storage *st)
             query_text(db, sql);
         return;
     }
+    if (db->conn && db->in_tx)
+        query_text(db, "ROLLBACK");
+    db->in_tx = 0;
+}
+
+/* Before a replay: the outermost ROLLBACK whatever the savepoint depth
+ * (a batch's subrequest may have failed inside one). */
+static void m_rollback_all(cinto_storage *st)
+{
+    mdb *db = (mdb *)st;
+    db->depth = 0;
     if (db->conn && db->in_tx)
         query_text(db, "ROLLBACK");
     db->in_tx = 0;
@@ -2143,6 +2199,7 @@ static const cinto_storage_ops mariadb_ops = {
     .begin = m_begin,
     .commit = m_commit,
     .rollback = m_rollback,
+    .rollback_all = m_rollback_all,
     .ping = m_ping,
     .list_timestamp = m_list_timestamp,
     .token_remember = m_token_remember,

@@ -57,6 +57,29 @@ static int list_time_setting(const cinto_settings *s, unsigned *out, char *err, 
     return 0;
 }
 
+/* kinto.storage_wsrep_sync_wait: MariaDB's wsrep_sync_wait bitmask (0 to
+ * 15: 1 reads, 2 updates and deletes, 4 inserts and replaces, 8 SHOW);
+ * by default 1, so a read on one node sees every write the cluster
+ * acknowledged before it, through any node. */
+#define DEFAULT_WSREP_SYNC_WAIT 1
+
+static int sync_wait_setting(const cinto_settings *s, unsigned *out, char *err, size_t errlen)
+{
+    int ok = 1;
+    const char *v = s ? cinto_settings_get(s, "storage_wsrep_sync_wait") : NULL;
+    long long n = v ? cinto_settings_int(s, "storage_wsrep_sync_wait", DEFAULT_WSREP_SYNC_WAIT, &ok)
+                    : DEFAULT_WSREP_SYNC_WAIT;
+    if (!ok || n < 0 || n > 15) {
+        snprintf(err, errlen,
+                 "kinto.storage_wsrep_sync_wait must be a whole number from 0 (reads do not wait "
+                 "for the Galera cluster) to 15 (MariaDB's wsrep_sync_wait bitmask); 1 is the "
+                 "default");
+        return -1;
+    }
+    *out = (unsigned)n;
+    return 0;
+}
+
 /* s may be NULL: the defaults. */
 int cinto_storage_options_load(const cinto_settings *s, cinto_storage_options *opt, char *err,
                                size_t errlen)
@@ -74,7 +97,8 @@ int cinto_storage_options_load(const cinto_settings *s, cinto_storage_options *o
                         err, errlen) < 0 ||
         timeout_setting(s, "storage_write_timeout_seconds", DEFAULT_RW_TIMEOUT, &opt->write_timeout,
                         err, errlen) < 0 ||
-        list_time_setting(s, &opt->list_time_limit_ms, err, errlen) < 0)
+        list_time_setting(s, &opt->list_time_limit_ms, err, errlen) < 0 ||
+        sync_wait_setting(s, &opt->wsrep_sync_wait, err, errlen) < 0)
         return -1;
     /* A read-only instance must not write, not even tables. */
     opt->auto_migrate = !s || (cinto_settings_bool(s, "storage_auto_migrate", 1) &&

@@ -259,8 +259,15 @@ static const char msg_readonly[] =
 static const char msg_lock_wait[] =
     "A write waited too long for a lock held by another request (the database is busy or a "
     "request hangs); retry later.";
-static const char msg_deadlock[] =
-    "Two concurrent writes deadlocked in the database and this one was cancelled; retry.";
+const char cinto_msg_conflict[] =
+    "Concurrent writes to the same data kept conflicting in the database (a deadlock, or a "
+    "Galera certification conflict between cluster nodes) and this request was cancelled after "
+    "kinto.storage_max_retries attempts; nothing of it was kept. Retry.";
+static const char msg_non_primary[] =
+    "The database server cinto uses is a Galera cluster node that is not part of the cluster's "
+    "primary component (it lost contact with the other nodes, or is still joining them): it "
+    "refuses every query until it rejoins. Retry later, or use a site whose node is in the "
+    "cluster.";
 static const char msg_timeout[] =
     "The database took too long to answer (statement time limit); retry later.";
 static const char msg_resources[] = "The database server is out of memory or threads; retry later.";
@@ -340,11 +347,18 @@ static const struct {
     {1036, {UNAV, 0, "table read-only", msg_readonly}},  /* ER_OPEN_AS_READONLY */
     {1223, {UNAV, 0, "global read lock", msg_readonly}}, /* ER_CANT_UPDATE_WITH_READLOCK */
     /* Waiting. Upstream Kinto answers 503 for every storage error but an
-     * integrity one; deadlocks cannot arise between writers of one list
-     * (they queue on its timestamp row), so one is a server condition. */
+     * integrity one. A lock wait timeout (also a wsrep_sync_wait that
+     * timed out) already waited seconds: answered. A deadlock (first
+     * writers of a new list) or a Galera certification conflict (two
+     * nodes wrote the same rows; also at COMMIT) is a conflict: the
+     * whole request runs again (api/app.c), 503 only after the last try. */
     {1205, {UNAV, 0, "lock wait timeout", msg_lock_wait}}, /* ER_LOCK_WAIT_TIMEOUT */
-    {1213, {UNAV, 0, "deadlock", msg_deadlock}},           /* ER_LOCK_DEADLOCK */
-    {1969, {UNAV, 0, "statement timeout", msg_timeout}},   /* ER_STATEMENT_TIMEOUT */
+    {1213, {UNAV, 0, "deadlock or certification conflict", cinto_msg_conflict}},
+    /* Galera: the node left the primary component (or has not joined
+     * yet); a fresh connection after it rejoins works, so close this one
+     * (the server rolls back whatever it held). */
+    {1047, {UNAV, 1, "Galera node not in the primary component", msg_non_primary}},
+    {1969, {UNAV, 0, "statement timeout", msg_timeout}}, /* ER_STATEMENT_TIMEOUT */
     /* Tables. */
     {1146, {UNAV, 0, "table missing", cinto_msg_tables_missing}}, /* ER_NO_SUCH_TABLE */
     {1054, {UNAV, 0, "column missing", msg_version}},             /* ER_BAD_FIELD_ERROR */
@@ -366,6 +380,11 @@ static const struct {
 static const cinto_db_condition other_server = {UNAV, 0, "database error", msg_other};
 static const cinto_db_condition other_client = {UNAV, 1, "client error", msg_other};
 static const cinto_db_condition no_code = {UNAV, 1, "no error code", msg_other};
+
+int cinto_db_is_conflict(unsigned code)
+{
+    return code == 1213; /* ER_LOCK_DEADLOCK */
+}
 
 const cinto_db_condition *cinto_db_classify(unsigned code)
 {

@@ -39,6 +39,10 @@ typedef struct cinto_db_condition {
 } cinto_db_condition;
 
 const cinto_db_condition *cinto_db_classify(unsigned code);
+/* 1 when the code is a transaction conflict that running the whole
+ * request again may cure (a deadlock victim, a Galera certification
+ * failure: both 1213, ER_LOCK_DEADLOCK). */
+int cinto_db_is_conflict(unsigned code);
 
 /* Messages that do not come from one error code. */
 extern const char cinto_msg_unreachable[];
@@ -47,5 +51,6 @@ extern const char cinto_msg_no_create[];
 extern const char cinto_msg_galera[];
 extern const char cinto_msg_migrating[];
 extern const char cinto_msg_newer_fmt[]; /* two %d: found, known */
+extern const char cinto_msg_conflict[];
 
 #endif

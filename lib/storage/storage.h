@@ -148,6 +148,9 @@ typedef struct cinto_storage_ops {
     int (*begin)(cinto_storage *st);
     int (*commit)(cinto_storage *st);
     void (*rollback)(cinto_storage *st);
+    /* Ends whatever transaction is open, savepoints included (before a
+     * request is run again after a conflict): nothing of it commits. */
+    void (*rollback_all)(cinto_storage *st);
     /* The check of /__heartbeat__: reads one row of every table, through
      * the time index of objects, so missing tables and a corrupt index
      * show (never writes unless tables must be created). */
@@ -300,6 +303,14 @@ struct cinto_storage {
      * the condition and the fix, never user, host or socket); "" for the
      * generic text. */
     char message[512];
+    /* Set by a failure that running the whole request again may cure: a
+     * deadlock, or a Galera certification conflict (both MariaDB error
+     * 1213, also at COMMIT). The pipeline clears it before each attempt
+     * and replays the request when it is set (api/app.c). */
+    int conflict;
+    /* Which attempt of the request this is (0 the first): read by the
+     * test-build failpoints only. */
+    int attempt;
 };
 
 /* Storage settings besides the URL (all read by cinto_storage_options_load). */
@@ -312,6 +323,10 @@ typedef struct cinto_storage_options {
     /* kinto.storage_list_time_limit_seconds (8; 0 = none): MariaDB's
      * max_statement_time for list reads and counts, in milliseconds. */
     unsigned list_time_limit_ms;
+    /* kinto.storage_wsrep_sync_wait (1; 0..15): on a Galera node, the
+     * session's wsrep_sync_wait (reads wait until the node has applied
+     * what the cluster committed before them). Not sent to other servers. */
+    unsigned wsrep_sync_wait;
 } cinto_storage_options;
 
 struct cinto_settings;

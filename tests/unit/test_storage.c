@@ -2,6 +2,9 @@
  * how it reaches every table of every statement and migration), the
  * schema to import, and what MariaDB error codes mean for the client. */
 #include <criterion/criterion.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/settings.h"
@@ -138,6 +141,25 @@ Test(classify, storage_side_failures_are_503_with_a_message)
     cr_assert_eq(cinto_db_classify(1205)->reconnect, 0);
 }
 
+Test(classify, conflicts_are_replayed_and_non_primary_nodes_reconnect)
+{
+    /* A deadlock or a Galera certification failure (both 1213) is the one
+     * condition the pipeline runs the request again for; its last answer
+     * names the setting that bounds the replays. */
+    cr_assert(cinto_db_is_conflict(1213));
+    unsigned others[] = {1205, 1047, 1062, 1290, 2006, 1180, 0};
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++)
+        cr_assert_not(cinto_db_is_conflict(others[i]), "%u", others[i]);
+    cr_assert_eq(cinto_db_classify(1213)->rc, CINTO_ST_UNAVAILABLE);
+    cr_assert(strstr(cinto_db_classify(1213)->message, "kinto.storage_max_retries"));
+    /* A Galera node out of the primary component: 503 naming the cause;
+     * the connection is dropped so that the next request starts afresh. */
+    const cinto_db_condition *np = cinto_db_classify(1047);
+    cr_assert_eq(np->rc, CINTO_ST_UNAVAILABLE);
+    cr_assert_eq(np->reconnect, 1);
+    cr_assert(strstr(np->message, "primary component"));
+}
+
 Test(classify, connection_conditions)
 {
     /* Lost connections reconnect and keep upstream's generic text. */
@@ -178,4 +200,90 @@ Test(options, defaults_and_rules)
     cr_assert_eq(o.connect_timeout, 3);
     cr_assert_eq(o.auto_migrate, 1);
     cr_assert_str_eq(o.table_prefix, "");
+}
+
+/* ---- Galera safety of the schema (README "Several web servers, Galera,
+ * replicas") --------------------------------------------------------- */
+
+extern const char *const cinto_migration_names[];
+
+/* The text with comments and string literals blanked out, upper-cased:
+ * what the checks below search. */
+static char *sql_words(const char *sql)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(n + 1);
+    cr_assert_not_null(out);
+    for (size_t i = 0; i < n;) {
+        if (sql[i] == '-' && sql[i + 1] == '-') {
+            while (i < n && sql[i] != '\n')
+                out[i++] = ' ';
+        } else if (sql[i] == '\'' || sql[i] == '"') {
+            char q = sql[i];
+            out[i++] = ' ';
+            while (i < n && sql[i] != q)
+                out[i++] = ' ';
+            if (i < n)
+                out[i++] = ' ';
+        } else {
+            out[i] = (char)toupper((unsigned char)sql[i]);
+            i++;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Galera replicates only InnoDB tables, and a table without a primary key
+ * replicates badly (row events are applied by full scans, deletes may
+ * differ between nodes); LOCK TABLES and GET_LOCK are not cluster-wide.
+ * Every migration of sql/, those added later included, is checked. */
+Test(galera, every_table_is_innodb_with_a_primary_key)
+{
+    int ntables = 0;
+    for (int m = 0; cinto_migrations[m]; m++) {
+        char *w = sql_words(cinto_migrations[m]);
+        const char *name = cinto_migration_names[m];
+        cr_assert_null(strstr(w, "LOCK TABLE"), "%s uses LOCK TABLES", name);
+        cr_assert_null(strstr(w, "GET_LOCK"), "%s uses GET_LOCK", name);
+        cr_assert_null(strstr(w, "MYISAM"), "%s names MyISAM", name);
+        cr_assert_null(strstr(w, "ENGINE=MEMORY"), "%s names the MEMORY engine", name);
+        cr_assert_null(strstr(w, "ENGINE=ARIA"), "%s names the Aria engine", name);
+        cr_assert_null(strstr(w, "TEMPORARY"), "%s creates a temporary table", name);
+        for (const char *p = strstr(w, "CREATE TABLE"); p; p = strstr(p + 1, "CREATE TABLE")) {
+            /* The table's definition: its parentheses, then its options
+             * up to the end of the statement. */
+            const char *open = strchr(p, '(');
+            cr_assert_not_null(open, "%s: CREATE TABLE without columns", name);
+            int depth = 0;
+            const char *q = open;
+            for (; *q; q++) {
+                if (*q == '(')
+                    depth++;
+                else if (*q == ')' && --depth == 0)
+                    break;
+            }
+            cr_assert(*q, "%s: unbalanced parentheses", name);
+            const char *end = strchr(q, ';');
+            cr_assert_not_null(end, "%s: CREATE TABLE without ';'", name);
+            char *cols = strndup(open, (size_t)(q - open));
+            char *opts = strndup(q, (size_t)(end - q));
+            char table[80];
+            const char *bq = strchr(p, '`');
+            snprintf(table, sizeof table, "%.*s", bq ? (int)(strcspn(bq + 1, "`")) : 20,
+                     bq ? bq + 1 : p);
+            cr_assert(strstr(cols, "PRIMARY KEY"), "%s: table %s has no primary key", name, table);
+            char *eng = strstr(opts, "ENGINE");
+            cr_assert(eng, "%s: table %s does not say ENGINE=InnoDB", name, table);
+            eng += 6;
+            while (*eng == ' ' || *eng == '=')
+                eng++;
+            cr_assert(strncmp(eng, "INNODB", 6) == 0, "%s: table %s is not InnoDB", name, table);
+            free(cols);
+            free(opts);
+            ntables++;
+        }
+        free(w);
+    }
+    cr_assert_geq(ntables, 8, "the tables were found (%d)", ntables);
 }
