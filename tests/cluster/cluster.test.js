@@ -141,6 +141,20 @@ test('load on all three sites while a node is killed and comes back, then one is
   log('load:', JSON.stringify(load.summary()));
   events.checks = load.check();
   for (const [k, v] of Object.entries(events.checks)) if (v.length) log(`${k}:`, v.slice(0, 10).join('\n#   '));
+  // the 5xx outside fault windows, by cause
+  const causes = {};
+  for (const a of load.answers) {
+    if ((a.status === 0 || a.status >= 500) && !load.inWindow(a.site, a.sendT, a.ackT)) {
+      const kind = `${a.what.split(' ')[0]} ${/"message":"([^"]{0,70})/.exec(a.what)?.[1] ?? a.status}`;
+      causes[kind] = (causes[kind] ?? 0) + 1;
+    }
+  }
+  if (Object.keys(causes).length) log('5xx outside fault windows, by request method and message:', JSON.stringify(causes, null, 1));
+  // what the workers logged (database errors behind a 503, replays), each line once
+  sites.forEach((s, i) => {
+    const lines = [...new Set(s.readErrorLog().split('\n').map((l) => l.replace(/^\S+ \S+ /, '').replace(/\d+/g, 'N')).filter(Boolean))];
+    if (lines.length) log(`site ${i} error log (${lines.length} distinct lines, digits as N):\n#   ` + lines.slice(0, 15).join('\n#   '));
+  });
   assert.ok(load.ops.length >= 60, `only ${load.ops.length} acknowledged writes`);
   assert.ok(load.polls.length >= 10, `only ${load.polls.length} polls`);
 });
