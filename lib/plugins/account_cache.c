@@ -127,7 +127,7 @@ int cinto_account_cache_hit(cinto_ctx *c, const char *user, const char *pass, co
         memory_store(mac, now + ttl);
         /* Refreshed while in use, but written at most once per half TTL
          * rather than on every request. */
-        if (entry->expires - now < ttl / 2 &&
+        if (entry->expires - now < ttl / 2 && !c->cfg->readonly &&
             c->st->ops->account_cache_touch(c->st, user, mac, now + ttl) != CINTO_ST_OK)
             cinto_log_once("account cache: touch", 600,
                            "account cache: cannot refresh an entry: %s", c->st->last_error);
@@ -145,8 +145,11 @@ void cinto_account_cache_remember(cinto_ctx *c, const char *user, const char *pa
     char mac[65];
     entry_mac(c->cfg->userid_hmac_secret, user, pass, hash, mac);
     memory_store(mac, now + ttl);
-    /* A failed write only costs the next request a bcrypt check. */
-    if (persistent(c) &&
+    /* A failed write only costs the next request a bcrypt check. A
+     * read-only instance (kinto.readonly, e.g. on a replica with
+     * read_only=1) writes nothing: it keeps the entry in memory and still
+     * reads the entries its write site stored (same secret). */
+    if (!c->cfg->readonly && persistent(c) &&
         c->st->ops->account_cache_put(c->st, user, mac, now, now + ttl) != CINTO_ST_OK)
         cinto_log_once("account cache: put", 600, "account cache: cannot store an entry: %s",
                        c->st->last_error);
