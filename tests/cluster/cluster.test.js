@@ -127,12 +127,16 @@ test('load on all three sites while a node is killed and comes back, then one is
       await probe('PUT', `${LIST}/probe-${i}`, { data: {} });
       await probe('POST', '/batch', { requests: [{ method: 'GET', path: `/v1${LIST}` }] });
     }
+    // a load balancer's health check: 503 takes the site out of rotation
+    const hb = await req(sites[1], 'GET', '/__heartbeat__', { timeout: 30000 });
+    events.isolatedHeartbeat = { status: hb.status, body: hb.text.slice(0, 200) };
     await sleep(PHASE_MS / 2);
     await cluster.isolate(n2, false);
     events.resynced = await until(() => cluster.synced(n2), 60000);
     events.site2Recovered = await recovered(sites[1]);
     load.markUp(1);
     events.workersSame = JSON.stringify(sites[1].workerPids().sort()) === JSON.stringify(workersBefore);
+    events.heartbeatAfter = (await req(sites[1], 'GET', '/__heartbeat__', { timeout: 30000 })).status;
     log(`node2 isolated (non-primary: ${events.nonPrimary}), rejoined (synced: ${events.resynced}), site recovered: ${events.site2Recovered}, same workers: ${events.workersSame}`);
     await sleep(PHASE_MS);
   } finally {
@@ -176,10 +180,15 @@ test('the cut-off node: every request to its site answers 503 JSON with Retry-Af
   assert.deepEqual(bad, []);
 });
 
+test("the cut-off node's site fails its heartbeat (503), so a load balancer can take it out", () => {
+  assert.equal(events.isolatedHeartbeat?.status, 503, JSON.stringify(events.isolatedHeartbeat));
+});
+
 test('the cut-off node rejoins and its site recovers without restarting workers', () => {
   assert.equal(events.resynced, true);
   assert.equal(events.site2Recovered, true);
   assert.equal(events.workersSame, true);
+  assert.equal(events.heartbeatAfter, 200);
 });
 
 test('no acknowledged write lost, nothing unwritten appears', () => {
