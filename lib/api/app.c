@@ -985,11 +985,14 @@ static void replay_backoff(int n)
 
 /* Whether the attempt that just ended failed on a transaction conflict
  * that running the request again may cure: the storage flagged one, the
- * answer is its 503, nothing was sent yet (answers are buffered; a
- * streaming route cannot be replayed), and attempts remain. */
+ * answer is its error (503; 409 for a duplicate key that another Galera
+ * node's write may have caused), nothing was sent yet (answers are
+ * buffered; a streaming route cannot be replayed), and attempts remain.
+ * After the last one that answer stands. */
 static int should_replay(const cinto_ctx *c, int replays)
 {
-    if (!c->st || !c->st->conflict || c->resp->status != 503 || c->resp->failed)
+    int status = c->resp->status;
+    if (!c->st || !c->st->conflict || (status != 503 && status != 409) || c->resp->failed)
         return 0;
     if (c->no_replay || (c->route.def && (c->route.def->needs & CINTO_ROUTE_STREAM_BODY)))
         return 0;

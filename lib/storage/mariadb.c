@@ -194,6 +194,7 @@ typedef struct mdb {
     int in_tx;
     int depth;           /* nested begins inside a batch: savepoints */
     int no_wsrep_vars;   /* the server knows no wsrep_* variable (not MariaDB) */
+    int galera;          /* the connection's server is a Galera node: 1, 0, -1 unknown */
     unsigned last_errno; /* of the last failed statement */
 } mdb;
 
@@ -248,6 +249,7 @@ static void disconnect(mdb *db)
     db->conn = NULL;
     db->in_tx = 0;
     db->depth = 0;
+    db->galera = -1;
 }
 
 /* The customer's message of a 503: the condition's own, or the generic
@@ -258,6 +260,54 @@ static void set_message(mdb *db, const char *message)
     if (!message && !db->ever_connected)
         message = cinto_msg_unreachable;
     snprintf(db->base.message, sizeof db->base.message, "%s", message ? message : "");
+}
+
+/* A one-value answer of the server as text (out empty when none), with no
+ * error handling of its own: asked while classifying a failure. 0 when
+ * the server answered. */
+static int quiet_value(mdb *db, const char *sql, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!db->conn || mysql_real_query(db->conn, sql, strlen(sql)))
+        return -1;
+    MYSQL_RES *res = mysql_store_result(db->conn);
+    MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+    unsigned col = res && mysql_num_fields(res) > 1 ? 1 : 0; /* SHOW: name, value */
+    if (row && row[col])
+        snprintf(out, n, "%s", row[col]);
+    mysql_free_result(res);
+    return res ? 0 : -1;
+}
+
+/* Whether the server is a Galera node (wsrep_on), asked once per
+ * connection and only when a failure needs it. SHOW, which a node outside
+ * the primary component still answers (it refuses SELECT). */
+static int is_galera(mdb *db)
+{
+    char v[16];
+    if (db->galera < 0 && db->conn && !db->no_wsrep_vars &&
+        quiet_value(db, "SHOW VARIABLES LIKE 'wsrep_on'", v, sizeof v) == 0)
+        db->galera = strcasecmp(v, "ON") == 0 || strcmp(v, "1") == 0;
+    return db->galera > 0;
+}
+
+/* On a Galera node, what some failures really mean: a duplicate key may
+ * come from another node's write set applied while this transaction ran
+ * (the list lock is not cluster-wide), so running the request again may
+ * succeed; a lock wait timeout may be a wsrep_sync_wait that could not
+ * complete because the node left the primary component. */
+static void galera_meaning(mdb *db, unsigned e)
+{
+    if ((e != ER_DUP_ENTRY && e != ER_LOCK_WAIT_TIMEOUT) || !is_galera(db))
+        return;
+    if (e == ER_DUP_ENTRY) {
+        db->base.conflict = 1;
+        return;
+    }
+    char status[32];
+    quiet_value(db, "SHOW STATUS LIKE 'wsrep_cluster_status'", status, sizeof status);
+    if (status[0] && strcmp(status, "Primary") != 0)
+        set_message(db, cinto_db_classify(ER_UNKNOWN_COM_ERROR)->message);
 }
 
 /* Records a MariaDB failure and says what it means: the code and text go
@@ -284,6 +334,7 @@ static int fail(mdb *db, unsigned e, const char *msg)
         cinto_log_once(key, 60, "storage unavailable (answered 503): %s", db->base.last_error);
         set_message(db, c->message);
     }
+    galera_meaning(db, e);
     /* A table vanished: check the schema again on the next request. */
     if (e == ER_NO_SUCH_TABLE)
         db->schema_ok = 0;
@@ -2299,6 +2350,7 @@ cinto_storage *cinto_mariadb_open(const char *url, const cinto_storage_options *
         return NULL;
     }
     db->base.ops = &mariadb_ops;
+    db->galera = -1;
     if (opt)
         db->opt = *opt;
     else if (cinto_storage_options_load(NULL, &db->opt, err, errlen) < 0) {
@@ -2599,6 +2651,41 @@ static int ensure_schema(mdb *db, int mode)
     return rc;
 }
 
+/* `migrate` on a Galera node: the DDL must reach every node, which Total
+ * Order Isolation does (each statement replicated and run on all nodes at
+ * the same point of the cluster's write order); with RSU it would change
+ * this node only. A node outside the primary component refuses. Says
+ * what it does, for the operator. */
+static int galera_migrate_setup(mdb *db)
+{
+    char status[32], size[16], method[16];
+    quiet_value(db, "SHOW STATUS LIKE 'wsrep_cluster_status'", status, sizeof status);
+    quiet_value(db, "SHOW STATUS LIKE 'wsrep_cluster_size'", size, sizeof size);
+    if (strcmp(status, "Primary") != 0) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "this Galera node is not in the primary component of its cluster (status '%s'): "
+                 "run `cinto.fcgi migrate` with kinto.storage_url naming a node that is",
+                 status);
+        return CINTO_ST_UNAVAILABLE;
+    }
+    quiet_value(db, "SELECT @@SESSION.wsrep_OSU_method", method, sizeof method);
+    if (strcmp(method, "TOI") != 0 &&
+        mysql_real_query(db->conn, "SET SESSION wsrep_OSU_method = 'TOI'", 36)) {
+        snprintf(db->base.last_error, sizeof db->base.last_error,
+                 "wsrep_OSU_method is %s and cannot be set to TOI (%s): with RSU the tables "
+                 "would change on this node only",
+                 method, mysql_error(db->conn));
+        return CINTO_ST_UNAVAILABLE;
+    }
+    cinto_log("migrate: the server is a Galera node (cluster of %s nodes, primary component): "
+              "tables are created or upgraded with Total Order Isolation (wsrep_OSU_method = "
+              "TOI%s): each statement is replicated and runs on every node at the same point of "
+              "the cluster's write order, writes to the table being changed wait meanwhile; run "
+              "migrate once, on one node",
+              size[0] ? size : "?", strcmp(method, "TOI") ? ", set for this session" : "");
+    return CINTO_ST_OK;
+}
+
 int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
 {
     mdb *db = (mdb *)st;
@@ -2606,6 +2693,8 @@ int cinto_mariadb_migrate(cinto_storage *st, char *err, size_t errlen)
     /* The operator asked: tables are created whatever the settings say. */
     db->schema_ok = 1;
     int rc = connect_db(db);
+    if (rc == CINTO_ST_OK && is_galera(db))
+        rc = galera_migrate_setup(db);
     if (rc == CINTO_ST_OK)
         rc = ensure_schema(db, SCHEMA_FORCE);
     if (rc != CINTO_ST_OK)

@@ -358,6 +358,7 @@ static const struct {
      * yet); a fresh connection after it rejoins works, so close this one
      * (the server rolls back whatever it held). */
     {1047, {UNAV, 1, "Galera node not in the primary component", msg_non_primary}},
+    {1243, {UNAV, 1, "prepared statement lost", GONE}},  /* ER_UNKNOWN_STMT_HANDLER */
     {1969, {UNAV, 0, "statement timeout", msg_timeout}}, /* ER_STATEMENT_TIMEOUT */
     /* Tables. */
     {1146, {UNAV, 0, "table missing", cinto_msg_tables_missing}}, /* ER_NO_SUCH_TABLE */
@@ -383,7 +384,11 @@ static const cinto_db_condition no_code = {UNAV, 1, "no error code", msg_other};
 
 int cinto_db_is_conflict(unsigned code)
 {
-    return code == 1213; /* ER_LOCK_DEADLOCK */
+    /* ER_LOCK_DEADLOCK; ER_UNKNOWN_STMT_HANDLER, seen on Galera nodes
+     * after a write set of another node aborted this connection's
+     * transaction: its prepared statements are gone, so the connection is
+     * dropped and the request runs again on a new one. */
+    return code == 1213 || code == 1243;
 }
 
 const cinto_db_condition *cinto_db_classify(unsigned code)

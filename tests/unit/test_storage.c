@@ -147,6 +147,8 @@ Test(classify, conflicts_are_replayed_and_non_primary_nodes_reconnect)
      * condition the pipeline runs the request again for; its last answer
      * names the setting that bounds the replays. */
     cr_assert(cinto_db_is_conflict(1213));
+    cr_assert(cinto_db_is_conflict(1243));
+    cr_assert_eq(cinto_db_classify(1243)->reconnect, 1);
     unsigned others[] = {1205, 1047, 1062, 1290, 2006, 1180, 0};
     for (size_t i = 0; i < sizeof others / sizeof *others; i++)
         cr_assert_not(cinto_db_is_conflict(others[i]), "%u", others[i]);
