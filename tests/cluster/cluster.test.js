@@ -17,9 +17,9 @@ const PHASE_MS = 1000 * Number(process.env.CINTO_CLUSTER_PHASE_SECONDS || 6);
 const OWNER = basic('cluster-owner', 'secret');
 const BUCKET = '/buckets/cl';
 const LIST = `${BUCKET}/collections/c/records`;
-const SETTINGS = {
-  // the readonly and Galera settings of galera-core are left at their defaults
-};
+// The Galera settings are left at their defaults (CINTO_CLUSTER_SETTINGS: a JSON object of
+// ini keys to try others).
+const SETTINGS = JSON.parse(process.env.CINTO_CLUSTER_SETTINGS || '{}');
 
 let base;
 let cluster;
