@@ -163,6 +163,30 @@ test('load on all three sites while a node is killed and comes back, then one is
   assert.ok(load.polls.length >= 10, `only ${load.polls.length} polls`);
 });
 
+test('SYNC-5 across nodes: PUTs with the same If-Match through the three sites, exactly one 200, the others 412', { timeout: 120000 }, async () => {
+  assert.equal(sites.length, 3, 'the cluster did not start');
+  const R = `${BUCKET}/collections/c/records`;
+  const outcomes = [];
+  for (let round = 0; round < 8; round++) {
+    const id = `race-${round}`;
+    const made = await req(sites[round % 3], 'PUT', `${R}/${id}`, { auth: OWNER, body: { data: { w: 'start' } } });
+    assert.equal(made.status, 201, made.text);
+    const v = made.json.data.last_modified;
+    const rs = await Promise.all(
+      [0, 1, 2, 0, 1, 2].map((i, k) => req(sites[i], round % 2 ? 'PATCH' : 'PUT', `${R}/${id}`, { auth: OWNER, headers: { 'If-Match': `"${v}"` }, body: { data: { w: `s${i}-${k}` } } })),
+    );
+    outcomes.push(rs.map((r) => r.status).join(','));
+    const wins = rs.filter((r) => r.status === 200);
+    assert.equal(wins.length, 1, `round ${round}: ${rs.map((r) => `${r.status} ${r.text.slice(0, 200)}`).join(' / ')}`);
+    assert.equal(rs.filter((r) => r.status === 412).length, 5, `round ${round}: ${outcomes.at(-1)}`);
+    // every site reads the winner
+    for (const s of sites) {
+      const now = await req(s, 'GET', `${R}/${id}`, { auth: OWNER });
+      assert.deepEqual(now.json.data, wins[0].json.data);
+    }
+  }
+});
+
 const checks = () => {
   assert.ok(events.checks, 'the load did not run');
   return events.checks;
