@@ -1055,8 +1055,9 @@ static void run_request(cinto_ctx *c, int *cors_ok, int *star)
     if (c->st && (replays || c->st->conflict))
         cinto_log_once("replay", 60,
                        "transaction conflicts (deadlock or Galera certification) in this worker "
-                       "so far: %lu requests run again, %lu replays in all, %lu answered 503 after "
-                       "kinto.storage_max_retries = %lld",
+                       "so far: %lu requests run again, %lu replays in all, %lu still conflicting "
+                       "after kinto.storage_max_retries = %lld (answered 503, or 409 for a "
+                       "duplicate key)",
                        replay_stats.requests, replay_stats.replays, replay_stats.gave_up,
                        c->cfg->storage_max_retries);
 }

@@ -108,8 +108,19 @@ static void tag_of(const cinto_route_def *d, char *out, size_t len)
     else if (strncmp(d->pattern, "/__", 3) == 0)
         snprintf(out, len, "Utilities");
     else {
-        const char *last = strrchr(d->pattern, '/');
-        snprintf(out, len, "%c%s", toupper((unsigned char)last[1]), last + 2);
+        /* The last segment; a pattern ending in '/' ("/admin/") has its
+         * word before that slash (reading past it overran the string). */
+        size_t n = strlen(d->pattern);
+        while (n > 1 && d->pattern[n - 1] == '/')
+            n--;
+        size_t start = n;
+        while (start > 0 && d->pattern[start - 1] != '/')
+            start--;
+        if (start >= n)
+            snprintf(out, len, "Utilities");
+        else
+            snprintf(out, len, "%c%.*s", toupper((unsigned char)d->pattern[start]),
+                     (int)(n - start - 1), d->pattern + start + 1);
     }
 }
 

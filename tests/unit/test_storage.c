@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config/settings.h"
 #include "storage/sqltext.h"
@@ -202,6 +203,43 @@ Test(options, defaults_and_rules)
     cr_assert_eq(o.connect_timeout, 3);
     cr_assert_eq(o.auto_migrate, 1);
     cr_assert_str_eq(o.table_prefix, "");
+    cr_assert_eq(o.wsrep_sync_wait, 1);
+}
+
+/* Options from an ini holding one line under [app:main]. */
+static int options_from(const char *line, cinto_storage_options *o, char *err, size_t errlen)
+{
+    char path[] = "/tmp/cinto-test-options-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "[app:main]\n%s\n", line);
+    fclose(f);
+    cinto_settings *s = cinto_settings_load(path, err, errlen);
+    unlink(path);
+    cr_assert_not_null(s, "%s", err);
+    int rc = cinto_storage_options_load(s, o, err, errlen);
+    cinto_settings_free(s);
+    return rc;
+}
+
+/* MariaDB's wsrep_sync_wait is a bitmask of 4 bits: 0 (off) to 15. */
+Test(options, wsrep_sync_wait)
+{
+    cinto_storage_options o;
+    char err[256];
+    cr_assert_eq(options_from("kinto.storage_wsrep_sync_wait = 0", &o, err, sizeof err), 0);
+    cr_assert_eq(o.wsrep_sync_wait, 0);
+    cr_assert_eq(options_from("kinto.storage_wsrep_sync_wait = 15", &o, err, sizeof err), 0);
+    cr_assert_eq(o.wsrep_sync_wait, 15);
+    const char *bad[] = {"16", "-1", "yes", "1.5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char line[80];
+        snprintf(line, sizeof line, "kinto.storage_wsrep_sync_wait = %s", bad[i]);
+        err[0] = '\0';
+        cr_assert_eq(options_from(line, &o, err, sizeof err), -1, "%s", bad[i]);
+        cr_assert(strstr(err, "kinto.storage_wsrep_sync_wait") && strstr(err, "15"), "%s", err);
+    }
 }
 
 /* ---- Galera safety of the schema (README "Several web servers, Galera,
