@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { startServer, basic, req } from './lib/harness.js';
 import { must } from './lib/expect.js';
+import { SyncLoad } from './lib/syncload.js';
 
 const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2, 6);
 let seq = 0;
@@ -231,4 +232,19 @@ test('SYNC-5 concurrent If-None-Match: * PUTs on a new id: exactly one 201, the 
   // same with POST + data.id
   const rs = await Promise.all(['a', 'b', 'c'].map((w) => req(srv, 'POST', R, { auth: OWNER, headers: { 'If-None-Match': '*' }, body: { data: { id: 'posted', w } } })));
   assert.deepEqual(rs.map((r) => r.status).sort(), [201, 412, 412], rs.map((r) => r.text).join(' / '));
+});
+
+// The same guarantees through the load that tools/cinto-dev test --cluster spreads over three
+// sites of a Galera cluster (lib/syncload.js): here on one site, no fault, so any 5xx fails.
+test('SYNC-2 / SYNC-3 the multi-node load on one site: writers, two _since pollers, batches', { timeout: 120000 }, async () => {
+  const R = await collection();
+  const load = new SyncLoad({ sites: [srv], list: R, auth: OWNER, writersPerSite: 4, pollersPerSite: 2, batchEvery: 5 });
+  load.start();
+  await new Promise((resolve) => setTimeout(resolve, 8000));
+  await load.stop();
+  const v = load.check();
+  for (const [k, list] of Object.entries(v)) assert.deepEqual(list, [], k);
+  const s = load.summary();
+  assert.ok(s.writes >= 40 && s.batches >= 2 && s.polls >= 4, JSON.stringify(s));
+  assert.equal(s.unclear, 0, JSON.stringify(s));
 });

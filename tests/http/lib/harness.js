@@ -615,7 +615,9 @@ class Server {
     }
     if (this._logFd !== undefined) fs.closeSync(this._logFd);
     saveSanitizerReports(this.readErrorLog(), `workers-${this.dbName}`);
-    if (this.privateDb) {
+    if (this.sharedDatabase) {
+      // another site's database: its owner drops it
+    } else if (this.privateDb) {
       await this.db.destroy();
     } else {
       await this.db
@@ -638,6 +640,9 @@ class Server {
  * opts.mariadbArgs extra mariadbd options for that private MariaDB (implies privateDb)
  * opts.db         a MariaDb of the caller's (from startDatabase()), shared by several servers
  *                 of one test file; stop() drops only this server's database and user
+ * opts.database   { dbName, dbUser, dbPassword } of an existing database on opts.db (another
+ *                 site's, e.g. on another node of a cluster or on a replica): used as is, and
+ *                 left in place by stop()
  * opts.migrate    false: skip `cinto.fcgi migrate`
  * opts.timeout    ms to wait for GET /v1/ (default 30 s, 90 s under sanitizers)
  */
@@ -650,7 +655,8 @@ export async function startServer(opts = {}) {
   const readyTimeout = opts.timeout ?? (Object.keys(san).length ? 90000 : 30000);
 
   const db = opts.db ?? (privateDb ? await startDatabase({ extraArgs: mariadbArgs }) : await sharedDb());
-  const { dbName, dbUser, dbPassword } = await createDatabase(db);
+  const sharedDatabase = Boolean(opts.database);
+  const { dbName, dbUser, dbPassword } = opts.database ?? (await createDatabase(db));
   const storageUrl = `mysql://${dbUser}:${dbPassword}@localhost/${dbName}?unix_socket=${db.socket}`;
 
   const dir = fs.mkdtempSync(path.join(scratchBase(), 'srv-'));
@@ -677,6 +683,7 @@ export async function startServer(opts = {}) {
     dbPassword,
     storageUrl,
     privateDb,
+    sharedDatabase,
     errorLog,
     readyTimeout,
     lighttpdConf: path.join(dir, 'lighttpd.conf'),
