@@ -9,6 +9,31 @@
 
 #include <stddef.h>
 
+/* What the parser accepts and hands out (tests/unit/test_multipart.c):
+ * - Lines end with CRLF only (every uploading client sends CRLF); a bare
+ *   LF in part headers is malformed, a delimiter after a bare LF is data.
+ * - A preamble (at most max_part_header_bytes: a wrong boundary fails
+ *   early), transport padding after delimiters, an epilogue (ignored).
+ * - Part headers: names case-insensitive; folding, NUL and other control
+ *   bytes (tab excepted) are refused as CINTO_MP_MALFORMED, never passed
+ *   on; headers other than Content-Disposition and Content-Type are
+ *   ignored; either of those twice is malformed.
+ * - Content-Disposition must be form-data with a name. filename is the
+ *   raw value: no path stripping ("../", "C:\\x"), no percent-decoding
+ *   (browsers send '"' as %22); in a quoted string only \" and \\ are
+ *   escapes (as upstream reads them). filename* (RFC 5987, UTF-8 or
+ *   ISO-8859-1) wins over filename; another charset is ignored; a bad
+ *   escape, invalid UTF-8 or %00 in it is malformed. An empty filename=""
+ *   is "" (a file part), not NULL. name, filename and content_type are
+ *   NUL-terminated UTF-8 (invalid bytes shown as U+FFFD), valid until
+ *   part_end returns (or cinto_multipart_free).
+ * - part_end comes only after the part's closing delimiter line was read
+ *   whole; after an error (or a stop) no callback comes again and feed
+ *   and finish keep returning that status.
+ * - Data limits count the bytes given to part_data, which never exceed
+ *   them (the part is refused before its excess is passed on); 0 means
+ *   unlimited for max_field_bytes too. max_parts counts parts begun. */
+
 typedef struct cinto_multipart cinto_multipart;
 
 typedef struct cinto_multipart_limits {
@@ -56,6 +81,10 @@ int cinto_multipart_feed(cinto_multipart *mp, const char *buf, size_t n); /* a s
 /* CINTO_MP_TRUNCATED unless the close delimiter was seen */
 int cinto_multipart_finish(cinto_multipart *mp);
 const char *cinto_multipart_message(int status); /* English text for the 400 message */
+/* After an error: a more precise English sentence than the status's
+ * message ("a part has no Content-Disposition header"), naming no byte of
+ * the input; NULL while there is no error. */
+const char *cinto_multipart_error(const cinto_multipart *mp);
 void cinto_multipart_free(cinto_multipart *mp);
 
 #endif
