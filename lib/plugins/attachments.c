@@ -694,6 +694,32 @@ static int open_tmp(upload *u)
     return 0;
 }
 
+/* The client's file name as valid UTF-8 (it is stored in JSON): an
+ * invalid byte becomes '?'. */
+static void utf8_copy(const char *in, char *out, size_t outlen)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t k = 0;
+    while (*p && k + 5 < outlen) {
+        int n = *p < 0x80             ? 0
+                : (*p & 0xE0) == 0xC0 ? 1
+                : (*p & 0xF0) == 0xE0 ? 2
+                : (*p & 0xF8) == 0xF0 ? 3
+                                      : -1;
+        int ok = n >= 0 && !(n == 1 && *p < 0xC2);
+        for (int i = 1; ok && i <= n; i++)
+            ok = (p[i] & 0xC0) == 0x80;
+        if (!ok) {
+            out[k++] = '?';
+            p++;
+            continue;
+        }
+        for (int i = 0; i <= n; i++)
+            out[k++] = (char)*p++;
+    }
+    out[k] = '\0';
+}
+
 static int part_begin(void *ctx, const cinto_multipart_part *part)
 {
     upload *u = ctx;
@@ -708,7 +734,7 @@ static int part_begin(void *ctx, const cinto_multipart_part *part)
             upload_error(u, UE_TWO_FILES, NULL);
             return 0;
         }
-        snprintf(u->filename, sizeof u->filename, "%s", part->filename);
+        utf8_copy(part->filename, u->filename, sizeof u->filename);
         snprintf(u->client_type, sizeof u->client_type, "%s",
                  part->content_type ? part->content_type : "");
         char ext[64];
