@@ -410,10 +410,15 @@ static int override_of(const char *overrides, const char *dotext, char *out, siz
         }
         const char *colon = memchr(p, ':', len);
         if (colon && (size_t)(colon - p) == el && strncmp(p, dotext, el) == 0) {
+            const char *t = colon + 1;
             size_t tl = len - el - 1;
-            while (tl && isspace((unsigned char)colon[tl]))
+            while (tl && isspace((unsigned char)*t)) {
+                t++;
                 tl--;
-            snprintf(out, outlen, "%.*s", (int)tl, colon + 1);
+            }
+            while (tl && isspace((unsigned char)t[tl - 1]))
+                tl--;
+            snprintf(out, outlen, "%.*s", (int)tl, t);
             return 1;
         }
         if (!semi)
