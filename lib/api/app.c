@@ -364,6 +364,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         storage_url_problem(url, pub, publen);
         return -1;
     }
+    app->storage->tx_hook = cinto_plugins_tx_hook;
+    app->storage->tx_hook_arg = app;
     return 0;
 }
 

@@ -462,22 +462,38 @@ function lq(s) {
   return '"' + String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
 
+// The lighttpd conditional that serves the files folder at /attachments/ (www/attachments of
+// the document root) as static files (no FastCGI there), no listing, dotfiles (upload
+// temporaries) refused. Minimal: the attach-serve branch adds the types and headers.
+export function lighttpdAttachmentsBlock() {
+  return `$HTTP["url"] =~ "^/attachments(/|$)" {
+  dir-listing.activate = "disable"
+  index-file.names = ( )
+  $HTTP["url"] =~ "/\\." {
+    url.access-deny = ( "" )
+  }
+}`;
+}
+
 function renderLighttpd({ dir, port, fcgi, workers, env, errorLog, sockDir }) {
   const envLines = Object.entries(env)
     .map(([k, v]) => `        ${lq(k)} => ${lq(v)},`)
     .join('\n');
-  return `# written by tests/http/lib/harness.js: every URL goes to cinto.fcgi
+  return `# written by tests/http/lib/harness.js: /attachments/ is the files folder (www/attachments,
+# static), every other URL goes to cinto.fcgi
 server.document-root    = ${lq(path.join(dir, 'www'))}
 server.bind             = "127.0.0.1"
 server.port             = ${port}
 server.errorlog         = ${lq(errorLog)}
 server.upload-dirs      = ( ${lq(dir)} )
-server.modules         += ( "mod_fastcgi" )
-# KiB: large enough that the application's own 413 is what the tests see
+server.modules         += ( "mod_fastcgi", "mod_setenv", "mod_access" )
+# KiB: large enough that the application's own 413 is what the tests see (attachment uploads
+# included: the plugin's own limit answers first)
 server.max-request-size = 32768
 server.max-read-idle    = 30
 # %00 and invalid UTF-8 in the URL reach cinto, which answers them with its own JSON errors
 server.http-parseopts   = ( "url-ctrls-reject" => "disable", "url-invalid-utf8-reject" => "disable" )
+${lighttpdAttachmentsBlock()} else {
 fastcgi.server = (
   "/" => ((
     "socket"              => ${lq(path.join(sockDir, 'fcgi.sock'))},
@@ -490,6 +506,7 @@ ${envLines}
     ),
   ))
 )
+}
 `;
 }
 
@@ -662,7 +679,15 @@ export async function startServer(opts = {}) {
   const dir = fs.mkdtempSync(path.join(scratchBase(), 'srv-'));
   const sockDir = path.join(dir, 'fcgi.sock-00').length <= MAX_SOCKET_PATH ? dir : shortTempDir('csk-');
   fs.mkdirSync(path.join(dir, 'www'));
-  const merged = mergeSettings({ ...DEFAULT_SETTINGS, 'kinto.storage_url': storageUrl }, settings);
+  // the files folder of the attachments plugin, served by lighttpd at /attachments/ (its
+  // base_url, which needs the port, is added below unless the test sets one)
+  const attachmentsDir = path.join(dir, 'www', 'attachments');
+  fs.mkdirSync(attachmentsDir);
+  const merged = mergeSettings(
+    { ...DEFAULT_SETTINGS, 'kinto.storage_url': storageUrl, 'kinto.attachment.base_path': attachmentsDir },
+    settings,
+  );
+  const defaultBaseUrl = !('kinto.attachment.base_url' in merged) && !('attachment.base_url' in merged);
   const ini = path.join(dir, 'cinto.ini');
   fs.writeFileSync(ini, renderIni(merged));
   const errorLog = path.join(dir, 'error.log');
@@ -673,6 +698,7 @@ export async function startServer(opts = {}) {
     dir,
     sockDir,
     ini,
+    attachmentsDir,
     settings: merged,
     fcgi,
     workers,
@@ -706,6 +732,10 @@ export async function startServer(opts = {}) {
       srv.port = await freePort();
       srv.origin = `http://127.0.0.1:${srv.port}`;
       srv.url = `${srv.origin}/v1`;
+      if (defaultBaseUrl) {
+        srv.settings = { ...merged, 'kinto.attachment.base_url': `${srv.origin}/attachments/` };
+        fs.writeFileSync(ini, renderIni(srv.settings));
+      }
       fs.writeFileSync(srv.lighttpdConf, renderLighttpd({ ...srv, env: workerEnv }));
       const logStart = fs.statSync(errorLog).size;
       await srv._spawnLighttpd();
