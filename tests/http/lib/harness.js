@@ -462,22 +462,67 @@ function lq(s) {
   return '"' + String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
 
+// The types of the files folder by extension, [[".ext", "type"], ...], read from the AddType
+// lines of www/attachments/.htaccess (AddCharset adds "; charset=..."), so that lighttpd here,
+// tools/cinto-dev's lighttpd and Apache serve every file with the same type.
+export function attachmentTypes() {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'www', 'attachments', '.htaccess'), 'utf8');
+  const types = new Map();
+  const charsets = new Map();
+  for (const line of text.split('\n')) {
+    const w = line.trim().split(/\s+/);
+    if (w[0] === 'AddType') for (const ext of w.slice(2)) types.set(ext.toLowerCase(), w[1]);
+    if (w[0] === 'AddCharset') for (const ext of w.slice(2)) charsets.set(ext.toLowerCase(), w[1]);
+  }
+  return [...types].map(([ext, type]) => [ext, charsets.has(ext) ? `${type}; charset=${charsets.get(ext)}` : type]);
+}
+
+// The lighttpd conditional that serves the files folder at /attachments/ (www/attachments of
+// the document root) as the Apache .htaccess of that folder does: static files only (no
+// FastCGI there), types by extension, a download unless a raster image or plain text, nosniff
+// and a sandboxing CSP on every answer, no listing, dotfiles (upload temporaries) refused.
+export function lighttpdAttachmentsBlock() {
+  const headers = (disposition) =>
+    `( "X-Content-Type-Options" => "nosniff", "Content-Security-Policy" => "sandbox; default-src 'none'", "Content-Disposition" => "${disposition}" )`;
+  const types = attachmentTypes()
+    .map(([ext, type]) => `    ${lq(ext)} => ${lq(type)},`)
+    .join('\n');
+  return `$HTTP["url"] =~ "^/attachments(/|$)" {
+  dir-listing.activate = "disable"
+  index-file.names = ( )
+  mimetype.assign = (
+${types}
+    "" => "application/octet-stream",
+  )
+  setenv.set-response-header = ${headers('attachment')}
+  $HTTP["url"] =~ "(?i)\\.(png|jpe?g|gif|webp|txt)$" {
+    setenv.set-response-header = ${headers('inline')}
+  }
+  $HTTP["url"] =~ "/\\." {
+    url.access-deny = ( "" )
+  }
+}`;
+}
+
 function renderLighttpd({ dir, port, fcgi, workers, env, errorLog, sockDir }) {
   const envLines = Object.entries(env)
     .map(([k, v]) => `        ${lq(k)} => ${lq(v)},`)
     .join('\n');
-  return `# written by tests/http/lib/harness.js: every URL goes to cinto.fcgi
+  return `# written by tests/http/lib/harness.js: /attachments/ is the files folder (www/attachments,
+# static), every other URL goes to cinto.fcgi
 server.document-root    = ${lq(path.join(dir, 'www'))}
 server.bind             = "127.0.0.1"
 server.port             = ${port}
 server.errorlog         = ${lq(errorLog)}
 server.upload-dirs      = ( ${lq(dir)} )
-server.modules         += ( "mod_fastcgi" )
-# KiB: large enough that the application's own 413 is what the tests see
+server.modules         += ( "mod_fastcgi", "mod_setenv", "mod_access" )
+# KiB: large enough that the application's own 413 is what the tests see (attachment uploads
+# included: the plugin's own limit answers first)
 server.max-request-size = 32768
 server.max-read-idle    = 30
 # %00 and invalid UTF-8 in the URL reach cinto, which answers them with its own JSON errors
 server.http-parseopts   = ( "url-ctrls-reject" => "disable", "url-invalid-utf8-reject" => "disable" )
+${lighttpdAttachmentsBlock()} else {
 fastcgi.server = (
   "/" => ((
     "socket"              => ${lq(path.join(sockDir, 'fcgi.sock'))},
@@ -490,6 +535,7 @@ ${envLines}
     ),
   ))
 )
+}
 `;
 }
 
@@ -656,7 +702,15 @@ export async function startServer(opts = {}) {
   const dir = fs.mkdtempSync(path.join(scratchBase(), 'srv-'));
   const sockDir = path.join(dir, 'fcgi.sock-00').length <= MAX_SOCKET_PATH ? dir : shortTempDir('csk-');
   fs.mkdirSync(path.join(dir, 'www'));
-  const merged = mergeSettings({ ...DEFAULT_SETTINGS, 'kinto.storage_url': storageUrl }, settings);
+  // the files folder of the attachments plugin, served by lighttpd at /attachments/ (its
+  // base_url, which needs the port, is added below unless the test sets one)
+  const attachmentsDir = path.join(dir, 'www', 'attachments');
+  fs.mkdirSync(attachmentsDir);
+  const merged = mergeSettings(
+    { ...DEFAULT_SETTINGS, 'kinto.storage_url': storageUrl, 'kinto.attachment.base_path': attachmentsDir },
+    settings,
+  );
+  const defaultBaseUrl = !('kinto.attachment.base_url' in merged) && !('attachment.base_url' in merged);
   const ini = path.join(dir, 'cinto.ini');
   fs.writeFileSync(ini, renderIni(merged));
   const errorLog = path.join(dir, 'error.log');
@@ -667,6 +721,7 @@ export async function startServer(opts = {}) {
     dir,
     sockDir,
     ini,
+    attachmentsDir,
     settings: merged,
     fcgi,
     workers,
@@ -699,6 +754,10 @@ export async function startServer(opts = {}) {
       srv.port = await freePort();
       srv.origin = `http://127.0.0.1:${srv.port}`;
       srv.url = `${srv.origin}/v1`;
+      if (defaultBaseUrl) {
+        srv.settings = { ...merged, 'kinto.attachment.base_url': `${srv.origin}/attachments/` };
+        fs.writeFileSync(ini, renderIni(srv.settings));
+      }
       fs.writeFileSync(srv.lighttpdConf, renderLighttpd({ ...srv, env: workerEnv }));
       const logStart = fs.statSync(errorLog).size;
       await srv._spawnLighttpd();
