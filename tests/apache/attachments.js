@@ -1,0 +1,109 @@
+// The attachments side of the Apache deployment (issue 10), run by apache.test.js for each of its
+// hosts (mod_fcgid with AllowOverride All, restricted overrides, plain CGI):
+//   - the files folder (www/attachments/ with its .htaccess, copied into the site as the bundle
+//     ships it) serves uploaded pages, SVGs, PHP, CGI, SSI, .sh, .ini and .log files as files,
+//     with the headers of tests/http/lib/attachment-files.js, although the server runs such
+//     files elsewhere in the site (the control folder hostcgi/ shows that it does);
+//   - uploads (POST .../records/{id}/attachment) reach cinto.fcgi as plain CGI, so a body over
+//     mod_fcgid's FcgidMaxRequestLen (128 KiB) is not refused by mod_fcgid, and a body over the
+//     sample's LimitRequestBody gets Apache's 413.
+// Declared after apache.test.js's check of the error log: the refusals below (a folder listing,
+// mod_fcgid's 500, the 413) are logged by Apache as errors on purpose.
+
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { placeFiles, checkServed, FILES, EXECUTED } from '../http/lib/attachment-files.js';
+
+// Body size between mod_fcgid's default FcgidMaxRequestLen (131072) and cinto's 8 MiB.
+const OVER_FCGID = 300 * 1024;
+
+// Sends a request whose headers announce `announced` body bytes and writes `sent` of them;
+// resolves with the status line's code and the text received when the server closes or after
+// the timeout.
+function rawPost(origin, p, { announced, sent, timeout = 20000 }) {
+  const { hostname, port } = new URL(origin);
+  return new Promise((resolve) => {
+    const chunks = [];
+    const sock = net.connect(Number(port), hostname);
+    const done = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      const text = Buffer.concat(chunks).toString('latin1');
+      const m = /^HTTP\/1\.\d (\d{3})/.exec(text);
+      resolve({ status: m ? Number(m[1]) : null, text });
+    };
+    const timer = setTimeout(done, timeout);
+    sock.on('connect', () => {
+      sock.write(
+        `POST ${p} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: multipart/form-data; boundary=xyz\r\n` +
+          `Content-Length: ${announced}\r\nConnection: close\r\n\r\n`,
+      );
+      sock.write(Buffer.alloc(sent, 0x61));
+    });
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', done);
+    sock.on('close', done);
+  });
+}
+
+export function attachmentTests(getSite, variant) {
+  const docroot = () => path.join(getSite().base, 'htdocs');
+
+  it('attachments: the site ships attachments/.htaccess (as the bundle does)', () => {
+    assert.ok(fs.existsSync(path.join(docroot(), 'attachments', '.htaccess')));
+  });
+
+  it('attachments: elsewhere in the site this server runs .php, .cgi and .shtml files (control)', async () => {
+    const site = getSite();
+    const control = path.join(docroot(), 'hostcgi');
+    fs.mkdirSync(control, { recursive: true });
+    fs.chmodSync(control, 0o755);
+    for (const f of FILES.filter((x) => ['script.php', 'program.cgi', 'include.shtml'].includes(x.name))) {
+      fs.writeFileSync(path.join(control, f.name), f.body);
+      fs.chmodSync(path.join(control, f.name), f.exec ? 0o755 : 0o644);
+    }
+    for (const n of ['script.php', 'program.cgi', 'include.shtml']) {
+      const r = await fetch(`${site.origin}/hostcgi/${n}`);
+      const text = await r.text();
+      assert.equal(r.status, 200, `${n}: ${r.status} ${text.slice(0, 300)}`);
+      assert.ok(text.includes(EXECUTED), `${n} was not run outside the files folder, so the test proves nothing: ${text.slice(0, 300)}`);
+    }
+  });
+
+  it('attachments: in the files folder the same kinds are sent as files (never run), with the download, nosniff and sandbox headers', async () => {
+    const site = getSite();
+    const logStart = fs.statSync(site.errorLog).size;
+    placeFiles(path.join(docroot(), 'attachments'));
+    await checkServed(`${site.origin}/attachments/`, `apache (${variant.name})`);
+    const log = fs.readFileSync(site.errorLog, 'utf8').slice(logStart);
+    assert.doesNotMatch(log, /not allowed here|Invalid command/, 'the .htaccess needs more than this host allows');
+  });
+
+  it('attachments: an upload body over FcgidMaxRequestLen reaches cinto.fcgi (run as plain CGI), not mod_fcgid', async () => {
+    const site = getSite();
+    const body = Buffer.alloc(OVER_FCGID, 0x61);
+    const post = (p) =>
+      fetch(site.origin + p, { method: 'POST', body, headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' }, signal: AbortSignal.timeout(60000) });
+    const up = await post('/v1/buckets/b/collections/c/records/r/attachment');
+    const text = await up.text();
+    assert.notEqual(up.status, 500, `mod_fcgid refused the upload: ${text.slice(0, 300)}`);
+    assert.match(up.headers.get('content-type') || '', /^application\/json/, text.slice(0, 300));
+    assert.ok(JSON.parse(text).code, text);
+    if (variant.fcgid) {
+      // the reason for the route: the same body on another path is mod_fcgid's HTML 500
+      const other = await post('/v1/buckets/b/collections/c/records');
+      const t = await other.text();
+      assert.equal(other.status, 500, t.slice(0, 300));
+      assert.match(fs.readFileSync(site.errorLog, 'utf8'), /exceeds MaxRequestLen/);
+    }
+  });
+
+  it("attachments: an upload over the sample's LimitRequestBody (100 MiB) gets Apache's 413", async () => {
+    const site = getSite();
+    const r = await rawPost(site.origin, '/v1/buckets/b/collections/c/records/r/attachment', { announced: 200 * 1024 * 1024, sent: 64 * 1024 });
+    assert.equal(r.status, 413, r.text.slice(0, 400));
+  });
+}
