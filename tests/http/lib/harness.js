@@ -487,9 +487,8 @@ export function lighttpdAttachmentsBlock() {
   const types = attachmentTypes()
     .map(([ext, type]) => `    ${lq(ext)} => ${lq(type)},`)
     .join('\n');
+  // (no listing, no index page: mod_dirlisting and mod_indexfile are not loaded)
   return `$HTTP["url"] =~ "^/attachments(/|$)" {
-  dir-listing.activate = "disable"
-  index-file.names = ( )
   mimetype.assign = (
 ${types}
     "" => "application/octet-stream",
@@ -516,9 +515,9 @@ server.port             = ${port}
 server.errorlog         = ${lq(errorLog)}
 server.upload-dirs      = ( ${lq(dir)} )
 server.modules         += ( "mod_fastcgi", "mod_setenv", "mod_access" )
-# KiB: large enough that the application's own 413 is what the tests see (attachment uploads
-# included: the plugin's own limit answers first)
-server.max-request-size = 32768
+# KiB (100 MiB, as tools/cinto-dev serve, for attachment uploads): large enough that the
+# application's own 413 (or the plugin's own limit) is what the tests see
+server.max-request-size = 102400
 server.max-read-idle    = 30
 # %00 and invalid UTF-8 in the URL reach cinto, which answers them with its own JSON errors
 server.http-parseopts   = ( "url-ctrls-reject" => "disable", "url-invalid-utf8-reject" => "disable" )
