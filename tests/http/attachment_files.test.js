@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { req, startServer } from './lib/harness.js';
+import { req, startServer, attachmentTypes, REPO_ROOT } from './lib/harness.js';
 import { placeFiles, checkServed } from './lib/attachment-files.js';
 
 let srv;
@@ -42,4 +42,17 @@ test('ATT-SERVE-3 the API is still served beside the folder; /attachments is not
   const other = await fetch(`${srv.origin}/attachmentsX`, { redirect: 'manual' });
   const text = await other.text();
   assert.equal(other.status, 307, text);
+});
+
+test("ATT-SERVE-4 the README's nginx recipe gives the files folder the same types as its .htaccess", () => {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README'), 'utf8');
+  const m = /location \^~ \/attachments\/ \{[\s\S]*?types \{([\s\S]*?)\}/.exec(readme);
+  assert.ok(m, 'README: no /attachments/ location with a types block');
+  const nginx = new Map();
+  for (const entry of m[1].split(';')) {
+    const [type, ...exts] = entry.trim().split(/\s+/);
+    for (const e of exts) nginx.set(`.${e}`, type);
+  }
+  const apache = new Map(attachmentTypes().map(([ext, type]) => [ext, type.split(';')[0]]));
+  assert.deepEqual(Object.fromEntries([...nginx].sort()), Object.fromEntries([...apache].sort()));
 });
