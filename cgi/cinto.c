@@ -18,6 +18,7 @@
 #endif
 
 #include "api/app.h"
+#include "api/plugin.h"
 #include "util/log.h"
 
 /* The listening socket a FastCGI spawner hands us (FastCGI spec §2.2). */
@@ -224,6 +225,15 @@ static int run_check(cinto_app *app)
     return cinto_mariadb_check(app->storage, stdout);
 }
 
+static void usage(const char *argv0)
+{
+    fprintf(stderr, "usage: %s [migrate | check | schema [PREFIX] | --version", argv0);
+    for (size_t i = 0; cinto_plugin_table[i]; i++)
+        if (cinto_plugin_table[i]->command)
+            fprintf(stderr, " | %s", cinto_plugin_table[i]->command_usage);
+    fprintf(stderr, "]\n");
+}
+
 int main(int argc, char **argv)
 {
     char *dir = binary_dir(argv[0]);
@@ -241,8 +251,12 @@ int main(int argc, char **argv)
             rc = run_check(app);
         else if (strcmp(argv[1], "--version") == 0)
             printf("cinto %s (Kinto HTTP API %s)\n", CINTO_VERSION, CINTO_HTTP_API_VERSION);
+        else if (cinto_plugins_command(argv[1]))
+            rc = configure_cli(app, argv[1]) < 0
+                     ? 1
+                     : cinto_plugins_run_command(app, argv[1], argc - 2, argv + 2);
         else {
-            fprintf(stderr, "usage: %s [migrate | check | schema [PREFIX] | --version]\n", argv[0]);
+            usage(argv[0]);
             rc = 2;
         }
         cinto_app_free(app);

@@ -349,6 +349,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         storage_url_problem(url, pub, publen);
         return -1;
     }
+    app->storage->tx_hook = cinto_plugins_tx_hook;
+    app->storage->tx_hook_arg = app;
     return 0;
 }
 
@@ -841,6 +843,16 @@ void cinto_route_and_handle(cinto_ctx *c, int *cors_ok, int *star)
         not_allowed(c, excluded);
         return;
     }
+    /* Only now, with the route known, is the body read into memory, or
+     * left in the transport for a handler that streams it (uploads). */
+    if (req->body_pending) {
+        if (c->route.def->needs & CINTO_ROUTE_STREAM_BODY)
+            cinto_request_defer_body(req);
+        else if (cinto_request_read_body(req, (size_t)c->cfg->max_body) < 0) {
+            cinto_error_internal(c, "out of memory");
+            return;
+        }
+    }
     switch (req->body_state) {
     case CINTO_BODY_TOO_LARGE:
         cinto_error(c, 413, CINTO_ERRNO_REQUEST_TOO_LARGE, "Request body too large", NULL);
@@ -947,8 +959,9 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
     cinto_ctx c;
     memset(&c, 0, sizeof c);
     cinto_response_init(&resp);
-    size_t max_body = app->configured ? (size_t)app->cfg.max_body : (size_t)DEFAULT_MAX_BODY;
-    if (cinto_request_read(&req, t, max_body) < 0) {
+    /* The body is read once routed (cinto_route_and_handle): a route may
+     * stream it instead. */
+    if (cinto_request_read_vars(&req, t) < 0) {
         cinto_request_free(&req);
         return -1;
     }
@@ -968,6 +981,10 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
             cinto_error_internal(&c, "out of memory");
         global_headers(&c, cors_ok, star);
     }
+    /* What the handler did not read (a streamed body it stopped reading,
+     * a body never read because the answer came first) is read and
+     * dropped so the FastCGI connection stays in step. */
+    cinto_request_body_drain(&req);
     int rc = cinto_response_send(&resp, t, req.method == CINTO_HEAD);
     cinto_ctx_clear(&c);
     cinto_response_free(&resp);

@@ -20,6 +20,10 @@ struct cinto_ctx;
 /* What a route needs before its handler runs (cgit's def_cmd style). */
 enum cinto_route_needs {
     CINTO_NEEDS_STORAGE = 1, /* answered 503 when kinto.storage_url is not set */
+    /* The body is not read before the handler: req->body_deferred is set
+     * and the handler reads it with cinto_request_body_read (uploads);
+     * the app drains what is left after the handler. */
+    CINTO_ROUTE_STREAM_BODY = 2,
 };
 
 /* One row of the route table (router.h). */

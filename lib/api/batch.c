@@ -158,6 +158,7 @@ static json_object *run_one(cinto_ctx *c, json_object *sr, int *status, int *doo
     const char *btext = body ? cinto_json_dump_len(body, &blen) : "";
     sub.body = strndup(btext, blen);
     sub.body_len = blen;
+    sub.body_off = 0;
     sub.body_state = CINTO_BODY_OK;
     sub.origin = NULL;
     cinto_response resp;

@@ -5,6 +5,7 @@
 #include "api/resource.h"
 #include "util/log.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,4 +152,40 @@ int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev)
         if (c->app->plugins[i]->on_write && c->app->plugins[i]->on_write(c, ev) < 0)
             return -1;
     return 0;
+}
+
+int cinto_plugins_heartbeat(cinto_ctx *c, json_object *checks)
+{
+    int ok = 1;
+    for (size_t i = 0; i < c->app->nplugins; i++)
+        if (c->app->plugins[i]->heartbeat && !c->app->plugins[i]->heartbeat(c, checks))
+            ok = 0;
+    return ok;
+}
+
+void cinto_plugins_tx_hook(void *arg, int event, int level)
+{
+    cinto_app *app = arg;
+    for (size_t i = 0; i < app->nplugins; i++)
+        if (app->plugins[i]->on_tx)
+            app->plugins[i]->on_tx(app, (cinto_tx_event)event, level);
+}
+
+const cinto_plugin *cinto_plugins_command(const char *name)
+{
+    for (size_t i = 0; cinto_plugin_table[i]; i++)
+        if (cinto_plugin_table[i]->command && strcmp(cinto_plugin_table[i]->command, name) == 0)
+            return cinto_plugin_table[i];
+    return NULL;
+}
+
+int cinto_plugins_run_command(cinto_app *app, const char *name, int argc, char **argv)
+{
+    const cinto_plugin *p = cinto_plugins_command(name);
+    assert(p);
+    if (!enabled(app, p)) {
+        fprintf(stderr, "cinto: %s: the %s plugin is not in kinto.includes\n", name, p->name);
+        return 2;
+    }
+    return p->run_command(app, argc, argv);
 }

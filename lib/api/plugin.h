@@ -40,6 +40,13 @@ typedef struct cinto_write_event {
     const cinto_ace_list *acl_read;
 } cinto_write_event;
 
+/* Transaction events (storage.h cinto_storage.tx_hook). */
+typedef enum cinto_tx_event {
+    CINTO_TX_BEGIN = CINTO_ST_TX_BEGIN,
+    CINTO_TX_COMMIT = CINTO_ST_TX_COMMIT,
+    CINTO_TX_ROLLBACK = CINTO_ST_TX_ROLLBACK,
+} cinto_tx_event;
+
 typedef struct cinto_plugin {
     const char *name; /* as written in kinto.includes: "kinto.plugins.accounts" */
     /* Other kinto.includes names that turn it on (upstream packages that
@@ -84,6 +91,21 @@ typedef struct cinto_plugin {
     /* Every write, in its transaction: 0, or -1 after answering an error
      * (a veto: the write is undone). It may write through c->st. */
     int (*on_write)(cinto_ctx *c, const cinto_write_event *ev);
+    /* Adds its check to /__heartbeat__ (a key of checks); returns 0 when
+     * it fails (the answer is then a 503). */
+    int (*heartbeat)(cinto_ctx *c, json_object *checks);
+    /* Every transaction start and end of the storage connection (plugin
+     * work that must follow the outcome, such as removing files only once
+     * a deletion is committed). level 1 is the outermost transaction,
+     * 2... the savepoints of a batch or of a transaction opened around
+     * the handler; a commit of level > 1 only folds it into level - 1. */
+    void (*on_tx)(cinto_app *app, cinto_tx_event event, int level);
+    /* A maintenance command of the program (`cinto.fcgi <command> ...`):
+     * run with the configured app, argv after the command name; returns
+     * the exit status. */
+    const char *command;
+    const char *command_usage;
+    int (*run_command)(cinto_app *app, int argc, char **argv);
 } cinto_plugin;
 
 /* lib/plugins/table.c: every plugin of this build, NULL-terminated. */
@@ -112,6 +134,17 @@ static inline int cinto_write_listened(const cinto_app *app)
 {
     return app->nlisteners > 0;
 }
+/* /__heartbeat__: adds the checks of the enabled plugins; 0 when one
+ * failed. */
+int cinto_plugins_heartbeat(cinto_ctx *c, json_object *checks);
+/* The storage's transaction hook (storage.h): passes each event to the
+ * on_tx hooks of the enabled plugins. arg is the app. */
+void cinto_plugins_tx_hook(void *arg, int event, int level);
+/* The plugin of this build with this command (enabled or not), or NULL. */
+const cinto_plugin *cinto_plugins_command(const char *name);
+/* Runs a command of an enabled plugin; 2 with a message on stderr when
+ * the plugin is not turned on by the configuration. */
+int cinto_plugins_run_command(cinto_app *app, const char *name, int argc, char **argv);
 /* Reports one write to every listener, in table order; -1 when one
  * vetoed (it answered). */
 int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev);

@@ -452,6 +452,16 @@ json_object *cinto_res_envelope(cinto_rctx *r, json_object *data, json_object *a
     return o;
 }
 
+int cinto_res_setup(cinto_rctx *r, cinto_ctx *c)
+{
+    return setup(r, c);
+}
+
+void cinto_res_teardown(cinto_rctx *r)
+{
+    teardown(r);
+}
+
 /* ---- dispatch ------------------------------------------------------------ */
 
 void cinto_handle_resource(cinto_ctx *c)

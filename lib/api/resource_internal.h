@@ -19,6 +19,11 @@ typedef struct cinto_body {
     json_object *perms; /* borrowed from root, NULL when absent */
 } cinto_body;
 
+/* Fills r from c's route (a row of a kind, object or list); -1 when
+ * memory ran out. Teardown always, even after a failed setup: it rolls
+ * back a transaction left open and frees what setup and the steps read. */
+int cinto_res_setup(cinto_rctx *r, cinto_ctx *c);
+void cinto_res_teardown(cinto_rctx *r);
 int cinto_res_begin_write(cinto_rctx *r);
 int cinto_res_commit(cinto_rctx *r);
 /* The list's timestamp, created on first read; in readonly mode nothing is

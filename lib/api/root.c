@@ -102,6 +102,8 @@ void cinto_handle_heartbeat(cinto_ctx *c)
     json_object_object_add(o, "storage", json_object_new_boolean(ok));
     json_object_object_add(o, "permission", json_object_new_boolean(ok));
     json_object_object_add(o, "cache", json_object_new_boolean(1));
+    if (!cinto_plugins_heartbeat(c, o))
+        ok = 0;
     cinto_response_json(c->resp, ok ? 200 : 503, o);
     json_object_put(o);
 }

@@ -9,6 +9,9 @@
 
 #include "api/app.h"
 
+/* Row flags (cinto_route_def.needs) are in api/app.h: CINTO_NEEDS_STORAGE,
+ * CINTO_ROUTE_STREAM_BODY (the handler streams the request body). */
+
 /* Bit per method, for 405 answers and CORS preflight. */
 #define CINTO_M(m) (1u << (m))
 

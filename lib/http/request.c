@@ -1,5 +1,7 @@
 #include "http/request.h"
 
+#include <assert.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,22 +104,55 @@ static long long parse_length(const char *s)
     return n;
 }
 
-static int read_body(cinto_request *req, cinto_transport *t, size_t max_body)
+/* Works out how much body the transport holds: CONTENT_LENGTH when given,
+ * to the end of input for chunked plain CGI (Apache passes no length),
+ * none otherwise. A malformed length is refused, nothing is read. */
+static void body_length(cinto_request *req, cinto_transport *t)
 {
     const char *cl = var(t, "CONTENT_LENGTH");
     const char *te = var(t, "HTTP_TRANSFER_ENCODING");
-    long long want;
+    req->content_length = -1;
     if (cl) {
-        want = parse_length(cl);
-        if (want < 0) {
+        req->content_length = parse_length(cl);
+        if (req->content_length < 0)
             req->body_state = CINTO_BODY_BAD_LENGTH;
-            want = 0;
-        }
+        req->body_left = req->content_length < 0 ? 0 : req->content_length;
     } else if (te && strstr(te, "chunked")) {
-        want = -1; /* plain CGI under Apache: read to end of input */
+        req->body_left = -1;
     } else {
-        want = 0;
+        req->body_left = 0;
     }
+}
+
+/* One transport read bounded by what is left; keeps body_left and marks a
+ * body that ends before its announced length. */
+static long transport_read(cinto_request *req, char *buf, size_t n)
+{
+    if (req->body_left == 0 || n == 0)
+        return 0;
+    if (req->body_left > 0 && (unsigned long long)req->body_left < n)
+        n = (size_t)req->body_left;
+    cinto_transport *t = req->transport;
+    long got = t->read(t->ctx, buf, n);
+    if (got <= 0 || (size_t)got > n) {
+        if (req->body_left > 0 || got < 0) {
+            req->body_state = CINTO_BODY_TRUNCATED;
+            req->body_left = 0;
+            return -1;
+        }
+        req->body_left = 0;
+        return 0;
+    }
+    if (req->body_left > 0)
+        req->body_left -= got;
+    return got;
+}
+
+int cinto_request_read_body(cinto_request *req, size_t max_body)
+{
+    assert(req->body_pending);
+    req->body_pending = 0;
+    long long want = req->body_left;
     if (want > (long long)max_body) {
         req->body_state = CINTO_BODY_TOO_LARGE;
         want = 0;
@@ -127,9 +162,7 @@ static int read_body(cinto_request *req, cinto_transport *t, size_t max_body)
     if (!req->body)
         return -1;
     size_t got = 0;
-    for (;;) {
-        if (want >= 0 && got >= (size_t)want)
-            break;
+    while (want != 0 && req->body_left != 0) {
         if (got == cap) {
             if (cap >= max_body) {
                 req->body_state = CINTO_BODY_TOO_LARGE;
@@ -142,12 +175,9 @@ static int read_body(cinto_request *req, cinto_transport *t, size_t max_body)
             req->body = p;
             cap = ncap;
         }
-        long n = t->read(t->ctx, req->body + got, cap - got);
-        if (n <= 0) {
-            if (want >= 0)
-                req->body_state = CINTO_BODY_TRUNCATED;
+        long n = transport_read(req, req->body + got, cap - got);
+        if (n <= 0)
             break;
-        }
         got += (size_t)n;
     }
     req->body[got] = '\0';
@@ -155,10 +185,49 @@ static int read_body(cinto_request *req, cinto_transport *t, size_t max_body)
     return 0;
 }
 
-int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
+void cinto_request_defer_body(cinto_request *req)
+{
+    assert(req->body_pending);
+    req->body_pending = 0;
+    req->body_deferred = 1;
+}
+
+long cinto_request_body_read(cinto_request *req, char *buf, size_t n)
+{
+    if (!req->body_deferred) {
+        /* In memory (a batch sub-request): served from body_off on. */
+        size_t left = req->body_len - req->body_off;
+        size_t k = left < n ? left : n;
+        if (k)
+            memcpy(buf, req->body + req->body_off, k);
+        req->body_off += k;
+        return (long)k;
+    }
+    if (req->body_state == CINTO_BODY_TRUNCATED)
+        return -1;
+    if (n > LONG_MAX)
+        n = LONG_MAX;
+    return transport_read(req, buf, n);
+}
+
+void cinto_request_body_drain(cinto_request *req)
+{
+    char buf[16384];
+    /* A body refused as too large by its announced length is left to the
+     * web server, as before streaming existed: reading gigabytes only to
+     * answer 413 would help no one. */
+    if (!req->transport || req->body_state == CINTO_BODY_TOO_LARGE)
+        return;
+    req->body_pending = 0;
+    while (transport_read(req, buf, sizeof buf) > 0)
+        ;
+}
+
+int cinto_request_read_vars(cinto_request *req, cinto_transport *t)
 {
     memset(req, 0, sizeof *req);
     req->transport = t;
+    req->body_pending = 1;
     req->method_name = var(t, "REQUEST_METHOD");
     req->method = parse_method(req->method_name);
     if (!req->method_name)
@@ -185,6 +254,7 @@ int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
     const char *https = var(t, "HTTPS");
     const char *scheme = var(t, "REQUEST_SCHEME");
     req->https = (https && strcmp(https, "off") != 0) || (scheme && strcmp(scheme, "https") == 0);
+    body_length(req, t);
     if (split_path(req, t) < 0)
         return -1;
     const char *uri = var(t, "REQUEST_URI");
@@ -193,7 +263,14 @@ int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
         if (p[0] == '%' && lo >= 0 && (hi < 2 || (hi == 7 && lo == 15)))
             req->path_ctrl = 1;
     }
-    return read_body(req, t, max_body);
+    return 0;
+}
+
+int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body)
+{
+    if (cinto_request_read_vars(req, t) < 0)
+        return -1;
+    return cinto_request_read_body(req, max_body);
 }
 
 void cinto_request_free(cinto_request *req)

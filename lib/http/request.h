@@ -53,12 +53,43 @@ typedef struct cinto_request {
     size_t body_len;
     enum cinto_body_state body_state;
     cinto_transport *transport;
+    /* CONTENT_LENGTH as announced, -1 when absent (or malformed: then
+     * body_state says CINTO_BODY_BAD_LENGTH). */
+    long long content_length;
+    /* The route streams its body (CINTO_ROUTE_STREAM_BODY): body stays
+     * NULL and the handler reads through cinto_request_body_read. */
+    int body_deferred;
+    /* Variables read, body neither read nor deferred yet (set by
+     * cinto_request_read_vars, cleared by read_body/defer_body/drain). */
+    int body_pending;
+    /* Bytes of the body still in the transport: -1 = until end of input
+     * (chunked plain CGI), 0 = all read. */
+    long long body_left;
+    size_t body_off; /* cinto_request_body_read's place in an in-memory body */
 } cinto_request;
 
 /* Reads the request variables and the body (at most max_body bytes are
  * kept; more marks the body too large, but the rest is drained so the
  * connection stays usable). Returns 0, or -1 when memory ran out. */
 int cinto_request_read(cinto_request *req, cinto_transport *t, size_t max_body);
+/* The two halves of cinto_request_read, for the app that routes before it
+ * knows whether the body is read into memory or streamed: the variables
+ * (body_pending set), then either read_body (as above; 0 or -1 for
+ * memory) or defer_body (the handler streams it). */
+int cinto_request_read_vars(cinto_request *req, cinto_transport *t);
+int cinto_request_read_body(cinto_request *req, size_t max_body);
+void cinto_request_defer_body(cinto_request *req);
+/* Reads the next body bytes of a deferred body from the transport: the
+ * count, 0 at the end, -1 on a transport error or a body shorter than
+ * CONTENT_LENGTH (body_state is then CINTO_BODY_TRUNCATED). Never reads
+ * past CONTENT_LENGTH. On a body already in memory (a batch
+ * sub-request), reads from req->body instead. */
+long cinto_request_body_read(cinto_request *req, char *buf, size_t n);
+/* Reads and drops whatever of the body is still in the transport (at
+ * most the announced length, to the end of input when none was), so that
+ * the FastCGI connection stays in step after a handler stopped early or
+ * a request was answered without its body. */
+void cinto_request_body_drain(cinto_request *req);
 void cinto_request_free(cinto_request *req);
 const char *cinto_method_name(enum cinto_method m);
 

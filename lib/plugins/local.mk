@@ -5,4 +5,13 @@ lib_libcinto_la_SOURCES += lib/plugins/table.c \
 	lib/plugins/flush.c lib/plugins/history.c \
 	lib/plugins/changes.c lib/plugins/counters.c \
 	lib/plugins/permissions.c lib/plugins/permissions.h \
-	lib/plugins/admin.c lib/plugins/admin.h
+	lib/plugins/admin.c lib/plugins/admin.h \
+	lib/plugins/attachments.c lib/plugins/attachments.h lib/plugins/attachments_names.c
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_attachments
+TESTS += tests/unit/test_attachments
+tests_unit_test_attachments_SOURCES = tests/unit/test_attachments.c
+tests_unit_test_attachments_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_attachments_LDADD = $(UNIT_LDADD)
+endif

@@ -9,9 +9,11 @@ extern const cinto_plugin cinto_plugin_flush;
 extern const cinto_plugin cinto_plugin_history;
 extern const cinto_plugin cinto_plugin_changes;
 extern const cinto_plugin cinto_plugin_counters;
+extern const cinto_plugin cinto_plugin_attachments;
 
 const cinto_plugin *const cinto_plugin_table[] = {
     &cinto_plugin_accounts,    &cinto_plugin_default_bucket, &cinto_plugin_flush,
     &cinto_plugin_history,     &cinto_plugin_changes,        &cinto_plugin_counters,
-    &cinto_plugin_permissions, &cinto_plugin_admin,          NULL,
+    &cinto_plugin_permissions, &cinto_plugin_admin,          &cinto_plugin_attachments,
+    NULL,
 };

@@ -17,6 +17,7 @@
 #include "storage/storage.h"
 #include "storage/auth_plugins.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <mysql.h>
 #include <mysqld_error.h>
@@ -68,6 +69,14 @@ enum stmt_id {
     ST_MEMBERS_FORGET,
     ST_COUNTERS_ADD,
     ST_COUNTERS_READ,
+    ST_ATT_LINK,
+    ST_ATT_OF_RECORD,
+    ST_ATT_OF_COLLECTION,
+    ST_ATT_OF_BUCKET,
+    ST_ATT_DEL_RECORD,
+    ST_ATT_DEL_COLLECTION,
+    ST_ATT_DEL_BUCKET,
+    ST_ATT_ALL,
     ST_COUNT
 };
 
@@ -165,6 +174,23 @@ static const char *const stmt_sql[ST_COUNT] = {
                         "VALUES(objects), tombstones = tombstones + VALUES(tombstones)",
     [ST_COUNTERS_READ] = "SELECT resource_name, SUM(objects), SUM(tombstones) FROM `counters` "
                          "GROUP BY resource_name",
+    /* The attachment plugin's links (sql/005): a location taken again
+     * (never in practice: names are created exclusively) goes to its
+     * newest record. */
+    [ST_ATT_LINK] = "INSERT INTO `attachments` (location, bucket_uri, collection_uri, record_uri, "
+                    "created) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE bucket_uri = "
+                    "VALUES(bucket_uri), collection_uri = VALUES(collection_uri), record_uri = "
+                    "VALUES(record_uri), created = VALUES(created)",
+    [ST_ATT_OF_RECORD] = "SELECT location, collection_uri FROM `attachments` WHERE record_uri = ? "
+                         "FOR UPDATE",
+    [ST_ATT_OF_COLLECTION] = "SELECT location, collection_uri FROM `attachments` "
+                             "WHERE collection_uri = ? FOR UPDATE",
+    [ST_ATT_OF_BUCKET] = "SELECT location, collection_uri FROM `attachments` WHERE bucket_uri = ? "
+                         "FOR UPDATE",
+    [ST_ATT_DEL_RECORD] = "DELETE FROM `attachments` WHERE record_uri = ?",
+    [ST_ATT_DEL_COLLECTION] = "DELETE FROM `attachments` WHERE collection_uri = ?",
+    [ST_ATT_DEL_BUCKET] = "DELETE FROM `attachments` WHERE bucket_uri = ?",
+    [ST_ATT_ALL] = "SELECT location FROM `attachments`",
 };
 
 #define DYN_CACHE 16
@@ -236,8 +262,18 @@ static void slot_clear(stmt_slot *slot)
     memset(slot, 0, sizeof *slot);
 }
 
+/* Tells the transaction listener (storage.h tx_hook). */
+static void tx_event(mdb *db, int event, int level)
+{
+    if (db->base.tx_hook)
+        db->base.tx_hook(db->base.tx_hook_arg, event, level);
+}
+
 static void disconnect(mdb *db)
 {
+    /* The server drops what the transaction did with the connection. */
+    if (db->in_tx)
+        tx_event(db, CINTO_ST_TX_ROLLBACK, 1);
     for (int i = 0; i < ST_COUNT; i++)
         slot_clear(&db->stmts[i]);
     for (int i = 0; i < DYN_CACHE; i++)
@@ -727,8 +763,10 @@ static int m_begin(cinto_storage *st)
         char sql[48];
         snprintf(sql, sizeof sql, "SAVEPOINT cinto_sub%d", db->depth + 1);
         int rc = query_text(db, sql);
-        if (rc == CINTO_ST_OK)
+        if (rc == CINTO_ST_OK) {
             db->depth++;
+            tx_event(db, CINTO_ST_TX_BEGIN, db->depth + 1);
+        }
         return rc;
     }
     db->base.message[0] = '\0';
@@ -739,6 +777,7 @@ static int m_begin(cinto_storage *st)
         rc = query_text(db, "START TRANSACTION");
         if (rc == CINTO_ST_OK) {
             db->in_tx = 1;
+            tx_event(db, CINTO_ST_TX_BEGIN, 1);
             return rc;
         }
         if (rc != CINTO_ST_UNAVAILABLE)
@@ -754,9 +793,15 @@ static int m_commit(cinto_storage *st)
         return CINTO_ST_UNAVAILABLE;
     if (db->depth > 0) {
         db->depth--;
+        tx_event(db, CINTO_ST_TX_COMMIT, db->depth + 2);
         return CINTO_ST_OK;
     }
+    int was = db->in_tx;
     int rc = query_text(db, "COMMIT");
+    /* A failed COMMIT (or a connection lost on it, already reported by
+     * disconnect) leaves nothing committed. */
+    if (was && db->in_tx)
+        tx_event(db, rc == CINTO_ST_OK ? CINTO_ST_TX_COMMIT : CINTO_ST_TX_ROLLBACK, 1);
     db->in_tx = 0;
     return rc;
 }
@@ -770,10 +815,14 @@ static void m_rollback(cinto_storage *st)
         db->depth--;
         if (db->conn)
             query_text(db, sql);
+        tx_event(db, CINTO_ST_TX_ROLLBACK, db->depth + 2);
         return;
     }
-    if (db->conn && db->in_tx)
+    if (db->conn && db->in_tx) {
         query_text(db, "ROLLBACK");
+        if (db->in_tx)
+            tx_event(db, CINTO_ST_TX_ROLLBACK, 1);
+    }
     db->in_tx = 0;
 }
 
@@ -1833,6 +1882,47 @@ static int m_counters_read(cinto_storage *st, cinto_counts *out, size_t max, siz
     return rc;
 }
 
+/* ---- attachment links (sql/005) -------------------------------------------- */
+
+static int m_attachment_link(cinto_storage *st, const char *location, const char *bucket_uri,
+                             const char *collection_uri, const char *record_uri, long long created)
+{
+    param ps[] = {P_S(location), P_S(bucket_uri), P_S(collection_uri), P_S(record_uri),
+                  P_I(created)};
+    return run((mdb *)st, ST_ATT_LINK, NULL, ps, 5, NULL, NULL, NULL);
+}
+
+/* The rows are read (and locked) first: most deletions concern records
+ * without files, and then no DELETE is sent. */
+static int m_attachment_unlink(cinto_storage *st, int by, const char *uri, cinto_strv *out)
+{
+    static const enum stmt_id sel[] = {ST_ATT_OF_RECORD, ST_ATT_OF_COLLECTION, ST_ATT_OF_BUCKET};
+    static const enum stmt_id del[] = {ST_ATT_DEL_RECORD, ST_ATT_DEL_COLLECTION, ST_ATT_DEL_BUCKET};
+    assert(by >= CINTO_ATT_BY_RECORD && by <= CINTO_ATT_BY_BUCKET);
+    param ps[] = {P_S(uri)};
+    rows r = {0};
+    int rc = run((mdb *)st, sel[by], NULL, ps, 1, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        if (cinto_strv_push(out, cell(&r, i, 0) ? cell(&r, i, 0) : "") < 0 ||
+            cinto_strv_push(out, cell(&r, i, 1) ? cell(&r, i, 1) : "") < 0)
+            rc = CINTO_ST_NOMEM;
+    if (rc == CINTO_ST_OK && r.nrows)
+        rc = run((mdb *)st, del[by], NULL, ps, 1, NULL, NULL, NULL);
+    rows_free(&r);
+    return rc;
+}
+
+static int m_attachment_locations(cinto_storage *st, cinto_strv *out)
+{
+    rows r = {0};
+    int rc = run((mdb *)st, ST_ATT_ALL, NULL, NULL, 0, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        if (cell(&r, i, 0) && cinto_strv_push(out, cell(&r, i, 0)) < 0)
+            rc = CINTO_ST_NOMEM;
+    rows_free(&r);
+    return rc;
+}
+
 /* ---- GET /permissions ------------------------------------------------------ */
 
 /* Segment k of a URI ("/buckets/b/collections/c": 1 is "buckets", 2 "b"). */
@@ -2177,6 +2267,9 @@ static const cinto_storage_ops mariadb_ops = {
     .counters_add = m_counters_add,
     .counters_read = m_counters_read,
     .permission_entries = m_permission_entries,
+    .attachment_link = m_attachment_link,
+    .attachment_unlink = m_attachment_unlink,
+    .attachment_locations = m_attachment_locations,
     .close = m_close,
 };
 

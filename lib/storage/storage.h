@@ -288,11 +288,38 @@ typedef struct cinto_storage_ops {
     int (*permission_entries)(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
                               long long *count);
 
+    /* The attachment plugin's links of stored files (table attachments,
+     * sql/005-attachments.sql). Adds (or re-points) one, in the current
+     * transaction. */
+    int (*attachment_link)(cinto_storage *st, const char *location, const char *bucket_uri,
+                           const char *collection_uri, const char *record_uri, long long created);
+    /* Removes the links of the files of one record, collection or bucket
+     * (by: CINTO_ATT_BY_*), appending to out, for each, its location then
+     * its collection URI. */
+    int (*attachment_unlink)(cinto_storage *st, int by, const char *uri, cinto_strv *out);
+    /* Every linked location (gc-attachments). */
+    int (*attachment_locations)(cinto_storage *st, cinto_strv *out);
+
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;
 
+enum cinto_att_by { CINTO_ATT_BY_RECORD, CINTO_ATT_BY_COLLECTION, CINTO_ATT_BY_BUCKET };
+
+/* Transaction events reported through cinto_storage.tx_hook. */
+enum cinto_st_tx_event {
+    CINTO_ST_TX_BEGIN,
+    CINTO_ST_TX_COMMIT,   /* level 1: committed for good; deeper: folded into the level above */
+    CINTO_ST_TX_ROLLBACK, /* also a connection lost inside a transaction */
+};
+
 struct cinto_storage {
     const cinto_storage_ops *ops;
+    /* Called after each begin, commit and rollback with the level it
+     * concerns (1: the transaction, 2...: savepoints), so that work that
+     * must follow the outcome (file removals) happens only once the data
+     * is committed; NULL: nobody listens. */
+    void (*tx_hook)(void *arg, int event, int level);
+    void *tx_hook_arg;
     /* The last failure for the log: MariaDB's code and text (never a
      * password). */
     char last_error[512];
