@@ -15,7 +15,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import crypto from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { placeFiles, checkServed, FILES, EXECUTED } from '../http/lib/attachment-files.js';
+import { basic } from '../http/lib/harness.js';
+
+const AUTH = basic('alice', 'apache-attachments');
 
 // Body size between mod_fcgid's default FcgidMaxRequestLen (131072) and cinto's 8 MiB.
 const OVER_FCGID = 300 * 1024;
@@ -47,6 +52,43 @@ function rawPost(origin, p, { announced, sent, timeout = 20000 }) {
     sock.on('error', done);
     sock.on('close', done);
   });
+}
+
+// Turns the plugin on in the site's cinto.ini (the workers read it again at their next request):
+// the files folder of the site, its public URL, every extension allowed (the risky ones are the
+// point); the folder made writable by the account that runs cinto.fcgi (www-data here, as on a
+// host without suexec: README, "Attachments").
+function enablePlugin(site) {
+  const folder = path.join(site.base, 'htdocs', 'attachments');
+  let ini = fs.readFileSync(site.ini, 'utf8').replace(/^(kinto\.)?(includes|attachment\.\S+)\s*=.*\n/gm, '');
+  ini +=
+    `kinto.includes = kinto_attachment\n` +
+    `kinto.attachment.base_path = ${folder}\n` +
+    `kinto.attachment.base_url = ${site.origin}/attachments/\n` +
+    `kinto.attachment.extensions = any\n`;
+  fs.writeFileSync(site.ini, ini);
+  if (site.runAs) execFileSync('chown', [site.runAs, folder]);
+  return folder;
+}
+
+// POST .../attachment through the site with a FormData body, as kinto-http and browsers send it.
+async function upload(site, uri, { name, content, type }) {
+  const form = new FormData();
+  form.append('attachment', new Blob([content], { type }), name);
+  const r = await fetch(`${site.origin}/v1${uri}/attachment`, {
+    method: 'POST',
+    body: form,
+    headers: { Authorization: AUTH },
+    signal: AbortSignal.timeout(120000),
+  });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: r.status, text, json };
 }
 
 export function attachmentTests(getSite, variant) {
@@ -105,5 +147,58 @@ export function attachmentTests(getSite, variant) {
     const site = getSite();
     const r = await rawPost(site.origin, '/v1/buckets/b/collections/c/records/r/attachment', { announced: 200 * 1024 * 1024, sent: 64 * 1024 });
     assert.equal(r.status, 413, r.text.slice(0, 400));
+  });
+
+  it('attachments: a 1 MiB file uploaded through Apache (over FcgidMaxRequestLen) is served back identical, as a download', async () => {
+    const site = getSite();
+    enablePlugin(site);
+    const uri = '/buckets/files/collections/docs/records/big';
+    for (const [p, body] of [['/buckets/files', {}], ['/buckets/files/collections/docs', {}]]) {
+      const r = await fetch(`${site.origin}/v1${p}`, {
+        method: 'PUT',
+        body: JSON.stringify({ data: body }),
+        headers: { Authorization: AUTH, 'Content-Type': 'application/json' },
+      });
+      assert.ok([200, 201].includes(r.status), `${p}: ${r.status} ${await r.text()}`);
+    }
+    const content = crypto.randomBytes(1024 * 1024);
+    const up = await upload(site, uri, { name: 'big report.pdf', content, type: 'application/pdf' });
+    assert.equal(up.status, 201, up.text.slice(0, 400));
+    assert.equal(up.json.size, content.length);
+    assert.equal(up.json.hash, crypto.createHash('sha256').update(content).digest('hex'));
+    assert.ok(up.json.location.startsWith(`${site.origin}/attachments/`), up.json.location);
+    const r = await fetch(up.json.location);
+    const got = Buffer.from(await r.arrayBuffer());
+    assert.equal(r.status, 200);
+    assert.ok(got.equals(content), 'the file served differs from the upload');
+    assert.equal(r.headers.get('content-type'), 'application/pdf');
+    assert.equal(r.headers.get('content-disposition'), 'attachment');
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    // the record points at it
+    const rec = await fetch(`${site.origin}/v1${uri}`, { headers: { Authorization: AUTH } });
+    assert.equal((await rec.json()).data.attachment.location, up.json.location);
+  });
+
+  it('attachments: an uploaded page, SVG and PHP program are served as inert downloads, and deleted with the attachment', async () => {
+    const site = getSite();
+    for (const name of ['page.html', 'image.svg', 'script.php']) {
+      const f = FILES.find((x) => x.name === name);
+      const uri = `/buckets/files/collections/docs/records/${name.replace('.', '-')}`;
+      const up = await upload(site, uri, { name, content: f.body, type: 'application/octet-stream' });
+      assert.equal(up.status, 201, `${name}: ${up.text.slice(0, 400)}`);
+      const r = await fetch(up.json.location);
+      const body = Buffer.from(await r.arrayBuffer());
+      assert.equal(r.status, 200, name);
+      assert.ok(body.equals(Buffer.from(f.body)), `${name} not sent as it is: ${body.toString('utf8').slice(0, 200)}`);
+      assert.ok(!body.includes(EXECUTED), `${name} ran`);
+      assert.match(r.headers.get('content-type') || '', new RegExp(`^${f.type.replace(/[+]/g, '\\+')}`), name);
+      assert.equal(r.headers.get('content-disposition'), 'attachment', name);
+      assert.match(r.headers.get('content-security-policy') || '', /^sandbox/, name);
+      const del = await fetch(`${site.origin}/v1${uri}/attachment`, { method: 'DELETE', headers: { Authorization: AUTH } });
+      assert.equal(del.status, 204, `${name}: DELETE ${del.status}`);
+      const gone = await fetch(up.json.location);
+      await gone.arrayBuffer();
+      assert.equal(gone.status, 404, `${name}: still served after DELETE`);
+    }
   });
 }

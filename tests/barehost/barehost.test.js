@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { createDatabase, renderIni, DEFAULT_SETTINGS, basic, req, sleep, REPO_ROOT } from '../http/lib/harness.js';
 import { portableTests } from '../http/lib/portable.js';
 import { procStat, alive, freePort, withLogs, tail, describeSite } from './lib.js';
+import { placeFiles, checkServed } from '../http/lib/attachment-files.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BUNDLE = process.env.CINTO_BAREHOST_BUNDLE || path.join(REPO_ROOT, 'build-static', 'bundle');
@@ -45,8 +46,9 @@ const READY_MS = 30000;
 const CINTO_LIBS = /^lib(mariadb|mysqlclient|json-c|fcgi|sodium|cinto)[^/]*\.so/;
 
 // Ways a host runs the program. suexec: SuexecUserGroup in the vhost, the program runs as the
-// customer; fcgid false: no mod_fcgid, so the .htaccess falls back to plain CGI (mod_cgid
-// under the event MPM, mod_cgi under prefork, as on hosts that run mod_php).
+// customer; fcgid false: no mod_fcgid, so the .htaccess falls back to plain CGI. Every mode has
+// a CGI module (mod_cgid under the event MPM, mod_cgi under prefork, as on hosts that run
+// mod_php), which the .htaccess also uses for attachment uploads beside mod_fcgid.
 const MODES = [
   { name: 'mod_fcgid + suexec', fcgid: true, suexec: true },
   { name: 'mod_fcgid', fcgid: true, suexec: false },
@@ -185,7 +187,10 @@ LoadModule dir_module ${mod}/mod_dir.so
 LoadModule env_module ${mod}/mod_env.so
 LoadModule setenvif_module ${mod}/mod_setenvif.so
 LoadModule rewrite_module ${mod}/mod_rewrite.so
-${mode.fcgid ? `LoadModule fcgid_module ${mod}/mod_fcgid.so` : mode.prefork ? `LoadModule cgi_module ${mod}/mod_cgi.so` : `LoadModule cgid_module ${mod}/mod_cgid.so`}
+LoadModule headers_module ${mod}/mod_headers.so
+${mode.fcgid ? `LoadModule fcgid_module ${mod}/mod_fcgid.so` : '# no mod_fcgid'}
+# CGI, which hosts have beside mod_fcgid too (the .htaccess sends attachment uploads to it)
+${mode.prefork ? `LoadModule cgi_module ${mod}/mod_cgi.so` : `LoadModule cgid_module ${mod}/mod_cgid.so`}
 ${mode.suexec ? `LoadModule suexec_module ${mod}/mod_suexec.so` : '# no suexec: programs run as www-data'}
 
 <IfModule mpm_event_module>
@@ -311,6 +316,8 @@ class Site {
     own(ini);
     fs.writeFileSync(path.join(web, 'hello.txt'), 'hello\n', { mode: 0o644 });
     own(path.join(web, 'hello.txt'));
+    // files in the bundle's attachments/ folder, as the plugin writes them
+    placeFiles(path.join(web, 'attachments'), { uid: CUSTOMER.uid, gid: CUSTOMER.gid });
   }
 
   async start() {
@@ -542,12 +549,30 @@ for (const suite of SUITES) {
 
       portableTests('all', () => site.target, { test });
 
+      test("the bundle's attachments/ folder serves uploaded pages, SVGs and programs as files, with the download, nosniff and sandbox headers", async () => {
+        await checkServed(`${site.origin}/attachments/`, `${suite} ${mode.name}`);
+      });
+
+      test('an upload body over mod_fcgid\'s 128 KiB reaches the program (run as plain CGI)', async () => {
+        const r = await fetch(`${site.origin}/v1/buckets/b/collections/c/records/r/attachment`, {
+          method: 'POST',
+          body: Buffer.alloc(300 * 1024, 0x61),
+          headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+          signal: AbortSignal.timeout(60000),
+        });
+        const text = await r.text();
+        assert.match(r.headers.get('content-type') ?? '', /^application\/json/, `${r.status} ${text.slice(0, 300)}`);
+        assert.ok(r.status < 500, `${r.status} ${text.slice(0, 300)}`);
+      });
+
       test('no error in the Apache log, no 5xx answer, no process left behind', async () => {
         const bad = fs
           .readFileSync(site.errorLog, 'utf8')
           .split('\n')
           // AH01630 for .htaccess is the server's own <FilesMatch "^\.ht"> refusing it (expected)
           .filter((l) => !/AH01630: client denied by server configuration: \S*\/\.ht/.test(l))
+          // the attachments folder's refused listings (checkServed asks for them)
+          .filter((l) => !/AH01276: Cannot serve directory \S*\/attachments\//.test(l))
           .filter((l) => /not allowed here|End of script output|Permission denied|error while loading shared|:error\]|:crit\]|:alert\]|:emerg\]/.test(l));
         assert.deepEqual(bad, []);
         const five = tail(site.accessLog, 100000)
