@@ -27,6 +27,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -316,8 +317,10 @@ class Site {
     own(ini);
     fs.writeFileSync(path.join(web, 'hello.txt'), 'hello\n', { mode: 0o644 });
     own(path.join(web, 'hello.txt'));
-    // files in the bundle's attachments/ folder, as the plugin writes them
+    // files in the bundle's attachments/ folder, as the plugin writes them; where the program
+    // runs as www-data, the folder is opened to it (README, "Attachments")
     placeFiles(path.join(web, 'attachments'), { uid: CUSTOMER.uid, gid: CUSTOMER.gid });
+    if (!this.mode.suexec) fs.chmodSync(path.join(web, 'attachments'), 0o777);
   }
 
   async start() {
@@ -355,6 +358,16 @@ class Site {
       this.port = await freePort();
       this.origin = `http://127.0.0.1:${this.port}`;
       fs.writeFileSync(path.join(this.upper, 'etc/apache2/cinto-barehost.conf'), renderApacheConf(this));
+      // the attachments plugin on, its files in the bundle's folder at this port's /attachments/
+      fs.writeFileSync(
+        path.join(this.webdir, 'cinto.ini'),
+        renderIni({
+          ...this.settings,
+          'kinto.includes': 'kinto_attachment',
+          'kinto.attachment.base_path': `${WEBDIR}/attachments`,
+          'kinto.attachment.base_url': `${this.origin}/attachments/`,
+        }),
+      );
       try {
         await this.spawnApache();
         break;
@@ -563,6 +576,33 @@ for (const suite of SUITES) {
         const text = await r.text();
         assert.match(r.headers.get('content-type') ?? '', /^application\/json/, `${r.status} ${text.slice(0, 300)}`);
         assert.ok(r.status < 500, `${r.status} ${text.slice(0, 300)}`);
+      });
+
+      test(`an uploaded file (1 MiB, over FcgidMaxRequestLen) is written by the program${mode.suexec ? ' as the customer' : ''} and served back identical`, async () => {
+        const auth = basic('uploader', 'secret');
+        for (const p of ['/buckets/up', '/buckets/up/collections/docs']) {
+          const r = await req(site.target, 'PUT', p, { auth, body: { data: {} } });
+          assert.ok([200, 201].includes(r.status), `${p}: ${r.status} ${r.text}`);
+        }
+        const content = crypto.randomBytes(1024 * 1024);
+        const form = new FormData();
+        form.append('attachment', new Blob([content], { type: 'application/pdf' }), 'report.pdf');
+        const up = await fetch(`${site.origin}/v1/buckets/up/collections/docs/records/r1/attachment`, {
+          method: 'POST',
+          body: form,
+          headers: { Authorization: auth },
+          signal: AbortSignal.timeout(120000),
+        });
+        const text = await up.text();
+        assert.equal(up.status, 201, text.slice(0, 400));
+        const { location } = JSON.parse(text);
+        assert.ok(location.startsWith(`${site.origin}/attachments/`), location);
+        const r = await fetch(location);
+        assert.equal(r.status, 200);
+        assert.ok(Buffer.from(await r.arrayBuffer()).equals(content), 'the file served differs from the upload');
+        assert.equal(r.headers.get('content-disposition'), 'attachment');
+        const st = fs.statSync(path.join(site.webdir, 'attachments', location.slice(`${site.origin}/attachments/`.length)));
+        assert.equal(st.uid, mode.suexec ? CUSTOMER.uid : 33, 'owner of the stored file');
       });
 
       test('no error in the Apache log, no 5xx answer, no process left behind', async () => {
