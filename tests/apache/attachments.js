@@ -16,11 +16,35 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { placeFiles, checkServed, FILES, EXECUTED } from '../http/lib/attachment-files.js';
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
+import { placeFiles, checkServed, FILES, EXECUTED, SCRIPT_RAN } from '../http/lib/attachment-files.js';
 import { basic } from '../http/lib/harness.js';
 
 const AUTH = basic('alice', 'apache-attachments');
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => fs.existsSync(p));
+
+// The DOM of a page after its scripts ran, from headless Chromium ('' when it downloads it).
+async function dumpDom(url) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cchr-'));
+  try {
+    return await new Promise((resolve, reject) => {
+      const args = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', url];
+      const p = spawn(CHROMIUM, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+      let out = '';
+      p.stdout.on('data', (d) => (out += d));
+      const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
+      p.on('error', reject);
+      p.on('close', () => {
+        clearTimeout(timer);
+        resolve(out);
+      });
+    });
+  } finally {
+    fs.rmSync(profile, { recursive: true, force: true });
+  }
+}
 
 // Body size between mod_fcgid's default FcgidMaxRequestLen (131072) and cinto's 8 MiB.
 const OVER_FCGID = 300 * 1024;
@@ -103,7 +127,7 @@ export function attachmentTests(getSite, variant) {
     const control = path.join(docroot(), 'hostcgi');
     fs.mkdirSync(control, { recursive: true });
     fs.chmodSync(control, 0o755);
-    for (const f of FILES.filter((x) => ['script.php', 'program.cgi', 'include.shtml'].includes(x.name))) {
+    for (const f of FILES.filter((x) => ['script.php', 'program.cgi', 'include.shtml', 'page.html', 'image.svg'].includes(x.name))) {
       fs.writeFileSync(path.join(control, f.name), f.body);
       fs.chmodSync(path.join(control, f.name), f.exec ? 0o755 : 0o644);
     }
@@ -122,6 +146,18 @@ export function attachmentTests(getSite, variant) {
     await checkServed(`${site.origin}/attachments/`, `apache (${variant.name})`);
     const log = fs.readFileSync(site.errorLog, 'utf8').slice(logStart);
     assert.doesNotMatch(log, /not allowed here|Invalid command/, 'the .htaccess needs more than this host allows');
+  });
+
+  // (one host is enough: the folder's .htaccess is the same on all; Chromium is slow to start)
+  const browserSkip = !CHROMIUM ? 'no /usr/bin/chromium' : variant.name !== 'restricted' ? 'run on the restricted host only' : false;
+  it('attachments: a browser does not run an uploaded page or SVG there, but does elsewhere (headless Chromium, when installed)', { skip: browserSkip }, async () => {
+    const site = getSite();
+    for (const name of ['page.html', 'image.svg']) {
+      const control = await dumpDom(`${site.origin}/hostcgi/${name}`);
+      assert.ok(control.includes(SCRIPT_RAN), `${name}: its script did not run outside the files folder, so the test proves nothing: ${control.slice(0, 300)}`);
+      const dom = await dumpDom(`${site.origin}/attachments/filesbucket/filescoll/${name}`);
+      assert.ok(!dom.includes(SCRIPT_RAN), `${name}: its script ran in the files folder: ${dom.slice(0, 300)}`);
+    }
   });
 
   it('attachments: an upload body over FcgidMaxRequestLen reaches cinto.fcgi (run as plain CGI), not mod_fcgid', async () => {

@@ -17,15 +17,17 @@ import path from 'node:path';
 // its bytes hold "EXECUTED-" only followed by an expression, never by 42.
 const PROGRAM = "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho EXECUTED-$((6*7))\nexit 0\n<?php echo 'EXECUTED-' . (6*7); ?>\n";
 export const EXECUTED = 'EXECUTED-42';
+// What the scripts of page.html and image.svg put into their document when a browser runs them.
+export const SCRIPT_RAN = 'RAN-42';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8ffff3f0005fe02fea7d6a5e30000000049454e44ae426082', 'hex');
 
 // name, bytes, expected type (a prefix of Content-Type), disposition, executable bit
 export const FILES = [
-  { name: 'page.html', body: '<!doctype html><title>x</title><script>document.title = "RAN"</script>PAGE\n', type: 'text/html', disposition: 'attachment' },
+  { name: 'page.html', body: '<!doctype html><title>x</title><script>document.title = "RAN-" + (6*7)</script>PAGE\n', type: 'text/html', disposition: 'attachment' },
   {
     name: 'image.svg',
-    body: '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script><rect width="1" height="1"/></svg>\n',
+    body: '<svg xmlns="http://www.w3.org/2000/svg"><script>document.documentElement.setAttribute("data-ran", "RAN-" + (6*7))</script><rect width="1" height="1"/></svg>\n',
     type: 'image/svg+xml',
     disposition: 'attachment',
   },
