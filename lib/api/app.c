@@ -983,7 +983,12 @@ int cinto_app_handle(cinto_app *app, cinto_transport *t)
     }
     /* What the handler did not read (a streamed body it stopped reading,
      * a body never read because the answer came first) is read and
-     * dropped so the FastCGI connection stays in step. */
+     * dropped so the FastCGI connection stays in step; but a body never
+     * read that announces more than the limit is left to the web server,
+     * as it would have been refused with 413. */
+    size_t max_body = app->configured ? (size_t)app->cfg.max_body : (size_t)DEFAULT_MAX_BODY;
+    if (req.body_pending && req.content_length > (long long)max_body)
+        req.body_state = CINTO_BODY_TOO_LARGE;
     cinto_request_body_drain(&req);
     int rc = cinto_response_send(&resp, t, req.method == CINTO_HEAD);
     cinto_ctx_clear(&c);

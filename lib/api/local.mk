@@ -11,3 +11,11 @@ tests_unit_test_router_SOURCES = tests/unit/test_router.c
 tests_unit_test_router_CPPFLAGS = $(UNIT_CPPFLAGS)
 tests_unit_test_router_LDADD = $(UNIT_LDADD)
 endif
+
+if HAVE_CRITERION
+check_PROGRAMS += tests/unit/test_app_body
+TESTS += tests/unit/test_app_body
+tests_unit_test_app_body_SOURCES = tests/unit/test_app_body.c
+tests_unit_test_app_body_CPPFLAGS = $(UNIT_CPPFLAGS)
+tests_unit_test_app_body_LDADD = $(UNIT_LDADD)
+endif

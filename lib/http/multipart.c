@@ -35,6 +35,7 @@
 #include "util/codec.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,7 +63,8 @@ struct cinto_multipart {
     char delim[4 + MP_BOUNDARY_MAX + 1];
     size_t dlen;
     size_t match;
-    int padded; /* spaces/tabs after a delimiter */
+    int virtual_crlf; /* the first 2 bytes matched are the CRLF assumed */
+    int padded;       /* spaces/tabs after a delimiter */
     unsigned long long preamble;
     /* Part headers: the current line (without CRLF), the header section's
      * size and line count so far, and a CR waiting for its LF. */
@@ -472,6 +474,7 @@ static long scan(cinto_multipart *mp, const char *p, size_t n)
             /* Complete: the data ends where the delimiter began. */
             size_t in_p = mp->dlen - held;
             mp->match = 0;
+            mp->virtual_crlf = 0;
             if (emit(mp, p + run, i - in_p - run) != CINTO_MP_OK)
                 return -1;
             mp->state = ST_AFTER_DELIM;
@@ -480,8 +483,13 @@ static long scan(cinto_multipart *mp, const char *p, size_t n)
         /* Mismatch: the bytes matched were data after all; those from
          * earlier feeds go out now (from delim: they are equal), those in
          * p stay in the run. p[i] is looked at again from match 0. */
-        if (held && emit(mp, mp->delim, held) != CINTO_MP_OK)
-            return -1;
+        if (held) {
+            /* Not the CRLF assumed before the first line: not input. */
+            size_t skip = mp->virtual_crlf ? 2 : 0;
+            if (emit(mp, mp->delim + skip, held - skip) != CINTO_MP_OK)
+                return -1;
+        }
+        mp->virtual_crlf = 0;
         held = 0;
         mp->match = 0;
     }
@@ -541,8 +549,9 @@ static long after_delim(cinto_multipart *mp, const char *p, size_t n)
 cinto_multipart *cinto_multipart_new(const char *boundary, const cinto_multipart_limits *limits,
                                      const cinto_multipart_callbacks *cb)
 {
+    assert(limits);
     size_t blen = boundary ? strlen(boundary) : 0;
-    if (blen < 1 || blen > MP_BOUNDARY_MAX)
+    if (blen < 1 || blen > MP_BOUNDARY_MAX || limits->max_part_header_bytes >= SIZE_MAX / 2)
         return NULL;
     cinto_multipart *mp = calloc(1, sizeof *mp);
     if (!mp)
@@ -560,6 +569,7 @@ cinto_multipart *cinto_multipart_new(const char *boundary, const cinto_multipart
     mp->dlen = 4 + blen;
     /* The first delimiter may open the body: as if a CRLF came before. */
     mp->match = 2;
+    mp->virtual_crlf = 1;
     mp->state = ST_PREAMBLE;
     return mp;
 }

@@ -164,8 +164,12 @@ int cinto_request_read_body(cinto_request *req, size_t max_body)
     size_t got = 0;
     while (want != 0 && req->body_left != 0) {
         if (got == cap) {
+            /* Full at the limit: too large unless the input ends here
+             * (a chunked body of exactly max_body bytes). */
+            char probe;
             if (cap >= max_body) {
-                req->body_state = CINTO_BODY_TOO_LARGE;
+                if (transport_read(req, &probe, 1) > 0)
+                    req->body_state = CINTO_BODY_TOO_LARGE;
                 break;
             }
             size_t ncap = cap * 2 > max_body ? max_body : cap * 2;

@@ -756,7 +756,7 @@ static int part_begin(void *ctx, const cinto_multipart_part *part)
         u->part = is_data ? PART_DATA : PART_PERMS;
         cinto_buf_reset(is_data ? &u->data : &u->perms);
         *(is_data ? &u->have_data : &u->have_perms) = 1;
-    } else if (!part->filename) {
+    } else {
         upload_error(u, UE_OTHER, part->name);
     }
     return 0;
@@ -1260,7 +1260,7 @@ static void gc_walk(gc_state *g, const char *rel, int depth)
                                      strncmp(e->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0))
             continue;
         const char *key = child;
-        if (bsearch(&key, g->linked, g->nlinked, sizeof *g->linked, cmp_str)) {
+        if (g->nlinked && bsearch(&key, g->linked, g->nlinked, sizeof *g->linked, cmp_str)) {
             g->kept++;
             continue;
         }
@@ -1308,7 +1308,8 @@ static int run_gc(cinto_app *app, int argc, char **argv)
         cinto_strv_clear(&linked);
         return 1;
     }
-    qsort(linked.items, linked.count, sizeof *linked.items, cmp_str);
+    if (linked.count)
+        qsort(linked.items, linked.count, sizeof *linked.items, cmp_str);
     gc_state g = {linked.items, linked.count, time(NULL) - (time_t)grace, 0, 0, 0, 0};
     gc_walk(&g, "", 0);
     printf("gc-attachments: %lu file(s) removed, %lu linked kept, %lu unlinked but younger than "

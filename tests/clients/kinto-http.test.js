@@ -4,6 +4,8 @@
 // (incl. chunking and aggregation) and groups. Test names start with the spec feature ids.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { authHeaders, loadClients, startServer, uid } from './lib/clients.js';
 
 let K; // the loaded clients
@@ -515,6 +517,41 @@ test('ACCT-1 kinto-http: createAccount, then authenticate with it', async () => 
     const me = new K.KintoClient(srv.url, { headers: authHeaders(name, 's3cret') });
     assert.equal((await me.fetchUser()).id, `account:${name}`);
     await fails(anon.createAccount(name, 'other'), 401); // existing account, anonymous (04 §4.12)
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('ATT-2 / ATT-3 kinto-http: addAttachment (record data and permissions), download of location, removeAttachment', async () => {
+  const srv = await startServer({ workers: 1, settings: { 'kinto.includes': 'kinto_attachment' } });
+  try {
+    const { bid } = await fixture(srv);
+    // kinto-http's README for Node: its multipart bodies (the form-data package) need
+    // node-fetch, which writes them with their boundary (Node's own fetch does not).
+    const nodeFetch = (await import('node-fetch')).default;
+    const api = client(srv, ALICE, { fetchFunc: nodeFetch });
+    const coll = api.bucket(bid).collection('c');
+    const caps = await api.fetchServerCapabilities();
+    assert.equal(caps.attachments.base_url, `${srv.origin}/attachments/`);
+    const content = 'hello from kinto-http';
+    const dataURI = `data:text/plain;name=hello.txt;base64,${Buffer.from(content).toString('base64')}`;
+    const res = await coll.addAttachment(dataURI, { id: 'a1', title: 't' }, { permissions: { read: ['system.Everyone'] } });
+    const rec = res.data ?? res;
+    assert.equal(rec.title, 't');
+    assert.equal(rec.attachment.filename, 'hello.txt');
+    assert.equal(rec.attachment.size, content.length);
+    assert.match(rec.attachment.mimetype, /^text\/plain/);
+    const dl = await fetch(rec.attachment.location);
+    assert.equal(dl.status, 200);
+    assert.equal(await dl.text(), content);
+    const full = await coll.getRecord('a1');
+    assert.deepEqual(full.permissions.read, ['system.Everyone']);
+    await coll.removeAttachment('a1');
+    const after = await coll.getRecord('a1');
+    assert.equal(after.data.attachment, null);
+    // the file is gone from the folder (lighttpd's stat cache may serve it for a second more)
+    const relative = rec.attachment.location.slice(`${srv.origin}/attachments/`.length);
+    assert.equal(fs.existsSync(path.join(srv.attachmentsDir, relative)), false);
   } finally {
     await srv.stop();
   }

@@ -52,6 +52,7 @@ build fuzz_query $JSON $lib/http/parse.c $lib/util/random.c $lib/query/query.c \
 build fuzz_precondition $PARSE
 build fuzz_media_type $PARSE
 build fuzz_accept $PARSE
+build fuzz_multipart $PARSE $lib/http/multipart.c
 build fuzz_basic $UTIL $lib/auth/basic.c $SODIUM
 build fuzz_codec $UTIL
 build fuzz_patch $JSON $lib/patch/pointer.c $lib/patch/ops.c $lib/patch/patch.c \

@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=${FUZZ_WORKDIR:-$(mktemp -d /tmp/cinto-fuzz.XXXXXX)}
 jobs=${FUZZ_JOBS:-1}
 all="fuzz_json fuzz_query fuzz_precondition fuzz_media_type fuzz_accept fuzz_basic \
-fuzz_codec fuzz_patch fuzz_router fuzz_schema"
+fuzz_codec fuzz_patch fuzz_router fuzz_schema fuzz_multipart"
 fuzzers=${FUZZERS:-$all}
 
 mkdir -p "$work"

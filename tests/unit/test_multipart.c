@@ -382,6 +382,21 @@ Test(framing, wrong_or_missing_boundary)
     cr_assert_eq(r2.begins, 0);
     cinto_multipart_free(mp);
     free(big);
+    /* The preamble limit counts input bytes before the delimiter's CRLF:
+     * 64 pass, 65 do not. */
+    for (size_t n = 63; n <= 65; n++) {
+        cinto_buf b = CINTO_BUF_INIT;
+        for (size_t i = 0; i < n; i++)
+            cinto_buf_putc(&b, 'p');
+        cinto_buf_puts(&b, "\r\n--b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\n--b--");
+        for (size_t chunk = 0; chunk <= 2; chunk++) {
+            rec rp = {0};
+            cr_assert_eq(run_lim("b", b.data, b.len, chunk, &lim, &rp),
+                         n <= 64 ? CINTO_MP_OK : CINTO_MP_MALFORMED, "preamble %zu", n);
+            cinto_buf_free(&rp.t);
+        }
+        cinto_buf_free(&b);
+    }
     /* The boundary without its leading dashes, or not at a line start. */
     rec r3 = {0};
     cr_assert_eq(run("b", S("b\r\nContent-Disposition: form-data; name=a\r\n\r\nx\r\nb--"), 0, &r3),
