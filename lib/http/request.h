@@ -1,6 +1,11 @@
 /* A request as the library sees it: read once from the transport, with the
  * headers it uses already picked out. Only the body and the query string
- * are untrusted text still to be parsed (by the handlers that need them). */
+ * are untrusted text still to be parsed (by the handlers that need them).
+ * The variables are read first; the body once the route is known: into
+ * memory (up to max_request_body_bytes), or, for a route flagged
+ * CINTO_ROUTE_STREAM_BODY (uploads), left in the transport for the handler
+ * to read in pieces. Whatever is left unread is drained after the answer
+ * is made. */
 #ifndef CINTO_HTTP_REQUEST_H
 #define CINTO_HTTP_REQUEST_H
 

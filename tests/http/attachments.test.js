@@ -44,7 +44,11 @@ before(async () => {
     }),
     startServer({
       workers: 1,
-      settings: { 'kinto.includes': 'kinto_attachment', 'kinto.attachment.keep_old_files': 'true' },
+      settings: {
+        'kinto.includes': 'kinto_attachment',
+        'kinto.attachment.keep_old_files': 'true',
+        'kinto.attachment.extra.base_url': 'https://cdn.example.com/files',
+      },
     }),
   ]);
 });
@@ -355,6 +359,9 @@ test('ATT-7 keep_old_files keeps files on replacement, DELETE …/attachment and
   await must(req(keep, 'DELETE', `${c}/records/r`, { auth: OWNER }), 200);
   const files = stored(keep);
   for (const f of [one, two, three]) assert.ok(files.includes(f), f);
+  // extra.base_url is what the capability advertises; location keeps base_url
+  const root = await must(req(keep, 'GET', '/'), 200);
+  assert.equal(root.json.capabilities.attachments.base_url, 'https://cdn.example.com/files/');
 });
 
 // ---- ATT-8 ------------------------------------------------------------------------------
