@@ -30,6 +30,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startServer, fcgiPath, basic, saveSanitizerReports, sleep, REPO_ROOT } from '../http/lib/harness.js';
+import { attachmentTests } from './attachments.js';
 
 const APACHE = process.env.CINTO_TEST_APACHE || '/usr/sbin/apache2';
 const MODDIR = process.env.CINTO_TEST_APACHE_MODULES || '/usr/lib/apache2/modules';
@@ -267,6 +268,8 @@ LoadModule dir_module ${MODDIR}/mod_dir.so
 LoadModule env_module ${MODDIR}/mod_env.so
 LoadModule setenvif_module ${MODDIR}/mod_setenvif.so
 LoadModule rewrite_module ${MODDIR}/mod_rewrite.so
+LoadModule headers_module ${MODDIR}/mod_headers.so
+LoadModule include_module ${MODDIR}/mod_include.so
 <IfDefine !NOFCGID>
   LoadModule fcgid_module ${MODDIR}/mod_fcgid.so
 </IfDefine>
@@ -303,9 +306,18 @@ DocumentRoot ${aq(docroot)}
 </Directory>
 <Directory ${aq(docroot)}>
   AllowOverride All
-  Options FollowSymLinks
+  Options FollowSymLinks ExecCGI Includes
   Require all granted
+  # what hosts commonly run by extension (attachments.js checks that none of it runs in the
+  # files folder, and that it does run elsewhere)
+  AddHandler cgi-script .cgi .pl .py .sh
+  AddType text/html .shtml
+  AddOutputFilter INCLUDES .shtml
 </Directory>
+# as Debian's php-fpm configuration sends PHP to its FastCGI server (here: run as CGI)
+<FilesMatch "\\.php$">
+  SetHandler cgi-script
+</FilesMatch>
 <FilesMatch "^\\.ht">
   Require all denied
 </FilesMatch>
@@ -778,5 +790,8 @@ for (const variant of VARIANTS) {
       const five = kept.split('\n').filter((l) => /" 5\d\d /.test(l));
       assert.deepEqual(five, []);
     });
+
+    // after the log check: these provoke logged refusals on purpose
+    attachmentTests(() => site, variant);
   });
 }

@@ -27,6 +27,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { createDatabase, renderIni, DEFAULT_SETTINGS, basic, req, sleep, REPO_ROOT } from '../http/lib/harness.js';
 import { portableTests } from '../http/lib/portable.js';
 import { procStat, alive, freePort, withLogs, tail, describeSite } from './lib.js';
+import { placeFiles, checkServed } from '../http/lib/attachment-files.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BUNDLE = process.env.CINTO_BAREHOST_BUNDLE || path.join(REPO_ROOT, 'build-static', 'bundle');
@@ -45,8 +47,9 @@ const READY_MS = 30000;
 const CINTO_LIBS = /^lib(mariadb|mysqlclient|json-c|fcgi|sodium|cinto)[^/]*\.so/;
 
 // Ways a host runs the program. suexec: SuexecUserGroup in the vhost, the program runs as the
-// customer; fcgid false: no mod_fcgid, so the .htaccess falls back to plain CGI (mod_cgid
-// under the event MPM, mod_cgi under prefork, as on hosts that run mod_php).
+// customer; fcgid false: no mod_fcgid, so the .htaccess falls back to plain CGI. Every mode has
+// a CGI module (mod_cgid under the event MPM, mod_cgi under prefork, as on hosts that run
+// mod_php), which the .htaccess also uses for attachment uploads beside mod_fcgid.
 const MODES = [
   { name: 'mod_fcgid + suexec', fcgid: true, suexec: true },
   { name: 'mod_fcgid', fcgid: true, suexec: false },
@@ -185,7 +188,10 @@ LoadModule dir_module ${mod}/mod_dir.so
 LoadModule env_module ${mod}/mod_env.so
 LoadModule setenvif_module ${mod}/mod_setenvif.so
 LoadModule rewrite_module ${mod}/mod_rewrite.so
-${mode.fcgid ? `LoadModule fcgid_module ${mod}/mod_fcgid.so` : mode.prefork ? `LoadModule cgi_module ${mod}/mod_cgi.so` : `LoadModule cgid_module ${mod}/mod_cgid.so`}
+LoadModule headers_module ${mod}/mod_headers.so
+${mode.fcgid ? `LoadModule fcgid_module ${mod}/mod_fcgid.so` : '# no mod_fcgid'}
+# CGI, which hosts have beside mod_fcgid too (the .htaccess sends attachment uploads to it)
+${mode.prefork ? `LoadModule cgi_module ${mod}/mod_cgi.so` : `LoadModule cgid_module ${mod}/mod_cgid.so`}
 ${mode.suexec ? `LoadModule suexec_module ${mod}/mod_suexec.so` : '# no suexec: programs run as www-data'}
 
 <IfModule mpm_event_module>
@@ -311,6 +317,10 @@ class Site {
     own(ini);
     fs.writeFileSync(path.join(web, 'hello.txt'), 'hello\n', { mode: 0o644 });
     own(path.join(web, 'hello.txt'));
+    // files in the bundle's attachments/ folder, as the plugin writes them; where the program
+    // runs as www-data, the folder is opened to it (README, "Attachments")
+    placeFiles(path.join(web, 'attachments'), { uid: CUSTOMER.uid, gid: CUSTOMER.gid });
+    if (!this.mode.suexec) fs.chmodSync(path.join(web, 'attachments'), 0o777);
   }
 
   async start() {
@@ -348,6 +358,16 @@ class Site {
       this.port = await freePort();
       this.origin = `http://127.0.0.1:${this.port}`;
       fs.writeFileSync(path.join(this.upper, 'etc/apache2/cinto-barehost.conf'), renderApacheConf(this));
+      // the attachments plugin on, its files in the bundle's folder at this port's /attachments/
+      fs.writeFileSync(
+        path.join(this.webdir, 'cinto.ini'),
+        renderIni({
+          ...this.settings,
+          'kinto.includes': 'kinto_attachment',
+          'kinto.attachment.base_path': `${WEBDIR}/attachments`,
+          'kinto.attachment.base_url': `${this.origin}/attachments/`,
+        }),
+      );
       try {
         await this.spawnApache();
         break;
@@ -542,12 +562,57 @@ for (const suite of SUITES) {
 
       portableTests('all', () => site.target, { test });
 
+      test("the bundle's attachments/ folder serves uploaded pages, SVGs and programs as files, with the download, nosniff and sandbox headers", async () => {
+        await checkServed(`${site.origin}/attachments/`, `${suite} ${mode.name}`);
+      });
+
+      test('an upload body over mod_fcgid\'s 128 KiB reaches the program (run as plain CGI)', async () => {
+        const r = await fetch(`${site.origin}/v1/buckets/b/collections/c/records/r/attachment`, {
+          method: 'POST',
+          body: Buffer.alloc(300 * 1024, 0x61),
+          headers: { 'Content-Type': 'multipart/form-data; boundary=xyz' },
+          signal: AbortSignal.timeout(60000),
+        });
+        const text = await r.text();
+        assert.match(r.headers.get('content-type') ?? '', /^application\/json/, `${r.status} ${text.slice(0, 300)}`);
+        assert.ok(r.status < 500, `${r.status} ${text.slice(0, 300)}`);
+      });
+
+      test(`an uploaded file (1 MiB, over FcgidMaxRequestLen) is written by the program${mode.suexec ? ' as the customer' : ''} and served back identical`, async () => {
+        const auth = basic('uploader', 'secret');
+        for (const p of ['/buckets/up', '/buckets/up/collections/docs']) {
+          const r = await req(site.target, 'PUT', p, { auth, body: { data: {} } });
+          assert.ok([200, 201].includes(r.status), `${p}: ${r.status} ${r.text}`);
+        }
+        const content = crypto.randomBytes(1024 * 1024);
+        const form = new FormData();
+        form.append('attachment', new Blob([content], { type: 'application/pdf' }), 'report.pdf');
+        const up = await fetch(`${site.origin}/v1/buckets/up/collections/docs/records/r1/attachment`, {
+          method: 'POST',
+          body: form,
+          headers: { Authorization: auth },
+          signal: AbortSignal.timeout(120000),
+        });
+        const text = await up.text();
+        assert.equal(up.status, 201, text.slice(0, 400));
+        const { location } = JSON.parse(text);
+        assert.ok(location.startsWith(`${site.origin}/attachments/`), location);
+        const r = await fetch(location);
+        assert.equal(r.status, 200);
+        assert.ok(Buffer.from(await r.arrayBuffer()).equals(content), 'the file served differs from the upload');
+        assert.equal(r.headers.get('content-disposition'), 'attachment');
+        const st = fs.statSync(path.join(site.webdir, 'attachments', location.slice(`${site.origin}/attachments/`.length)));
+        assert.equal(st.uid, mode.suexec ? CUSTOMER.uid : 33, 'owner of the stored file');
+      });
+
       test('no error in the Apache log, no 5xx answer, no process left behind', async () => {
         const bad = fs
           .readFileSync(site.errorLog, 'utf8')
           .split('\n')
           // AH01630 for .htaccess is the server's own <FilesMatch "^\.ht"> refusing it (expected)
           .filter((l) => !/AH01630: client denied by server configuration: \S*\/\.ht/.test(l))
+          // the attachments folder's refused listings (checkServed asks for them)
+          .filter((l) => !/AH01276: Cannot serve directory \S*\/attachments\//.test(l))
           .filter((l) => /not allowed here|End of script output|Permission denied|error while loading shared|:error\]|:crit\]|:alert\]|:emerg\]/.test(l));
         assert.deepEqual(bad, []);
         const five = tail(site.accessLog, 100000)

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { createDatabase, renderIni, DEFAULT_SETTINGS, basic, req, sleep, REPO_ROOT } from '../http/lib/harness.js';
 import { portableTests } from '../http/lib/portable.js';
 import { alive, track, freePort, tail, describeSite } from './lib.js';
+import { placeFiles, checkServed } from '../http/lib/attachment-files.js';
 
 const BUNDLE = process.env.CINTO_BAREHOST_BUNDLE || path.join(REPO_ROOT, 'build-static', 'bundle');
 const NGINX = '/usr/sbin/nginx';
@@ -123,6 +124,8 @@ class Recipe {
       }),
     );
     fs.chmodSync(this.ini, 0o640);
+    // the files folder of the recipe's /attachments/ location (root /srv/cinto)
+    this.attachments = path.join(srv, 'attachments');
     execFileSync('chown', ['root:www-data', this.ini]);
     fs.writeFileSync(path.join(dir, 'www', 'hello.txt'), 'hello\n');
     const here = (s) => s.replaceAll('/srv/cinto', srv).replaceAll('/run/cinto', run);
@@ -261,5 +264,11 @@ describeSite("nginx + spawn-fcgi, as the README's recipe says", { skip: SKIP || 
       .split('\n')
       .filter((l) => /" 5\d\d /.test(l));
     assert.deepEqual(five, []);
+  });
+
+  // after the log check: nginx logs the refused listing and the missing file as errors
+  test("the recipe's /attachments/ location serves uploaded pages, SVGs and programs as files, with the download, nosniff and sandbox headers", async () => {
+    placeFiles(site.attachments);
+    await checkServed(`${site.origin}/attachments/`, 'nginx');
   });
 });

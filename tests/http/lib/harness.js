@@ -462,13 +462,41 @@ function lq(s) {
   return '"' + String(s).replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"';
 }
 
+// The types of the files folder by extension, [[".ext", "type"], ...], read from the AddType
+// lines of www/attachments/.htaccess (AddCharset adds "; charset=..."), so that lighttpd here,
+// tools/cinto-dev's lighttpd and Apache serve every file with the same type.
+export function attachmentTypes() {
+  const text = fs.readFileSync(path.join(REPO_ROOT, 'www', 'attachments', '.htaccess'), 'utf8');
+  const types = new Map();
+  const charsets = new Map();
+  for (const line of text.split('\n')) {
+    const w = line.trim().split(/\s+/);
+    if (w[0] === 'AddType') for (const ext of w.slice(2)) types.set(ext.toLowerCase(), w[1]);
+    if (w[0] === 'AddCharset') for (const ext of w.slice(2)) charsets.set(ext.toLowerCase(), w[1]);
+  }
+  return [...types].map(([ext, type]) => [ext, charsets.has(ext) ? `${type}; charset=${charsets.get(ext)}` : type]);
+}
+
 // The lighttpd conditional that serves the files folder at /attachments/ (www/attachments of
-// the document root) as static files (no FastCGI there), no listing, dotfiles (upload
-// temporaries) refused. Minimal: the attach-serve branch adds the types and headers.
+// the document root) as the Apache .htaccess of that folder does: static files only (no
+// FastCGI there), types by extension, a download unless a raster image or plain text, nosniff
+// and a sandboxing CSP on every answer, no listing, dotfiles (upload temporaries) refused.
 export function lighttpdAttachmentsBlock() {
+  const headers = (disposition) =>
+    `( "X-Content-Type-Options" => "nosniff", "Content-Security-Policy" => "sandbox; default-src 'none'", "Content-Disposition" => "${disposition}" )`;
+  const types = attachmentTypes()
+    .map(([ext, type]) => `    ${lq(ext)} => ${lq(type)},`)
+    .join('\n');
+  // (no listing, no index page: mod_dirlisting and mod_indexfile are not loaded)
   return `$HTTP["url"] =~ "^/attachments(/|$)" {
-  dir-listing.activate = "disable"
-  index-file.names = ( )
+  mimetype.assign = (
+${types}
+    "" => "application/octet-stream",
+  )
+  setenv.set-response-header = ${headers('attachment')}
+  $HTTP["url"] =~ "(?i)\\.(png|jpe?g|gif|webp|txt)$" {
+    setenv.set-response-header = ${headers('inline')}
+  }
   $HTTP["url"] =~ "/\\." {
     url.access-deny = ( "" )
   }
@@ -487,9 +515,9 @@ server.port             = ${port}
 server.errorlog         = ${lq(errorLog)}
 server.upload-dirs      = ( ${lq(dir)} )
 server.modules         += ( "mod_fastcgi", "mod_setenv", "mod_access" )
-# KiB: large enough that the application's own 413 is what the tests see (attachment uploads
-# included: the plugin's own limit answers first)
-server.max-request-size = 32768
+# KiB (100 MiB, as tools/cinto-dev serve, for attachment uploads): large enough that the
+# application's own 413 (or the plugin's own limit) is what the tests see
+server.max-request-size = 102400
 server.max-read-idle    = 30
 # %00 and invalid UTF-8 in the URL reach cinto, which answers them with its own JSON errors
 server.http-parseopts   = ( "url-ctrls-reject" => "disable", "url-invalid-utf8-reject" => "disable" )
