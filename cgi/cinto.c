@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
 #include "api/app.h"
+#include "plugins/indexed_fields.h"
 #include "util/log.h"
 
 /* The listening socket a FastCGI spawner hands us (FastCGI spec §2.2). */
@@ -224,6 +226,23 @@ static int run_check(cinto_app *app)
     return cinto_mariadb_check(app->storage, stdout);
 }
 
+/* `cinto.fcgi reindex [PREFIX]`: builds the declared indexed fields of
+ * every collection (or of those whose URI starts with PREFIX) now, instead
+ * of slice by slice within later requests. */
+static int run_reindex(cinto_app *app, const char *prefix)
+{
+    if (configure_cli(app, "reindex") < 0)
+        return 1;
+    if (!app->storage) {
+        fprintf(stderr, "cinto: reindex: kinto.storage_url is not set\n");
+        return 1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    long long now_ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return cinto_indexed_fields_reindex(app->storage, prefix, now_ms, stdout) < 0;
+}
+
 int main(int argc, char **argv)
 {
     char *dir = binary_dir(argv[0]);
@@ -239,10 +258,15 @@ int main(int argc, char **argv)
             rc = run_schema(app, argc == 3 ? argv[2] : NULL);
         else if (strcmp(argv[1], "check") == 0)
             rc = run_check(app);
+        else if (strcmp(argv[1], "reindex") == 0 && argc <= 3)
+            rc = run_reindex(app, argc == 3 ? argv[2] : NULL);
         else if (strcmp(argv[1], "--version") == 0)
             printf("cinto %s (Kinto HTTP API %s)\n", CINTO_VERSION, CINTO_HTTP_API_VERSION);
         else {
-            fprintf(stderr, "usage: %s [migrate | check | schema [PREFIX] | --version]\n", argv[0]);
+            fprintf(
+                stderr,
+                "usage: %s [migrate | check | schema [PREFIX] | reindex [PREFIX] | --version]\n",
+                argv[0]);
             rc = 2;
         }
         cinto_app_free(app);

@@ -34,15 +34,23 @@ typedef struct list_params {
     int sql_order;        /* rows come in cinto_plan_sql_order_cmp order */
     int in_c;             /* filters or sort that only C can evaluate */
     int sort_in_c;        /* the order (or the token) needs C: the whole list is read */
+    cinto_strv indexed;   /* ready declared fields of the list (plugin.h list_indexes) */
 } list_params;
 
 static void params_free(list_params *lp)
 {
     cinto_strv_clear(&lp->shared);
+    cinto_strv_clear(&lp->indexed);
     cinto_list_plan_free(&lp->plan);
     free(lp->sort_path);
     free(lp->sort_after);
     cinto_list_spec_free(&lp->spec);
+}
+
+/* The NULL-terminated items of v (NULL when empty). */
+static const char *const *strv_items(const cinto_strv *v)
+{
+    return v->count ? (const char *const *)v->items : NULL;
 }
 
 /* Timestamp bounds go to SQL (they are ANDed with everything else, so
@@ -146,6 +154,10 @@ static int push_down_sort(list_params *lp)
         return 0;
     if (strcmp(field, "id") == 0) {
         lp->q.sort_by_id = 1;
+    } else if (!lp->q.include_deleted &&
+               (lp->q.sort_indexed = cinto_plan_indexed(strv_items(&lp->indexed), field))) {
+        /* A declared field: its index gives the order (tombstones, which
+         * have no rows, are read by the JSON order instead). */
     } else {
         if (!(lp->sort_path = cinto_plan_json_path(field)))
             return 0; /* not addressable in SQL: the bounded C scan */
@@ -203,7 +215,10 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
     q->eq_modified = q->ne_modified = -1;
     q->include_deleted = lp->spec.has_lm_filter;
     push_down_timestamps(lp);
-    if (cinto_list_plan_make(&lp->spec, &lp->plan) < 0) {
+    /* Declared indexed fields: the one hook of the planner's choice. */
+    if (cinto_plugins_list_indexes(r->c, r->parent, r->ki->name, &lp->indexed) < 0)
+        return -1;
+    if (cinto_list_plan_make(&lp->spec, strv_items(&lp->indexed), &lp->plan) < 0) {
         cinto_error_internal(r->c, "out of memory");
         return -1;
     }
@@ -341,6 +356,7 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     if (!sql_order) {
         q.sort_path = NULL;
         q.sort_by_id = 0;
+        q.sort_indexed = NULL;
     }
     while (!full) {
         cinto_object_list rows = {0};
@@ -358,7 +374,9 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
             if (sql_order && pg->count == want) {
                 /* Every later row is past the last kept one in SQL's
                  * order, hence in C's: the page is complete. */
-                int c = cinto_plan_sql_order_cmp(first->field, o, pg->items[want - 1]);
+                int c = q.sort_indexed
+                            ? cinto_plan_index_order_cmp(first->field, o, pg->items[want - 1])
+                            : cinto_plan_sql_order_cmp(first->field, o, pg->items[want - 1]);
                 if ((first->descending ? -c : c) > 0) {
                     json_object_put(o);
                     full = 1;

@@ -152,3 +152,13 @@ int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev)
             return -1;
     return 0;
 }
+
+int cinto_plugins_list_indexes(cinto_ctx *c, const char *parent, const char *resource,
+                               cinto_strv *ready)
+{
+    for (size_t i = 0; i < c->app->nplugins; i++)
+        if (c->app->plugins[i]->list_indexes &&
+            c->app->plugins[i]->list_indexes(c, parent, resource, ready) < 0)
+            return -1;
+    return 0;
+}

@@ -84,6 +84,11 @@ typedef struct cinto_plugin {
     /* Every write, in its transaction: 0, or -1 after answering an error
      * (a veto: the write is undone). It may write through c->st. */
     int (*on_write)(cinto_ctx *c, const cinto_write_event *ev);
+    /* List reads of (parent, resource), before planning: appends to ready
+     * the data fields it keeps an index of (lib/query/plan.h: filters and
+     * sorts on them are read through it); may do bounded upkeep of that
+     * index first. 0, or -1 after answering an error. */
+    int (*list_indexes)(cinto_ctx *c, const char *parent, const char *resource, cinto_strv *ready);
 } cinto_plugin;
 
 /* lib/plugins/table.c: every plugin of this build, NULL-terminated. */
@@ -112,6 +117,10 @@ static inline int cinto_write_listened(const cinto_app *app)
 {
     return app->nlisteners > 0;
 }
+/* The indexed data fields of a list, from every list_indexes hook (none:
+ * ready stays empty); -1 when one answered an error. */
+int cinto_plugins_list_indexes(cinto_ctx *c, const char *parent, const char *resource,
+                               cinto_strv *ready);
 /* Reports one write to every listener, in table order; -1 when one
  * vetoed (it answered). */
 int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev);

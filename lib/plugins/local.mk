@@ -5,4 +5,5 @@ lib_libcinto_la_SOURCES += lib/plugins/table.c \
 	lib/plugins/flush.c lib/plugins/history.c \
 	lib/plugins/changes.c lib/plugins/counters.c \
 	lib/plugins/permissions.c lib/plugins/permissions.h \
-	lib/plugins/admin.c lib/plugins/admin.h
+	lib/plugins/admin.c lib/plugins/admin.h \
+	lib/plugins/indexed_fields.c lib/plugins/indexed_fields.h

@@ -3,6 +3,7 @@
  * row SQL drops is one C would have dropped too. */
 #include "query/plan.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,7 @@ static int sql_rank(json_object *v, int present)
     return present ? cinto_json_type_rank(v) : 6;
 }
 
-int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
+static int order_cmp(const char *field, json_object *a, json_object *b, size_t maxlen)
 {
     int pa, pb;
     json_object *va = cinto_field_get(a, field, &pa), *vb = cinto_field_get(b, field, &pb);
@@ -57,6 +58,8 @@ int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
     if (ra == 1) {
         size_t la = (size_t)json_object_get_string_len(va),
                lb = (size_t)json_object_get_string_len(vb);
+        la = la > maxlen ? maxlen : la;
+        lb = lb > maxlen ? maxlen : lb;
         int c = memcmp(json_object_get_string(va), json_object_get_string(vb), la < lb ? la : lb);
         return c ? (c < 0 ? -1 : 1) : (la < lb ? -1 : la > lb);
     }
@@ -65,6 +68,24 @@ int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
         return x < y ? -1 : x > y;
     }
     return 0;
+}
+
+int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
+{
+    return order_cmp(field, a, b, SIZE_MAX);
+}
+
+int cinto_plan_index_order_cmp(const char *field, json_object *a, json_object *b)
+{
+    return order_cmp(field, a, b, CINTO_INDEX_STR_MAX);
+}
+
+const char *cinto_plan_indexed(const char *const *indexed, const char *field)
+{
+    for (size_t i = 0; indexed && indexed[i]; i++)
+        if (strcmp(indexed[i], field) == 0)
+            return indexed[i];
+    return NULL;
 }
 
 static int is_number(json_object *v)
@@ -90,8 +111,9 @@ static int eq_term(json_object *v, cinto_sql_term *t)
         t->kind = CINTO_SQL_TEXT_EQ;
         t->text = strdup(json_object_get_string(v));
     } else if (json_object_is_type(v, json_type_boolean)) {
+        /* The JSON test ignores the value; an index compares it (0/1). */
         t->kind = CINTO_SQL_BOOL;
-        return 0;
+        t->text = strdup(json_object_get_boolean(v) ? "1" : "0");
     } else if (is_number(v)) {
         t->kind = CINTO_SQL_NUM_EQ;
         t->text = number_text(v);
@@ -140,17 +162,53 @@ static void cond_free(cinto_sql_cond *c)
     memset(c, 0, sizeof *c);
 }
 
+/* contains_ (all) and contains_any_ on a declared field: the rows of the
+ * array's elements. any: one term per wanted value (an object or array
+ * among them: C alone); all: the first scalar wanted value only, a superset
+ * that C narrows to all. Returns 1, 0 (C alone) or -1 (no memory). */
+static int plan_contains(const cinto_filter *f, cinto_sql_cond *c)
+{
+    json_object *v = f->value;
+    int any = f->op == CINTO_F_CONTAINS_ANY;
+    if (!json_object_is_type(v, json_type_array))
+        return 0;
+    size_t n = json_object_array_length(v);
+    if (n == 0 || n > CINTO_PLAN_MAX_IN || !(c->terms = calloc(n, sizeof *c->terms)))
+        return n == 0 || n > CINTO_PLAN_MAX_IN ? 0 : -1;
+    c->elements = 1;
+    for (size_t i = 0; i < n; i++) {
+        int rc = eq_term(json_object_array_get_idx(v, i), &c->terms[c->nterms]);
+        if (rc == -2)
+            return -1;
+        if (rc < 0 && any)
+            return 0;
+        if (rc == 0 && (c->nterms++, !any))
+            break;
+    }
+    return c->nterms > 0;
+}
+
 /* Fills c for filter f. Returns 1 when pushed, 0 when C alone must
  * evaluate it, -1 when memory ran out. */
-static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
+static int plan_filter(const cinto_filter *f, const char *const *indexed, cinto_sql_cond *c)
 {
     json_object *v = f->value;
     int is_id = strcmp(f->field, "id") == 0;
     memset(c, 0, sizeof *c);
+    /* A declared field's rows hold its value as C reads it (rank 6 when
+     * missing, whatever the path crosses). */
+    const char *ix = is_id ? NULL : cinto_plan_indexed(indexed, f->field);
     if (strcmp(f->field, "deleted") == 0)
         return 0; /* tombstones carry it outside data */
     if (!is_id && !(c->path = cinto_plan_json_path(f->field)))
         return 0;
+    c->indexed = f->op == CINTO_F_LIKE ? NULL : ix;
+    if (ix && (f->op == CINTO_F_CONTAINS || f->op == CINTO_F_CONTAINS_ANY)) {
+        int rc = plan_contains(f, c);
+        if (rc <= 0)
+            cond_free(c);
+        return rc;
+    }
     size_t n = f->op == CINTO_F_IN ? json_object_array_length(v) : 1;
     if (f->op == CINTO_F_IN && (n == 0 || n > CINTO_PLAN_MAX_IN))
         goto c_only;
@@ -191,7 +249,7 @@ static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
     case CINTO_F_HAS:
         /* A dotted path through an array is missing for C; only a
          * top-level absence is certain to mean the same in SQL. */
-        if (is_id || (!cinto_query_truthy(v) && strchr(f->field, '.')))
+        if (is_id || (!ix && !cinto_query_truthy(v) && strchr(f->field, '.')))
             goto c_only;
         t->kind = cinto_query_truthy(v) ? CINTO_SQL_PRESENT : CINTO_SQL_ABSENT;
         c->nterms = 1;
@@ -209,7 +267,7 @@ nomem:
     return -1;
 }
 
-int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out)
+int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed, cinto_list_plan *out)
 {
     memset(out, 0, sizeof *out);
     out->nfilters = s->nfilters;
@@ -224,10 +282,12 @@ int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out)
             out->decisions[i] = CINTO_PLAN_TIMESTAMP;
             continue;
         }
-        int rc = plan_filter(&s->filters[i], &out->conds[out->nconds]);
+        int rc = plan_filter(&s->filters[i], indexed, &out->conds[out->nconds]);
         if (rc < 0)
             goto nomem;
-        out->decisions[i] = rc ? CINTO_PLAN_SQL_AND_C : CINTO_PLAN_C_ONLY;
+        out->decisions[i] = !rc                               ? CINTO_PLAN_C_ONLY
+                            : out->conds[out->nconds].indexed ? CINTO_PLAN_INDEX_AND_C
+                                                              : CINTO_PLAN_SQL_AND_C;
         out->nconds += (size_t)rc;
     }
     return 0;
@@ -247,7 +307,7 @@ void cinto_list_plan_free(cinto_list_plan *p)
 
 char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p)
 {
-    static const char *const names[] = {"sql+c", "c", "sql"};
+    static const char *const names[] = {"sql+c", "c", "sql", "index+c"};
     cinto_buf b = CINTO_BUF_INIT;
     for (size_t i = 0; i < p->nfilters; i++)
         cinto_buf_printf(&b, "%s%s:%s", i ? " " : "", s->filters[i].field, names[p->decisions[i]]);

@@ -34,16 +34,25 @@ typedef struct cinto_sql_term {
 /* Terms ORed (an in_ list), on one field. */
 typedef struct cinto_sql_cond {
     char *path; /* JSON path `$."a"."b"` bound as a parameter; NULL for the id column */
+    /* A ready declared field (sql/007): the terms test its rows in
+     * indexed_values instead of the JSON; elements: the rows of its array
+     * elements (contains_), not of the value itself. */
+    const char *indexed;
+    int elements;
     cinto_sql_term *terms;
     size_t nterms;
 } cinto_sql_cond;
 
 /* Conditions ANDed; filters[i] says what became of spec filter i. */
 enum cinto_plan_decision {
-    CINTO_PLAN_SQL_AND_C, /* narrowed in SQL, re-checked in C */
-    CINTO_PLAN_C_ONLY,    /* SQL cannot narrow it exactly: C alone */
-    CINTO_PLAN_TIMESTAMP, /* last_modified bounds: the caller's own pushdown */
+    CINTO_PLAN_SQL_AND_C,   /* narrowed in SQL, re-checked in C */
+    CINTO_PLAN_C_ONLY,      /* SQL cannot narrow it exactly: C alone */
+    CINTO_PLAN_TIMESTAMP,   /* last_modified bounds: the caller's own pushdown */
+    CINTO_PLAN_INDEX_AND_C, /* narrowed through a declared field's index, re-checked in C */
 };
+
+/* Bytes of a string a declared field's index keeps (sql/007). */
+#define CINTO_INDEX_STR_MAX 512
 
 #define CINTO_PLAN_MAX_IN 32 /* longer in_ lists stay in C */
 
@@ -61,8 +70,19 @@ typedef struct cinto_list_plan {
  * key is past the last kept object's. Ascending; <0, 0, >0. */
 int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b);
 
-/* Plans s's filters. Returns 0, or -1 when memory ran out (plan empty). */
-int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out);
+/* cinto_plan_sql_order_cmp for a sort read from a declared field's index:
+ * strings compare by their first CINTO_INDEX_STR_MAX bytes only, as the
+ * index orders them. */
+int cinto_plan_index_order_cmp(const char *field, json_object *a, json_object *b);
+
+/* Plans s's filters; indexed (NULL-terminated, may be NULL) names the
+ * ready declared fields of the list, whose filters (contains_ and
+ * contains_any_ too) are narrowed through their index. Returns 0, or -1
+ * when memory ran out (plan empty). */
+int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed,
+                         cinto_list_plan *out);
+/* The entry of indexed naming field, or NULL. */
+const char *cinto_plan_indexed(const char *const *indexed, const char *field);
 void cinto_list_plan_free(cinto_list_plan *p);
 /* "title:sql+c n:c" for the debug log; malloc'd, NULL on no memory. */
 char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *p);

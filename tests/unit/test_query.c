@@ -1147,7 +1147,7 @@ static enum cinto_plan_decision plan_one(const char *qs, int *kind, size_t *nter
     cinto_list_plan p;
     ok(qs, &s);
     cr_assert_eq(s.nfilters, 1, "%s", qs);
-    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    cr_assert_eq(cinto_list_plan_make(&s, NULL, &p), 0);
     enum cinto_plan_decision d = p.decisions[0];
     *kind = -1;
     *nterms = 0;
