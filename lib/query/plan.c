@@ -233,6 +233,15 @@ static int plan_filter(const cinto_filter *f, const char *const *indexed, cinto_
     case CINTO_F_MAX:
     case CINTO_F_GT:
     case CINTO_F_MIN:
+        if (ix && v && json_object_is_type(v, json_type_string)) {
+            /* A declared field's index orders strings by their bytes. */
+            int le = f->op == CINTO_F_LT || f->op == CINTO_F_MAX;
+            t->kind = le ? CINTO_SQL_STR_LE : CINTO_SQL_STR_GE;
+            if (!(t->text = strdup(json_object_get_string(v))))
+                goto nomem;
+            c->nterms = 1;
+            return 1;
+        }
         if (is_id || !is_number(v))
             goto c_only;
         t->kind = f->op == CINTO_F_LT || f->op == CINTO_F_MAX ? CINTO_SQL_NUM_LE : CINTO_SQL_NUM_GE;

@@ -24,6 +24,9 @@ enum cinto_sql_term_kind {
     CINTO_SQL_LIKE,    /* string LIKE text (already escaped with '!'), case-insensitive */
     CINTO_SQL_PRESENT, /* path present (has_ truthy) */
     CINTO_SQL_ABSENT,  /* path absent (has_ falsy, top-level fields only) */
+    /* Declared fields only (their index keeps strings comparable): */
+    CINTO_SQL_STR_LE, /* null, or string <= text (lt_/max_ on strings) */
+    CINTO_SQL_STR_GE, /* missing, number, boolean, array, object, or string >= text */
 };
 
 typedef struct cinto_sql_term {

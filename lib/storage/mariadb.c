@@ -1109,6 +1109,8 @@ static const char *const index_term_sql[] = {
         "(ix_rank > 2 OR (ix_rank = 2 AND ix_str IS NULL AND ix_num >= CAST(? AS DOUBLE)))",
     [CINTO_SQL_PRESENT] = "ix_rank < 6",
     [CINTO_SQL_ABSENT] = "ix_rank = 6",
+    [CINTO_SQL_STR_LE] = "(ix_rank < 1 OR (ix_rank = 1 AND ix_str <= ?))",
+    [CINTO_SQL_STR_GE] = "(ix_rank > 1 OR (ix_rank = 1 AND ix_str >= ?))",
 };
 
 /* A bound string cut to what the index keeps. */
@@ -1258,6 +1260,7 @@ static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, 
         }
         for (size_t k = 0; k < c->nterms; k++) {
             const cinto_sql_term *t = &c->terms[k];
+            assert(t->kind < sizeof term_sql / sizeof term_sql[0] && term_sql[t->kind].sql);
             cinto_buf_puts(sql, k ? " OR " : "");
             cinto_buf_puts(sql, term_sql[t->kind].sql);
             for (int p = 0; p < term_sql[t->kind].npath; p++)

@@ -64,6 +64,9 @@ const QUERIES = [
   'contains_tags=x', 'contains_tags=x,y', 'contains_tags=%5B1%5D', 'contains_tags=null', 'contains_tags=true', 'contains_tags=2',
   'contains_any_tags=x,1', 'contains_any_tags=z', 'contains_any_tags=false,null', 'contains_any_tags=%7B%22o%22:1%7D',
   'contains_title=zeta', 'contains_n=5',
+  'contains_tags=%5B%22x%22,%22y%22%5D', 'contains_tags=%5B%22x%22,%5B1%5D%5D', 'contains_any_tags=%5B%22x%22,1%5D',
+  'contains_any_tags=%5Bfalse,null%5D', 'contains_any_tags=%5B2,%22z%22%5D',
+  'max_title=a%20b', 'gt_a.b=x', 'lt_tags=x', 'min_title=', 'lt_title=', 'gt_title=%C3%A9', 'lt_title=null',
   'id=r03', 'in_id=r01,r02,r20', 'gt_id=r10',
   'n=5&title=zeta', 'in_n=5,1&like_title=*a', 'gt_n=1&lt_n=12&has_title=true', 'contains_tags=x&gt_n=4',
 ];
