@@ -124,7 +124,8 @@ static void rows_clear(row_set *s)
 
 /* Appends the row of v (present or not) as the index stores it: the type
  * rank C compares by, a string's bytes, a number or boolean as a double. */
-static int push_row(row_set *s, const char *field, int kind, int pos, json_object *v, int present)
+static int push_row(row_set *s, const char *id, const char *field, int kind, int pos,
+                    json_object *v, int present)
 {
     if (s->count == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 16;
@@ -140,6 +141,7 @@ static int push_row(row_set *s, const char *field, int kind, int pos, json_objec
     }
     cinto_index_row *r = &s->rows[s->count];
     memset(r, 0, sizeof *r);
+    r->id = id;
     r->field = field;
     r->kind = kind;
     r->pos = pos;
@@ -157,15 +159,15 @@ static int push_row(row_set *s, const char *field, int kind, int pos, json_objec
 }
 
 /* The rows of field in data: its value, and one per element of an array. */
-static int field_rows(row_set *s, json_object *data, const char *field)
+static int field_rows(row_set *s, const char *id, json_object *data, const char *field)
 {
     int present;
     json_object *v = cinto_field_get(data, field, &present);
-    if (push_row(s, field, 0, 0, v, present) < 0)
+    if (push_row(s, id, field, 0, 0, v, present) < 0)
         return -1;
     if (present && json_object_is_type(v, json_type_array))
         for (size_t i = 0; i < json_object_array_length(v); i++)
-            if (push_row(s, field, 1, (int)i, json_object_array_get_idx(v, i), 1) < 0)
+            if (push_row(s, id, field, 1, (int)i, json_object_array_get_idx(v, i), 1) < 0)
                 return -1;
     return 0;
 }
@@ -179,12 +181,12 @@ static void rows_fix(row_set *s)
             s->rows[i].num = s->nums[i];
 }
 
-static int store_rows(cinto_storage *st, const char *parent, const char *id, row_set *s)
+static int store_rows(cinto_storage *st, const char *parent, row_set *s)
 {
     rows_fix(s);
     for (size_t i = 0; i < s->count; i += ROWS_PER_INSERT) {
         size_t n = s->count - i < ROWS_PER_INSERT ? s->count - i : ROWS_PER_INSERT;
-        int rc = st->ops->index_add(st, parent, id, s->rows + i, n);
+        int rc = st->ops->index_add(st, parent, s->rows + i, n);
         if (rc != CINTO_ST_OK)
             return rc;
     }
@@ -192,20 +194,20 @@ static int store_rows(cinto_storage *st, const char *parent, const char *id, row
 }
 
 /* Replaces the rows of one record for the fields in states that are
- * building or ready (field: only that one). data NULL: the record is gone. */
+ * building or ready. data NULL: the record is gone. */
 static int index_record(cinto_storage *st, const char *parent, const char *id, json_object *data,
-                        const cinto_index_field *states, size_t n, const char *field, int fresh)
+                        const cinto_index_field *states, size_t n, int fresh)
 {
     row_set s = {0};
-    int rc = fresh ? CINTO_ST_OK : st->ops->index_forget(st, parent, id, field);
+    int rc = fresh ? CINTO_ST_OK : st->ops->index_forget(st, parent, id, NULL);
     for (size_t i = 0; i < n && data && rc == CINTO_ST_OK; i++) {
-        if (states[i].state == CINTO_INDEX_DROPPING || (field && strcmp(field, states[i].field)))
+        if (states[i].state == CINTO_INDEX_DROPPING)
             continue;
-        if (field_rows(&s, data, states[i].field) < 0)
+        if (field_rows(&s, id, data, states[i].field) < 0)
             rc = CINTO_ST_NOMEM;
     }
     if (rc == CINTO_ST_OK)
-        rc = store_rows(st, parent, id, &s);
+        rc = store_rows(st, parent, &s);
     rows_clear(&s);
     return rc;
 }
@@ -249,19 +251,33 @@ static int slice(cinto_storage *st, const char *parent, cinto_index_field *state
     int rc = st->ops->list(st, &q, &recs);
     size_t done = 0;
     const char *last = NULL;
-    for (size_t i = 0; i < recs.count && rc == CINTO_ST_OK; i++) {
+    json_object **parsed = calloc(recs.count ? recs.count : 1, sizeof *parsed);
+    row_set s = {0};
+    if (rc == CINTO_ST_OK && !parsed)
+        rc = CINTO_ST_NOMEM;
+    /* The slice's rows are replaced together: one DELETE of the id range,
+     * multi-row INSERTs. */
+    for (size_t i = 0; i < recs.count && rc == CINTO_ST_OK && done < SLICE; i++) {
         cinto_object *o = &recs.items[i];
         if (f->cursor[0] && strcmp(o->id, f->cursor) == 0)
             continue;
-        if (done == SLICE)
-            break;
         char err[128];
-        json_object *data = cinto_json_parse(o->data, o->data_len, NULL, err, sizeof err);
-        rc = data ? index_record(st, parent, o->id, data, f, 1, f->field, 0) : CINTO_ST_FAIL;
-        json_object_put(data);
+        parsed[i] = cinto_json_parse(o->data, o->data_len, NULL, err, sizeof err);
+        if (!parsed[i])
+            rc = CINTO_ST_FAIL;
+        else if (field_rows(&s, o->id, parsed[i], f->field) < 0)
+            rc = CINTO_ST_NOMEM;
         last = o->id;
         done++;
     }
+    if (rc == CINTO_ST_OK && last)
+        rc = st->ops->index_forget_range(st, parent, f->cursor, last, f->field);
+    if (rc == CINTO_ST_OK)
+        rc = store_rows(st, parent, &s);
+    rows_clear(&s);
+    for (size_t i = 0; parsed && i < recs.count; i++)
+        json_object_put(parsed[i]);
+    free(parsed);
     if (rc == CINTO_ST_OK) {
         int more = done == SLICE;
         rc = st->ops->index_set_state(st, parent, f->field,
@@ -348,7 +364,7 @@ static int record_written(cinto_ctx *c, const cinto_write_event *ev)
     if (rc == CINTO_ST_OK && n) {
         json_object *data = ev->action == CINTO_ACTION_DELETE ? NULL : ev->new;
         int fresh = ev->action == CINTO_ACTION_CREATE && !ev->revived;
-        rc = index_record(st, parent, ev->id, data, states, n, NULL, fresh);
+        rc = index_record(st, parent, ev->id, data, states, n, fresh);
     }
     if (rc == CINTO_ST_OK && pending_work(states, n))
         rc = slice(st, parent, states, n, &pending);

@@ -75,6 +75,7 @@ enum stmt_id {
     ST_IX_STATE_DEL,
     ST_IX_FORGET,
     ST_IX_FORGET_FIELD,
+    ST_IX_FORGET_RANGE,
     ST_IX_DROP_FIELD,
     ST_IX_DROP_VALUES,
     ST_IX_DROP_STATES,
@@ -188,6 +189,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_IX_FORGET] = "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_id = ?",
     [ST_IX_FORGET_FIELD] =
         "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_id = ? AND ix_field = ?",
+    [ST_IX_FORGET_RANGE] = "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_id > ? AND "
+                           "ix_id <= ? AND ix_field = ?",
     [ST_IX_DROP_FIELD] = "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_field = ? "
                          "LIMIT ?",
     [ST_IX_DROP_VALUES] = "DELETE FROM `indexed_values` WHERE ix_parent = ?",
@@ -1120,13 +1123,12 @@ static param index_str(const char *s)
     return (param){'S', s, (unsigned long)(n > CINTO_INDEX_STR_MAX ? CINTO_INDEX_STR_MAX : n), 0};
 }
 
-/* One planner condition on a declared field: the ids whose rows match,
- * found through indexed_values_by_value. */
-static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
-                               param *ps, size_t n)
+/* The rows of indexed_values that one planner condition on a declared
+ * field accepts: a range of indexed_values_by_value. */
+static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                                param *ps, size_t n)
 {
-    cinto_buf_puts(sql, "id IN (SELECT ix_id FROM `indexed_values` WHERE ix_parent = ? AND "
-                        "ix_field = ? AND ix_kind = ? AND (");
+    cinto_buf_puts(sql, " WHERE ix_parent = ? AND ix_field = ? AND ix_kind = ? AND (");
     ps[n++] = (param)P_S(q->parent);
     ps[n++] = (param)P_S(c->indexed);
     ps[n++] = (param)P_I(c->elements ? 1 : 0);
@@ -1139,7 +1141,85 @@ static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const 
         if (strchr(index_term_sql[t->kind], '?'))
             ps[n++] = index_str(t->text);
     }
-    cinto_buf_puts(sql, "))");
+    cinto_buf_puts(sql, ")");
+    return n;
+}
+
+/* One planner condition on a declared field, as a test of each row read:
+ * its id is among the index rows the condition accepts. */
+static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                               param *ps, size_t n)
+{
+    cinto_buf_puts(sql, "id IN (SELECT ix_id FROM `indexed_values`");
+    n = build_index_where(sql, q, c, ps, n);
+    cinto_buf_puts(sql, ")");
+    return n;
+}
+
+/* Matches under which a declared field's condition drives the read (the
+ * ids it accepts first, their objects next, sorted afterwards); above it,
+ * the list is read in its order and the condition tested on each row,
+ * which stops early because matches are frequent. */
+#define INDEX_DRIVE_MAX 1000
+
+/* The planner condition on a declared field that accepts the fewest ids,
+ * when that is at most INDEX_DRIVE_MAX (counted through the index, never
+ * more than that many entries each), else NULL. MariaDB's own choice reads
+ * the list in order and probes the index per row, whatever few rows match. */
+static const cinto_sql_cond *index_driver(mdb *db, const cinto_list_query *q)
+{
+    const cinto_sql_cond *best = NULL;
+    long long best_n = INDEX_DRIVE_MAX + 1;
+    for (size_t i = 0; i < q->nconds; i++) {
+        const cinto_sql_cond *c = &q->conds[i];
+        if (!c->indexed)
+            continue;
+        param *ps = calloc(c->nterms * 4 + 4, sizeof *ps);
+        cinto_buf sql = CINTO_BUF_INIT;
+        rows r = {0};
+        if (!ps)
+            return best;
+        cinto_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM `indexed_values`");
+        size_t n = build_index_where(&sql, q, c, ps, 0);
+        cinto_buf_puts(&sql, " LIMIT ?) AS ixp");
+        ps[n++] = (param)P_I(INDEX_DRIVE_MAX + 1);
+        int rc = sql.data ? run(db, 0, sql.data, ps, n, &r, NULL, NULL) : CINTO_ST_NOMEM;
+        long long count = rc == CINTO_ST_OK && r.nrows && cell(&r, 0, 0)
+                              ? strtoll(cell(&r, 0, 0), NULL, 10)
+                              : INDEX_DRIVE_MAX + 1;
+        if (count < best_n) {
+            best = c;
+            best_n = count;
+        }
+        rows_free(&r);
+        cinto_buf_free(&sql);
+        free(ps);
+    }
+    return best;
+}
+
+/* The FROM clause of a list read: objects alone; or first the ids a
+ * selective declared-field condition accepts (driver); and the value rows
+ * of a declared sort field, read in their index's order when nothing
+ * drives (STRAIGHT_JOIN: MariaDB would rather read objects and sort). */
+static size_t build_list_from(cinto_buf *sql, const cinto_list_query *q,
+                              const cinto_sql_cond *driver, param *ps, size_t n)
+{
+    static const char sort_on[] =
+        " ON ix_parent = parent_id AND ix_id = id AND ix_field = ? AND ix_kind = 0";
+    if (driver) {
+        cinto_buf_puts(sql, " FROM (SELECT DISTINCT ix_id AS ixd_id FROM `indexed_values`");
+        n = build_index_where(sql, q, driver, ps, n);
+        cinto_buf_puts(sql, ") AS ixd STRAIGHT_JOIN `objects` ON id = ixd_id");
+        if (q->sort_indexed)
+            cinto_buf_printf(sql, " STRAIGHT_JOIN `indexed_values`%s", sort_on);
+    } else if (q->sort_indexed) {
+        cinto_buf_printf(sql, " FROM `indexed_values` STRAIGHT_JOIN `objects`%s", sort_on);
+    } else {
+        cinto_buf_puts(sql, " FROM `objects`");
+    }
+    if (q->sort_indexed)
+        ps[n++] = (param)P_S(q->sort_indexed);
     return n;
 }
 
@@ -1364,19 +1444,15 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         return CINTO_ST_OK;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q),
-                       sizeof *ps);
+    /* conds twice: one of them may also drive the read */
+    param *ps =
+        calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + 2 * conds_params(q),
+               sizeof *ps);
     if (!ps)
         return CINTO_ST_NOMEM;
     put_time_limit(db, &sql);
-    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
-    int n = 0;
-    if (q->sort_indexed) {
-        /* The value row of every record (a missing field has one too). */
-        cinto_buf_puts(&sql, " JOIN `indexed_values` ON ix_parent = parent_id AND ix_id = id"
-                             " AND ix_field = ? AND ix_kind = 0");
-        ps[n++] = (param)P_S(q->sort_indexed);
-    }
+    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data");
+    int n = (int)build_list_from(&sql, q, index_driver(db, q), ps, 0);
     n += build_list_where(&sql, q, ps + n, LIST_MAX_PARAMS - 1);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
     if (q->sort_path || q->sort_by_id || q->sort_indexed)
@@ -1991,8 +2067,15 @@ static int m_index_forget(cinto_storage *st, const char *parent, const char *id,
 
 /* One multi-row INSERT: the statement text depends only on the number of
  * rows, values are bound. */
-static int m_index_add(cinto_storage *st, const char *parent, const char *id,
-                       const cinto_index_row *rows_in, size_t n)
+static int m_index_forget_range(cinto_storage *st, const char *parent, const char *after,
+                                const char *upto, const char *field)
+{
+    param ps[] = {P_S(parent), P_S(after), P_S(upto), P_S(field)};
+    return run((mdb *)st, ST_IX_FORGET_RANGE, NULL, ps, 4, NULL, NULL, NULL);
+}
+
+static int m_index_add(cinto_storage *st, const char *parent, const cinto_index_row *rows_in,
+                       size_t n)
 {
     enum { PER_ROW = 8 };
     if (!n)
@@ -2009,7 +2092,7 @@ static int m_index_add(cinto_storage *st, const char *parent, const char *id,
         cinto_buf_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?, CAST(? AS DOUBLE))"
                                : "(?, ?, ?, ?, ?, ?, ?, CAST(? AS DOUBLE))");
         ps[k++] = (param)P_S(parent);
-        ps[k++] = (param)P_S(id);
+        ps[k++] = (param)P_S(x->id);
         ps[k++] = (param)P_S(x->field);
         ps[k++] = (param)P_I(x->kind);
         ps[k++] = (param)P_I(x->pos);
@@ -2417,6 +2500,7 @@ static const cinto_storage_ops mariadb_ops = {
     .index_states = m_index_states,
     .index_set_state = m_index_set_state,
     .index_forget = m_index_forget,
+    .index_forget_range = m_index_forget_range,
     .index_add = m_index_add,
     .index_drop = m_index_drop,
     .index_restart = m_index_restart,

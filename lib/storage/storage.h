@@ -101,6 +101,7 @@ typedef struct cinto_index_field {
  * or an element of it (kind 1, pos), its type rank, a string (str, len;
  * NULL otherwise) and a number as text ("%.17g"; NULL otherwise). */
 typedef struct cinto_index_row {
+    const char *id; /* the record's */
     const char *field;
     int kind, pos, rank;
     const char *str;
@@ -325,9 +326,12 @@ typedef struct cinto_storage_ops {
                            const char *cursor);
     /* Removes the rows of one record (field NULL: of every field). */
     int (*index_forget)(cinto_storage *st, const char *parent, const char *id, const char *field);
-    /* Adds rows of one record, one multi-row INSERT. */
-    int (*index_add)(cinto_storage *st, const char *parent, const char *id,
-                     const cinto_index_row *rows, size_t n);
+    /* Removes the rows of field of the records whose id is above after
+     * and at most upto (a build slice's records). */
+    int (*index_forget_range)(cinto_storage *st, const char *parent, const char *after,
+                              const char *upto, const char *field);
+    /* Adds rows (of any records of parent), one multi-row INSERT. */
+    int (*index_add)(cinto_storage *st, const char *parent, const cinto_index_row *rows, size_t n);
     /* Removes up to limit (0: all) value rows of field under parent; field
      * NULL: every value and state row of parent, or (below) of every parent
      * strictly below it. *removed says how many value rows went. */
