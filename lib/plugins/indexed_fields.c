@@ -196,10 +196,12 @@ static int store_rows(cinto_storage *st, const char *parent, row_set *s)
 /* Replaces the rows of one record for the fields in states that are
  * building or ready. data NULL: the record is gone. */
 static int index_record(cinto_storage *st, const char *parent, const char *id, json_object *data,
-                        const cinto_index_field *states, size_t n, int fresh)
+                        const cinto_index_field *states, size_t n)
 {
     row_set s = {0};
-    int rc = fresh ? CINTO_ST_OK : st->ops->index_forget(st, parent, id, NULL);
+    /* Even on a create: rows left by a write outside the API must not
+     * turn it into a duplicate key. */
+    int rc = st->ops->index_forget(st, parent, id, NULL);
     for (size_t i = 0; i < n && data && rc == CINTO_ST_OK; i++) {
         if (states[i].state == CINTO_INDEX_DROPPING)
             continue;
@@ -363,8 +365,7 @@ static int record_written(cinto_ctx *c, const cinto_write_event *ev)
     int rc = st->ops->index_states(st, parent, states, sizeof states / sizeof states[0], &n);
     if (rc == CINTO_ST_OK && n) {
         json_object *data = ev->action == CINTO_ACTION_DELETE ? NULL : ev->new;
-        int fresh = ev->action == CINTO_ACTION_CREATE && !ev->revived;
-        rc = index_record(st, parent, ev->id, data, states, n, fresh);
+        rc = index_record(st, parent, ev->id, data, states, n);
     }
     if (rc == CINTO_ST_OK && pending_work(states, n))
         rc = slice(st, parent, states, n, &pending);

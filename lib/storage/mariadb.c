@@ -1170,7 +1170,8 @@ static const cinto_sql_cond *index_driver(mdb *db, const cinto_list_query *q)
 {
     const cinto_sql_cond *best = NULL;
     long long best_n = INDEX_DRIVE_MAX + 1;
-    for (size_t i = 0; i < q->nconds; i++) {
+    /* Tombstones have no rows there, and C must see them. */
+    for (size_t i = 0; i < q->nconds && !q->include_deleted; i++) {
         const cinto_sql_cond *c = &q->conds[i];
         if (!c->indexed)
             continue;
