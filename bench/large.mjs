@@ -75,6 +75,7 @@ try {
     await time('GET', '?_sort=-n,title&_limit=10');
     await time('HEAD', '');
     await time('HEAD', '?n=5');
+    await time('HEAD', '?done=true');
   };
   await queries();
   if (process.argv.includes('--declare')) {

@@ -417,7 +417,10 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
     cinto_list_query q = lp->q;
     q.parent = r->parent;
     q.resource = r->ki->name;
-    if (count_only && !lp->in_c) {
+    /* One filter on a declared field that its index answers exactly:
+     * the storage counts index rows. */
+    int exact = lp->spec.nfilters == 1 && lp->q.nconds == 1 && lp->q.conds[0].exact;
+    if (count_only && (!lp->in_c || exact)) {
         q.include_deleted = 0;
         int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);
         if (rc != CINTO_ST_OK) {

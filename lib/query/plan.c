@@ -3,6 +3,7 @@
  * row SQL drops is one C would have dropped too. */
 #include "query/plan.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,6 +189,51 @@ static int plan_contains(const cinto_filter *f, cinto_sql_cond *c)
     return c->nterms > 0;
 }
 
+/* Whether an equality term on a declared field's index is exact. */
+static int exact_term(const cinto_sql_term *t)
+{
+    switch (t->kind) {
+    case CINTO_SQL_TEXT_EQ:
+        return strlen(t->text) < CINTO_INDEX_STR_MAX;
+    case CINTO_SQL_NUM_EQ:
+    case CINTO_SQL_NUM_LE:
+    case CINTO_SQL_NUM_GE:
+        /* doubles tell every integer below 2^53 apart */
+        return fabs(strtod(t->text, NULL)) < 9007199254740992.0;
+    case CINTO_SQL_BOOL:
+    case CINTO_SQL_NULL_EQ:
+    case CINTO_SQL_PRESENT:
+    case CINTO_SQL_ABSENT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* cinto_sql_cond.exact of a condition on a declared field. */
+static int cond_exact(const cinto_filter *f, const cinto_sql_cond *c)
+{
+    switch (f->op) {
+    case CINTO_F_EQ:
+    case CINTO_F_IN:
+    case CINTO_F_CONTAINS_ANY:
+    case CINTO_F_MAX: /* the NUM_LE/NUM_GE bounds are inclusive */
+    case CINTO_F_MIN:
+    case CINTO_F_HAS:
+        break;
+    case CINTO_F_CONTAINS:
+        if (json_object_array_length(f->value) != 1)
+            return 0;
+        break;
+    default:
+        return 0;
+    }
+    for (size_t i = 0; i < c->nterms; i++)
+        if (!exact_term(&c->terms[i]))
+            return 0;
+    return c->nterms > 0;
+}
+
 /* Fills c for filter f. Returns 1 when pushed, 0 when C alone must
  * evaluate it, -1 when memory ran out. */
 static int plan_filter(const cinto_filter *f, const char *const *indexed, cinto_sql_cond *c)
@@ -291,9 +337,12 @@ int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed, c
             out->decisions[i] = CINTO_PLAN_TIMESTAMP;
             continue;
         }
-        int rc = plan_filter(&s->filters[i], indexed, &out->conds[out->nconds]);
+        cinto_sql_cond *c = &out->conds[out->nconds];
+        int rc = plan_filter(&s->filters[i], indexed, c);
         if (rc < 0)
             goto nomem;
+        if (rc && c->indexed)
+            c->exact = cond_exact(&s->filters[i], c);
         out->decisions[i] = !rc                               ? CINTO_PLAN_C_ONLY
                             : out->conds[out->nconds].indexed ? CINTO_PLAN_INDEX_AND_C
                                                               : CINTO_PLAN_SQL_AND_C;

@@ -42,6 +42,10 @@ typedef struct cinto_sql_cond {
      * elements (contains_), not of the value itself. */
     const char *indexed;
     int elements;
+    /* indexed only: the terms accept exactly the records C's filter does
+     * (no string cut, no number beyond 2^53, no strict bound), so a count
+     * of the index rows is the answer. */
+    int exact;
     cinto_sql_term *terms;
     size_t nterms;
 } cinto_sql_cond;

@@ -1509,6 +1509,14 @@ done:
     return rc;
 }
 
+/* A count that one exact condition on a declared field answers alone. */
+static int index_count_exact(const cinto_list_query *q)
+{
+    return q->nconds == 1 && q->conds[0].indexed && q->conds[0].exact && !q->ids &&
+           !q->include_deleted && q->gt_modified < 0 && q->lt_modified < 0 && q->min_modified < 0 &&
+           q->max_modified < 0 && q->eq_modified < 0 && q->ne_modified < 0;
+}
+
 static int m_count(cinto_storage *st, const cinto_list_query *q, long long *count)
 {
     if (q->ids && q->nids > LIST_MAX_PARAMS - 8) {
@@ -1531,8 +1539,15 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     if (!ps)
         return CINTO_ST_NOMEM;
     put_time_limit((mdb *)st, &sql);
-    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
-    int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
+    int n;
+    if (index_count_exact(q)) {
+        /* The declared field's rows are the answer (live records only). */
+        cinto_buf_puts(&sql, "SELECT COUNT(DISTINCT ix_id) FROM `indexed_values`");
+        n = (int)build_index_where(&sql, q, &q->conds[0], ps, 0);
+    } else {
+        cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
+        n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
+    }
     if (!sql.data) {
         free(ps);
         return CINTO_ST_NOMEM;

@@ -1388,11 +1388,13 @@ Test(plan_indexed, contains_reads_the_element_rows)
 {
     int k, el;
     size_t n;
-    cr_assert_eq(plan_ix("contains_any_tags=%5B%22x%22,1,null%5D", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(plan_ix("contains_any_tags=%5B%22x%22,1,null%5D", &k, &n, &el),
+                 CINTO_PLAN_INDEX_AND_C);
     cr_assert_eq(n, 3);
     cr_assert_eq(el, 1);
     /* all of them: the first scalar narrows, C checks the rest */
-    cr_assert_eq(plan_ix("contains_tags=%5B%22x%22,%22y%22%5D", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(plan_ix("contains_tags=%5B%22x%22,%22y%22%5D", &k, &n, &el),
+                 CINTO_PLAN_INDEX_AND_C);
     cr_assert_eq(n, 1);
     cr_assert_eq(k, CINTO_SQL_TEXT_EQ);
     cr_assert_eq(plan_ix("contains_tags=%5B%5B1%5D,2%5D", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
@@ -1452,4 +1454,37 @@ Test(plan_indexed, describe_names_the_index)
     free(d);
     cinto_list_plan_free(&p);
     cinto_list_spec_free(&s);
+}
+
+/* Whether the only condition of qs (title, n, tags declared) is exact. */
+static int exact_of(const char *qs)
+{
+    static const char *const indexed[] = {"title", "n", "tags", NULL};
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok(qs, &s);
+    cr_assert_eq(cinto_list_plan_make(&s, indexed, &p), 0);
+    cr_assert_eq(p.nconds, 1, "%s", qs);
+    int e = p.conds[0].exact;
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+    return e;
+}
+
+Test(plan_indexed, exact_conditions_let_the_index_count)
+{
+    cr_assert(exact_of("title=zeta"));
+    cr_assert(exact_of("in_n=1,2,null,true"));
+    cr_assert(exact_of("max_n=5"));
+    cr_assert(exact_of("min_n=-2.5"));
+    cr_assert(exact_of("has_title=false"));
+    cr_assert(exact_of("contains_any_tags=%5B%22x%22,1%5D"));
+    cr_assert(exact_of("contains_tags=x"));
+    /* strict bounds, cut strings, big integers, several wanted values */
+    cr_assert_not(exact_of("lt_n=5"));
+    cr_assert_not(exact_of("gt_title=a"));
+    cr_assert_not(exact_of("n=9007199254740993"));
+    cr_assert_not(exact_of("contains_tags=%5B%22x%22,%22y%22%5D"));
+    /* undeclared: the JSON narrowing is never exact */
+    cr_assert_not(exact_of("other=1"));
 }
