@@ -154,10 +154,10 @@ static int push_down_sort(list_params *lp)
         return 0;
     if (strcmp(field, "id") == 0) {
         lp->q.sort_by_id = 1;
-    } else if (!lp->q.include_deleted &&
-               (lp->q.sort_indexed = cinto_plan_indexed(strv_items(&lp->indexed), field))) {
+    } else if (!lp->q.include_deleted && cinto_plan_indexed(strv_items(&lp->indexed), field)) {
         /* A declared field: its index gives the order (tombstones, which
-         * have no rows, are read by the JSON order instead). */
+         * have no rows there, keep the JSON order). */
+        lp->q.sort_indexed = cinto_plan_indexed(strv_items(&lp->indexed), field);
     } else {
         if (!(lp->sort_path = cinto_plan_json_path(field)))
             return 0; /* not addressable in SQL: the bounded C scan */
