@@ -1542,7 +1542,10 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     int n;
     if (index_count_exact(q)) {
         /* The declared field's rows are the answer (live records only). */
-        cinto_buf_puts(&sql, "SELECT COUNT(DISTINCT ix_id) FROM `indexed_values`");
+        /* one value row per record; elements may repeat a record */
+        cinto_buf_puts(&sql, q->conds[0].elements
+                                 ? "SELECT COUNT(DISTINCT ix_id) FROM `indexed_values`"
+                                 : "SELECT COUNT(*) FROM `indexed_values`");
         n = (int)build_index_where(&sql, q, &q->conds[0], ps, 0);
     } else {
         cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
