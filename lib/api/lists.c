@@ -35,14 +35,22 @@ typedef struct list_params {
     int sql_order;        /* rows come in cinto_plan_sql_order_cmp order */
     int in_c;             /* filters or sort that only C can evaluate */
     int sort_in_c;        /* the order (or the token) needs C: the whole list is read */
+    cinto_strv indexed;   /* ready declared fields of the list (plugin.h list_indexes) */
 } list_params;
 
 static void params_free(list_params *lp)
 {
+    cinto_strv_clear(&lp->indexed);
     cinto_list_plan_free(&lp->plan);
     free(lp->sort_path);
     free(lp->sort_after);
     cinto_list_spec_free(&lp->spec);
+}
+
+/* The NULL-terminated items of v (NULL when empty). */
+static const char *const *strv_items(const cinto_strv *v)
+{
+    return v->count ? (const char *const *)v->items : NULL;
 }
 
 /* Timestamp bounds go to SQL (they are ANDed with everything else, so
@@ -147,6 +155,10 @@ static int push_down_sort(list_params *lp)
         return 0;
     if (strcmp(field, "id") == 0) {
         lp->q.sort_by_id = 1;
+    } else if (!lp->q.include_deleted && cinto_plan_indexed(strv_items(&lp->indexed), field)) {
+        /* A declared field: its index gives the order (tombstones, which
+         * have no rows there, keep the JSON order). */
+        lp->q.sort_indexed = cinto_plan_indexed(strv_items(&lp->indexed), field);
     } else {
         if (!(lp->sort_path = cinto_plan_json_path(field)))
             return 0; /* not addressable in SQL: the bounded C scan */
@@ -204,7 +216,10 @@ static int parse_list_params(cinto_rctx *r, list_params *lp, int for_delete)
     q->eq_modified = q->ne_modified = -1;
     q->include_deleted = lp->spec.has_lm_filter;
     push_down_timestamps(lp);
-    if (cinto_list_plan_make(&lp->spec, &lp->plan) < 0) {
+    /* Declared indexed fields: the one hook of the planner's choice. */
+    if (cinto_plugins_list_indexes(r->c, r->parent, r->ki->name, &lp->indexed) < 0)
+        return -1;
+    if (cinto_list_plan_make(&lp->spec, strv_items(&lp->indexed), &lp->plan) < 0) {
         cinto_error_internal(r->c, "out of memory");
         return -1;
     }
@@ -329,6 +344,7 @@ typedef struct scan_state {
     page *pg;
     size_t cap, want;
     int count_only, topk, sql_order;
+    int index_order; /* a declared field's index gives the order (its string precision) */
     const cinto_sort_key *first;
     int full;       /* 1: the page is complete, -1: no memory */
     size_t nread;   /* rows of the current statement */
@@ -352,7 +368,9 @@ static int scan_row(void *ctx, cinto_object *row)
     if (s->sql_order && s->pg->count == s->want) {
         /* Every later row is past the last kept one in SQL's order,
          * hence in C's: the page is complete. */
-        int c = cinto_plan_sql_order_cmp(s->first->field, o, s->pg->items[s->want - 1]);
+        int c = s->index_order
+                    ? cinto_plan_index_order_cmp(s->first->field, o, s->pg->items[s->want - 1])
+                    : cinto_plan_sql_order_cmp(s->first->field, o, s->pg->items[s->want - 1]);
         if ((s->first->descending ? -c : c) > 0) {
             json_object_put(o);
             s->full = 1;
@@ -415,7 +433,9 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     if (!s.sql_order) {
         q.sort_path = NULL;
         q.sort_by_id = 0;
+        q.sort_indexed = NULL;
     }
+    s.index_order = q.sort_indexed != NULL;
     q.on_row = scan_row;
     q.row_ctx = &s;
     while (!s.full) {
@@ -503,7 +523,10 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
         }
         return 0;
     }
-    if (count_only && !lp->in_c) {
+    /* One filter on a declared field that its index answers exactly:
+     * the storage counts index rows. */
+    int exact = lp->spec.nfilters == 1 && lp->q.nconds == 1 && lp->q.conds[0].exact;
+    if (count_only && (!lp->in_c || exact)) {
         q.include_deleted = 0;
         int rc = r->c->st->ops->count(r->c->st, &q, &pg->total);
         if (rc != CINTO_ST_OK) {

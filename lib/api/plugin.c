@@ -189,3 +189,13 @@ int cinto_plugins_run_command(cinto_app *app, const char *name, int argc, char *
     }
     return p->run_command(app, argc, argv);
 }
+
+int cinto_plugins_list_indexes(cinto_ctx *c, const char *parent, const char *resource,
+                               cinto_strv *ready)
+{
+    for (size_t i = 0; i < c->app->nplugins; i++)
+        if (c->app->plugins[i]->list_indexes &&
+            c->app->plugins[i]->list_indexes(c, parent, resource, ready) < 0)
+            return -1;
+    return 0;
+}

@@ -106,6 +106,11 @@ typedef struct cinto_plugin {
     const char *command;
     const char *command_usage;
     int (*run_command)(cinto_app *app, int argc, char **argv);
+    /* List reads of (parent, resource), before planning: appends to ready
+     * the data fields it keeps an index of (lib/query/plan.h: filters and
+     * sorts on them are read through it); may do bounded upkeep of that
+     * index first. 0, or -1 after answering an error. */
+    int (*list_indexes)(cinto_ctx *c, const char *parent, const char *resource, cinto_strv *ready);
 } cinto_plugin;
 
 /* lib/plugins/table.c: every plugin of this build, NULL-terminated. */
@@ -145,6 +150,10 @@ const cinto_plugin *cinto_plugins_command(const char *name);
 /* Runs a command of an enabled plugin; 2 with a message on stderr when
  * the plugin is not turned on by the configuration. */
 int cinto_plugins_run_command(cinto_app *app, const char *name, int argc, char **argv);
+/* The indexed data fields of a list, from every list_indexes hook (none:
+ * ready stays empty); -1 when one answered an error. */
+int cinto_plugins_list_indexes(cinto_ctx *c, const char *parent, const char *resource,
+                               cinto_strv *ready);
 /* Reports one write to every listener, in table order; -1 when one
  * vetoed (it answered). */
 int cinto_report_write(cinto_ctx *c, const cinto_write_event *ev);

@@ -6,7 +6,8 @@ lib_libcinto_la_SOURCES += lib/plugins/table.c \
 	lib/plugins/changes.c lib/plugins/counters.c \
 	lib/plugins/permissions.c lib/plugins/permissions.h \
 	lib/plugins/admin.c lib/plugins/admin.h \
-	lib/plugins/attachments.c lib/plugins/attachments.h lib/plugins/attachments_names.c
+	lib/plugins/attachments.c lib/plugins/attachments.h lib/plugins/attachments_names.c \
+	lib/plugins/indexed_fields.c lib/plugins/indexed_fields.h
 
 if HAVE_CRITERION
 check_PROGRAMS += tests/unit/test_attachments

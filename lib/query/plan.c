@@ -3,6 +3,8 @@
  * row SQL drops is one C would have dropped too. */
 #include "query/plan.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +49,7 @@ static int sql_rank(json_object *v, int present)
     return present ? cinto_json_type_rank(v) : 6;
 }
 
-int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
+static int order_cmp(const char *field, json_object *a, json_object *b, size_t maxlen)
 {
     int pa, pb;
     json_object *va = cinto_field_get(a, field, &pa), *vb = cinto_field_get(b, field, &pb);
@@ -57,6 +59,8 @@ int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
     if (ra == 1) {
         size_t la = (size_t)json_object_get_string_len(va),
                lb = (size_t)json_object_get_string_len(vb);
+        la = la > maxlen ? maxlen : la;
+        lb = lb > maxlen ? maxlen : lb;
         int c = memcmp(json_object_get_string(va), json_object_get_string(vb), la < lb ? la : lb);
         return c ? (c < 0 ? -1 : 1) : (la < lb ? -1 : la > lb);
     }
@@ -65,6 +69,24 @@ int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
         return x < y ? -1 : x > y;
     }
     return 0;
+}
+
+int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b)
+{
+    return order_cmp(field, a, b, SIZE_MAX);
+}
+
+int cinto_plan_index_order_cmp(const char *field, json_object *a, json_object *b)
+{
+    return order_cmp(field, a, b, CINTO_INDEX_STR_MAX);
+}
+
+const char *cinto_plan_indexed(const char *const *indexed, const char *field)
+{
+    for (size_t i = 0; indexed && indexed[i]; i++)
+        if (strcmp(indexed[i], field) == 0)
+            return indexed[i];
+    return NULL;
 }
 
 static int is_number(json_object *v)
@@ -90,8 +112,9 @@ static int eq_term(json_object *v, cinto_sql_term *t)
         t->kind = CINTO_SQL_TEXT_EQ;
         t->text = strdup(json_object_get_string(v));
     } else if (json_object_is_type(v, json_type_boolean)) {
+        /* The JSON test ignores the value; an index compares it (0/1). */
         t->kind = CINTO_SQL_BOOL;
-        return 0;
+        t->text = strdup(json_object_get_boolean(v) ? "1" : "0");
     } else if (is_number(v)) {
         t->kind = CINTO_SQL_NUM_EQ;
         t->text = number_text(v);
@@ -140,17 +163,98 @@ static void cond_free(cinto_sql_cond *c)
     memset(c, 0, sizeof *c);
 }
 
+/* contains_ (all) and contains_any_ on a declared field: the rows of the
+ * array's elements. any: one term per wanted value (an object or array
+ * among them: C alone); all: the first scalar wanted value only, a superset
+ * that C narrows to all. Returns 1, 0 (C alone) or -1 (no memory). */
+static int plan_contains(const cinto_filter *f, cinto_sql_cond *c)
+{
+    json_object *v = f->value;
+    int any = f->op == CINTO_F_CONTAINS_ANY;
+    if (!json_object_is_type(v, json_type_array))
+        return 0;
+    size_t n = json_object_array_length(v);
+    if (n == 0 || n > CINTO_PLAN_MAX_IN || !(c->terms = calloc(n, sizeof *c->terms)))
+        return n == 0 || n > CINTO_PLAN_MAX_IN ? 0 : -1;
+    c->elements = 1;
+    for (size_t i = 0; i < n; i++) {
+        int rc = eq_term(json_object_array_get_idx(v, i), &c->terms[c->nterms]);
+        if (rc == -2)
+            return -1;
+        if (rc < 0 && any)
+            return 0;
+        if (rc == 0 && (c->nterms++, !any))
+            break;
+    }
+    return c->nterms > 0;
+}
+
+/* Whether an equality term on a declared field's index is exact. */
+static int exact_term(const cinto_sql_term *t)
+{
+    switch (t->kind) {
+    case CINTO_SQL_TEXT_EQ:
+        return strlen(t->text) < CINTO_INDEX_STR_MAX;
+    case CINTO_SQL_NUM_EQ:
+    case CINTO_SQL_NUM_LE:
+    case CINTO_SQL_NUM_GE:
+        /* doubles tell every integer below 2^53 apart */
+        return fabs(strtod(t->text, NULL)) < 9007199254740992.0;
+    case CINTO_SQL_BOOL:
+    case CINTO_SQL_NULL_EQ:
+    case CINTO_SQL_PRESENT:
+    case CINTO_SQL_ABSENT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* cinto_sql_cond.exact of a condition on a declared field. */
+static int cond_exact(const cinto_filter *f, const cinto_sql_cond *c)
+{
+    switch (f->op) {
+    case CINTO_F_EQ:
+    case CINTO_F_IN:
+    case CINTO_F_CONTAINS_ANY:
+    case CINTO_F_MAX: /* the NUM_LE/NUM_GE bounds are inclusive */
+    case CINTO_F_MIN:
+    case CINTO_F_HAS:
+        break;
+    case CINTO_F_CONTAINS:
+        if (json_object_array_length(f->value) != 1)
+            return 0;
+        break;
+    default:
+        return 0;
+    }
+    for (size_t i = 0; i < c->nterms; i++)
+        if (!exact_term(&c->terms[i]))
+            return 0;
+    return c->nterms > 0;
+}
+
 /* Fills c for filter f. Returns 1 when pushed, 0 when C alone must
  * evaluate it, -1 when memory ran out. */
-static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
+static int plan_filter(const cinto_filter *f, const char *const *indexed, cinto_sql_cond *c)
 {
     json_object *v = f->value;
     int is_id = strcmp(f->field, "id") == 0;
     memset(c, 0, sizeof *c);
+    /* A declared field's rows hold its value as C reads it (rank 6 when
+     * missing, whatever the path crosses). */
+    const char *ix = is_id ? NULL : cinto_plan_indexed(indexed, f->field);
     if (strcmp(f->field, "deleted") == 0)
         return 0; /* tombstones carry it outside data */
     if (!is_id && !(c->path = cinto_plan_json_path(f->field)))
         return 0;
+    c->indexed = f->op == CINTO_F_LIKE ? NULL : ix;
+    if (ix && (f->op == CINTO_F_CONTAINS || f->op == CINTO_F_CONTAINS_ANY)) {
+        int rc = plan_contains(f, c);
+        if (rc <= 0)
+            cond_free(c);
+        return rc;
+    }
     size_t n = f->op == CINTO_F_IN ? json_object_array_length(v) : 1;
     if (f->op == CINTO_F_IN && (n == 0 || n > CINTO_PLAN_MAX_IN))
         goto c_only;
@@ -175,6 +279,15 @@ static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
     case CINTO_F_MAX:
     case CINTO_F_GT:
     case CINTO_F_MIN:
+        if (ix && v && json_object_is_type(v, json_type_string)) {
+            /* A declared field's index orders strings by their bytes. */
+            int le = f->op == CINTO_F_LT || f->op == CINTO_F_MAX;
+            t->kind = le ? CINTO_SQL_STR_LE : CINTO_SQL_STR_GE;
+            if (!(t->text = strdup(json_object_get_string(v))))
+                goto nomem;
+            c->nterms = 1;
+            return 1;
+        }
         if (is_id || !is_number(v))
             goto c_only;
         t->kind = f->op == CINTO_F_LT || f->op == CINTO_F_MAX ? CINTO_SQL_NUM_LE : CINTO_SQL_NUM_GE;
@@ -191,7 +304,7 @@ static int plan_filter(const cinto_filter *f, cinto_sql_cond *c)
     case CINTO_F_HAS:
         /* A dotted path through an array is missing for C; only a
          * top-level absence is certain to mean the same in SQL. */
-        if (is_id || (!cinto_query_truthy(v) && strchr(f->field, '.')))
+        if (is_id || (!ix && !cinto_query_truthy(v) && strchr(f->field, '.')))
             goto c_only;
         t->kind = cinto_query_truthy(v) ? CINTO_SQL_PRESENT : CINTO_SQL_ABSENT;
         c->nterms = 1;
@@ -209,7 +322,7 @@ nomem:
     return -1;
 }
 
-int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out)
+int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed, cinto_list_plan *out)
 {
     memset(out, 0, sizeof *out);
     out->nfilters = s->nfilters;
@@ -224,10 +337,15 @@ int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out)
             out->decisions[i] = CINTO_PLAN_TIMESTAMP;
             continue;
         }
-        int rc = plan_filter(&s->filters[i], &out->conds[out->nconds]);
+        cinto_sql_cond *c = &out->conds[out->nconds];
+        int rc = plan_filter(&s->filters[i], indexed, c);
         if (rc < 0)
             goto nomem;
-        out->decisions[i] = rc ? CINTO_PLAN_SQL_AND_C : CINTO_PLAN_C_ONLY;
+        if (rc && c->indexed)
+            c->exact = cond_exact(&s->filters[i], c);
+        out->decisions[i] = !rc                               ? CINTO_PLAN_C_ONLY
+                            : out->conds[out->nconds].indexed ? CINTO_PLAN_INDEX_AND_C
+                                                              : CINTO_PLAN_SQL_AND_C;
         out->nconds += (size_t)rc;
     }
     return 0;
@@ -250,7 +368,8 @@ char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *
 {
     static const char *const names[] = {[CINTO_PLAN_SQL_AND_C] = "sql+c",
                                         [CINTO_PLAN_C_ONLY] = "c",
-                                        [CINTO_PLAN_TIMESTAMP] = "sql"};
+                                        [CINTO_PLAN_TIMESTAMP] = "sql",
+                                        [CINTO_PLAN_INDEX_AND_C] = "index+c"};
     static const char *const prefixes[] = {[CINTO_F_EQ] = "",
                                            [CINTO_F_NOT] = "not_",
                                            [CINTO_F_LT] = "lt_",

@@ -24,6 +24,9 @@ enum cinto_sql_term_kind {
     CINTO_SQL_LIKE,    /* string LIKE text (already escaped with '!'), case-insensitive */
     CINTO_SQL_PRESENT, /* path present (has_ truthy) */
     CINTO_SQL_ABSENT,  /* path absent (has_ falsy, top-level fields only) */
+    /* Declared fields only (their index keeps strings comparable): */
+    CINTO_SQL_STR_LE, /* null, or string <= text (lt_/max_ on strings) */
+    CINTO_SQL_STR_GE, /* missing, number, boolean, array, object, or string >= text */
 };
 
 typedef struct cinto_sql_term {
@@ -34,16 +37,29 @@ typedef struct cinto_sql_term {
 /* Terms ORed (an in_ list), on one field. */
 typedef struct cinto_sql_cond {
     char *path; /* JSON path `$."a"."b"` bound as a parameter; NULL for the id column */
+    /* A ready declared field (sql/007): the terms test its rows in
+     * indexed_values instead of the JSON; elements: the rows of its array
+     * elements (contains_), not of the value itself. */
+    const char *indexed;
+    int elements;
+    /* indexed only: the terms accept exactly the records C's filter does
+     * (no string cut, no number beyond 2^53, no strict bound), so a count
+     * of the index rows is the answer. */
+    int exact;
     cinto_sql_term *terms;
     size_t nterms;
 } cinto_sql_cond;
 
 /* Conditions ANDed; filters[i] says what became of spec filter i. */
 enum cinto_plan_decision {
-    CINTO_PLAN_SQL_AND_C, /* narrowed in SQL, re-checked in C */
-    CINTO_PLAN_C_ONLY,    /* SQL cannot narrow it exactly: C alone */
-    CINTO_PLAN_TIMESTAMP, /* last_modified bounds: the caller's own pushdown */
+    CINTO_PLAN_SQL_AND_C,   /* narrowed in SQL, re-checked in C */
+    CINTO_PLAN_C_ONLY,      /* SQL cannot narrow it exactly: C alone */
+    CINTO_PLAN_TIMESTAMP,   /* last_modified bounds: the caller's own pushdown */
+    CINTO_PLAN_INDEX_AND_C, /* narrowed through a declared field's index, re-checked in C */
 };
+
+/* Bytes of a string a declared field's index keeps (sql/007). */
+#define CINTO_INDEX_STR_MAX 512
 
 #define CINTO_PLAN_MAX_IN 32 /* longer in_ lists stay in C */
 
@@ -61,8 +77,19 @@ typedef struct cinto_list_plan {
  * key is past the last kept object's. Ascending; <0, 0, >0. */
 int cinto_plan_sql_order_cmp(const char *field, json_object *a, json_object *b);
 
-/* Plans s's filters. Returns 0, or -1 when memory ran out (plan empty). */
-int cinto_list_plan_make(const cinto_list_spec *s, cinto_list_plan *out);
+/* cinto_plan_sql_order_cmp for a sort read from a declared field's index:
+ * strings compare by their first CINTO_INDEX_STR_MAX bytes only, as the
+ * index orders them. */
+int cinto_plan_index_order_cmp(const char *field, json_object *a, json_object *b);
+
+/* Plans s's filters; indexed (NULL-terminated, may be NULL) names the
+ * ready declared fields of the list, whose filters (contains_ and
+ * contains_any_ too) are narrowed through their index. Returns 0, or -1
+ * when memory ran out (plan empty). */
+int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed,
+                         cinto_list_plan *out);
+/* The entry of indexed naming field, or NULL. */
+const char *cinto_plan_indexed(const char *const *indexed, const char *field);
 void cinto_list_plan_free(cinto_list_plan *p);
 /* "n sql+c, like_title sql+c, not_n c, _sort=title,-last_modified how" for
  * the debug log: per filter (operator and field, never the value) what

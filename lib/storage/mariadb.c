@@ -19,6 +19,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 #include <errmsg.h>
@@ -80,6 +81,19 @@ enum stmt_id {
     ST_ATT_DEL_COLLECTION,
     ST_ATT_DEL_BUCKET,
     ST_ATT_ALL,
+    ST_IX_STATES,
+    ST_IX_STATE_PUT,
+    ST_IX_STATE_DEL,
+    ST_IX_FORGET,
+    ST_IX_FORGET_FIELD,
+    ST_IX_FORGET_RANGE,
+    ST_IX_DROP_FIELD,
+    ST_IX_DROP_VALUES,
+    ST_IX_DROP_STATES,
+    ST_IX_DROP_VALUES_BELOW,
+    ST_IX_DROP_STATES_BELOW,
+    ST_IX_RESTART,
+    ST_IX_PARENTS,
     ST_COUNT
 };
 
@@ -204,6 +218,29 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ATT_DEL_COLLECTION] = "DELETE FROM `attachments` WHERE collection_uri = ?",
     [ST_ATT_DEL_BUCKET] = "DELETE FROM `attachments` WHERE bucket_uri = ?",
     [ST_ATT_ALL] = "SELECT location FROM `attachments`",
+    [ST_IX_STATES] = "SELECT field, state, cursor_id FROM `indexed_fields` WHERE parent_id = ? "
+                     "ORDER BY field LIMIT ?",
+    [ST_IX_STATE_PUT] = "INSERT INTO `indexed_fields` (parent_id, field, state, cursor_id) "
+                        "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE state = VALUES(state), "
+                        "cursor_id = VALUES(cursor_id)",
+    [ST_IX_STATE_DEL] = "DELETE FROM `indexed_fields` WHERE parent_id = ? AND field = ?",
+    [ST_IX_FORGET] = "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_id = ?",
+    [ST_IX_FORGET_FIELD] =
+        "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_id = ? AND ix_field = ?",
+    [ST_IX_FORGET_RANGE] = "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_id > ? AND "
+                           "ix_id <= ? AND ix_field = ?",
+    [ST_IX_DROP_FIELD] = "DELETE FROM `indexed_values` WHERE ix_parent = ? AND ix_field = ? "
+                         "LIMIT ?",
+    [ST_IX_DROP_VALUES] = "DELETE FROM `indexed_values` WHERE ix_parent = ?",
+    [ST_IX_DROP_STATES] = "DELETE FROM `indexed_fields` WHERE parent_id = ?",
+    [ST_IX_DROP_VALUES_BELOW] =
+        "DELETE FROM `indexed_values` WHERE ix_parent >= ? AND ix_parent < ?",
+    [ST_IX_DROP_STATES_BELOW] =
+        "DELETE FROM `indexed_fields` WHERE parent_id >= ? AND parent_id < ?",
+    [ST_IX_RESTART] = "UPDATE `indexed_fields` SET state = 0, cursor_id = '' WHERE state = 1 "
+                      "AND LEFT(parent_id, LENGTH(?)) = ?",
+    [ST_IX_PARENTS] = "SELECT DISTINCT parent_id FROM `indexed_fields` WHERE state <> 1 "
+                      "AND LEFT(parent_id, LENGTH(?)) = ? ORDER BY parent_id",
 };
 
 #define DYN_CACHE 16
@@ -271,7 +308,8 @@ static const char *cell(const rows *r, size_t row, size_t col)
     return r->vals[row * r->ncols + col];
 }
 
-/* Bound values: 's' C string, 'S' (pointer, length), 'i' long long. */
+/* Bound values: 's' C string, 'S' (pointer, length), 'i' long long, 'n'
+ * SQL NULL. */
 typedef struct param {
     char type;
     const char *s;
@@ -793,6 +831,8 @@ static int run_once(mdb *db, stmt_slot *slot, const param *ps, size_t n, rows *o
         if (ps[i].type == 'i') {
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
             b[i].buffer = (void *)&ps[i].i;
+        } else if (ps[i].type == 'n') {
+            b[i].buffer_type = MYSQL_TYPE_NULL;
         } else {
             b[i].buffer_type = MYSQL_TYPE_STRING;
             b[i].buffer = (void *)ps[i].s;
@@ -1287,6 +1327,133 @@ static const struct {
     [CINTO_SQL_ABSENT] = {"JSON_EXTRACT(data, ?) IS NULL", 1, 0},
 };
 
+/* The same terms on a declared field's rows in indexed_values (sql/007),
+ * each a superset of what C accepts, as the JSON ones: a string by its
+ * first CINTO_INDEX_STR_MAX bytes, a number as a double, a boolean as 0/1.
+ * A number's rows have no string, which lets the range use the index. */
+static const char *const index_term_sql[] = {
+    [CINTO_SQL_TEXT_EQ] = "(ix_rank = 1 AND ix_str = ?)",
+    [CINTO_SQL_BOOL] = "(ix_rank = 3 AND ix_str IS NULL AND ix_num = CAST(? AS DOUBLE))",
+    [CINTO_SQL_NUM_EQ] = "(ix_rank = 2 AND ix_str IS NULL AND ix_num = CAST(? AS DOUBLE))",
+    [CINTO_SQL_NULL_EQ] = "ix_rank = 0",
+    [CINTO_SQL_NUM_LE] =
+        "(ix_rank < 2 OR (ix_rank = 2 AND ix_str IS NULL AND ix_num <= CAST(? AS DOUBLE)))",
+    [CINTO_SQL_NUM_GE] =
+        "(ix_rank > 2 OR (ix_rank = 2 AND ix_str IS NULL AND ix_num >= CAST(? AS DOUBLE)))",
+    [CINTO_SQL_PRESENT] = "ix_rank < 6",
+    [CINTO_SQL_ABSENT] = "ix_rank = 6",
+    [CINTO_SQL_STR_LE] = "(ix_rank < 1 OR (ix_rank = 1 AND ix_str <= ?))",
+    [CINTO_SQL_STR_GE] = "(ix_rank > 1 OR (ix_rank = 1 AND ix_str >= ?))",
+};
+
+/* A bound string cut to what the index keeps. */
+static param index_str(const char *s)
+{
+    size_t n = strlen(s);
+    return (param){'S', s, (unsigned long)(n > CINTO_INDEX_STR_MAX ? CINTO_INDEX_STR_MAX : n), 0};
+}
+
+/* The rows of indexed_values that one planner condition on a declared
+ * field accepts: a range of indexed_values_by_value. */
+static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                                param *ps, size_t n)
+{
+    cinto_buf_puts(sql, " WHERE ix_parent = ? AND ix_field = ? AND ix_kind = ? AND (");
+    ps[n++] = (param)P_S(q->parent);
+    ps[n++] = (param)P_S(c->indexed);
+    ps[n++] = (param)P_I(c->elements ? 1 : 0);
+    for (size_t k = 0; k < c->nterms; k++) {
+        const cinto_sql_term *t = &c->terms[k];
+        assert(t->kind < sizeof index_term_sql / sizeof index_term_sql[0] &&
+               index_term_sql[t->kind]);
+        cinto_buf_puts(sql, k ? " OR " : "");
+        cinto_buf_puts(sql, index_term_sql[t->kind]);
+        if (strchr(index_term_sql[t->kind], '?'))
+            ps[n++] = index_str(t->text);
+    }
+    cinto_buf_puts(sql, ")");
+    return n;
+}
+
+/* One planner condition on a declared field, as a test of each row read:
+ * its id is among the index rows the condition accepts. */
+static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                               param *ps, size_t n)
+{
+    cinto_buf_puts(sql, "id IN (SELECT ix_id FROM `indexed_values`");
+    n = build_index_where(sql, q, c, ps, n);
+    cinto_buf_puts(sql, ")");
+    return n;
+}
+
+/* Matches under which a declared field's condition drives the read (the
+ * ids it accepts first, their objects next, sorted afterwards); above it,
+ * the list is read in its order and the condition tested on each row,
+ * which stops early because matches are frequent. */
+#define INDEX_DRIVE_MAX 1000
+
+/* The planner condition on a declared field that accepts the fewest ids,
+ * when that is at most INDEX_DRIVE_MAX (counted through the index, never
+ * more than that many entries each), else NULL. MariaDB's own choice reads
+ * the list in order and probes the index per row, whatever few rows match. */
+static const cinto_sql_cond *index_driver(mdb *db, const cinto_list_query *q)
+{
+    const cinto_sql_cond *best = NULL;
+    long long best_n = INDEX_DRIVE_MAX + 1;
+    /* Tombstones have no rows there, and C must see them. */
+    for (size_t i = 0; i < q->nconds && !q->include_deleted; i++) {
+        const cinto_sql_cond *c = &q->conds[i];
+        if (!c->indexed)
+            continue;
+        param *ps = calloc(c->nterms * 4 + 4, sizeof *ps);
+        cinto_buf sql = CINTO_BUF_INIT;
+        rows r = {0};
+        if (!ps)
+            return best;
+        cinto_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM `indexed_values`");
+        size_t n = build_index_where(&sql, q, c, ps, 0);
+        cinto_buf_puts(&sql, " LIMIT ?) AS ixp");
+        ps[n++] = (param)P_I(INDEX_DRIVE_MAX + 1);
+        int rc = sql.data ? run(db, 0, sql.data, ps, n, &r, NULL, NULL) : CINTO_ST_NOMEM;
+        long long count = rc == CINTO_ST_OK && r.nrows && cell(&r, 0, 0)
+                              ? strtoll(cell(&r, 0, 0), NULL, 10)
+                              : INDEX_DRIVE_MAX + 1;
+        if (count < best_n) {
+            best = c;
+            best_n = count;
+        }
+        rows_free(&r);
+        cinto_buf_free(&sql);
+        free(ps);
+    }
+    return best;
+}
+
+/* The FROM clause of a list read: objects alone; or first the ids a
+ * selective declared-field condition accepts (driver); and the value rows
+ * of a declared sort field, read in their index's order when nothing
+ * drives (STRAIGHT_JOIN: MariaDB would rather read objects and sort). */
+static size_t build_list_from(cinto_buf *sql, const cinto_list_query *q,
+                              const cinto_sql_cond *driver, param *ps, size_t n)
+{
+    static const char sort_on[] =
+        " ON ix_parent = parent_id AND ix_id = id AND ix_field = ? AND ix_kind = 0";
+    if (driver) {
+        cinto_buf_puts(sql, " FROM (SELECT DISTINCT ix_id AS ixd_id FROM `indexed_values`");
+        n = build_index_where(sql, q, driver, ps, n);
+        cinto_buf_puts(sql, ") AS ixd STRAIGHT_JOIN `objects` ON id = ixd_id");
+        if (q->sort_indexed)
+            cinto_buf_printf(sql, " STRAIGHT_JOIN `indexed_values`%s", sort_on);
+    } else if (q->sort_indexed) {
+        cinto_buf_printf(sql, " FROM `indexed_values` STRAIGHT_JOIN `objects`%s", sort_on);
+    } else {
+        cinto_buf_puts(sql, " FROM `objects`");
+    }
+    if (q->sort_indexed)
+        ps[n++] = (param)P_S(q->sort_indexed);
+    return n;
+}
+
 /* The ORDER BY of a pushed sort on a data field: type rank (spec 02
  * §2.4), a string's bytes, a number as a double, then last_modified so that
  * chunks read with OFFSET are stable. Coarser than C's order on arrays,
@@ -1319,6 +1486,20 @@ static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param 
             cinto_buf_printf(sql, " AND id %s ?", ge);
             ps[n++] = (param)P_S(q->sort_after_text);
         }
+        return n;
+    }
+    if (q->sort_indexed) {
+        ps[n++] = (param)P_I(q->sort_after_rank);
+        ps[n++] = (param)P_I(q->sort_after_rank);
+        cinto_buf_printf(sql, " AND (ix_rank %s ? OR (ix_rank = ?", gt);
+        if (q->sort_after_text && q->sort_after_rank == 1) {
+            cinto_buf_printf(sql, " AND ix_str %s ?", ge);
+            ps[n++] = index_str(q->sort_after_text);
+        } else if (q->sort_after_text && q->sort_after_rank == 2) {
+            cinto_buf_printf(sql, " AND ix_num %s CAST(? AS DOUBLE)", ge);
+            ps[n++] = (param)P_S(q->sort_after_text);
+        }
+        cinto_buf_puts(sql, "))");
         return n;
     }
     ps[n++] = (param)P_S(q->sort_path);
@@ -1369,7 +1550,7 @@ static size_t conds_params(const cinto_list_query *q)
 {
     size_t n = 0;
     for (size_t i = 0; i < q->nconds; i++)
-        n += q->conds[i].nterms * 4;
+        n += q->conds[i].nterms * 4 + 3;
     return n;
 }
 
@@ -1383,8 +1564,14 @@ static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, 
     for (size_t i = 0; i < q->nconds; i++) {
         const cinto_sql_cond *c = &q->conds[i];
         cinto_buf_puts(sql, i ? " AND (" : "(");
+        if (c->indexed) {
+            n = build_index_cond(sql, q, c, ps, n);
+            cinto_buf_puts(sql, ")");
+            continue;
+        }
         for (size_t k = 0; k < c->nterms; k++) {
             const cinto_sql_term *t = &c->terms[k];
+            assert(t->kind < sizeof term_sql / sizeof term_sql[0] && term_sql[t->kind].sql);
             cinto_buf_puts(sql, k ? " OR " : "");
             cinto_buf_puts(sql, term_sql[t->kind].sql);
             for (int p = 0; p < term_sql[t->kind].npath; p++)
@@ -1579,21 +1766,28 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
         return rc;
     }
     cinto_buf sql = CINTO_BUF_INIT;
-    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + conds_params(q) +
-                           shared_params(q),
+    /* conds twice: one of them may also drive the read */
+    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 +
+                           2 * conds_params(q) + shared_params(q),
                        sizeof *ps);
     char *hi = q->shared_prefix ? prefix_end(q->shared_prefix) : NULL;
     int rc = CINTO_ST_NOMEM;
     if (!ps || (q->shared_prefix && !hi))
         goto done;
     put_time_limit(db, q, &sql);
-    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data FROM `objects`");
-    int n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS - 1);
+    cinto_buf_puts(&sql, "SELECT id, last_modified, deleted, data");
+    int n = (int)build_list_from(&sql, q, index_driver(db, q), ps, 0);
+    n += build_list_where(&sql, q, ps + n, LIST_MAX_PARAMS - 1);
     n = (int)build_shared(&sql, q, hi, ps, (size_t)n);
     const char *dir = q->sort_desc ? "DESC" : "ASC";
-    if (q->sort_path || q->sort_by_id)
+    if (q->sort_path || q->sort_by_id || q->sort_indexed)
         n = (int)build_sort_after(&sql, q, ps, (size_t)n);
-    if (q->sort_path) {
+    if (q->sort_indexed) {
+        /* In indexed_values_by_value's order (ix_id: the primary key's
+         * tail), so MariaDB reads the index and stops at the limit. */
+        cinto_buf_printf(&sql, " ORDER BY ix_rank %s, ix_str %s, ix_num %s, ix_id %s", dir, dir,
+                         dir, dir);
+    } else if (q->sort_path) {
         cinto_buf_printf(&sql, order_sql, dir, dir, dir);
         for (int i = 0; i < ORDER_SQL_PATHS; i++)
             ps[n++] = (param)P_S(q->sort_path);
@@ -1605,7 +1799,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     }
     cinto_buf_puts(&sql, " LIMIT ?");
     ps[n++] = (param)P_I(q->limit);
-    if (q->sort_path || q->sort_by_id) {
+    if (q->sort_path || q->sort_by_id || q->sort_indexed) {
         cinto_buf_puts(&sql, " OFFSET ?");
         ps[n++] = (param)P_I(q->sort_offset);
     }
@@ -1642,6 +1836,14 @@ done:
     free(ps);
     cinto_buf_free(&sql);
     return rc;
+}
+
+/* A count that one exact condition on a declared field answers alone. */
+static int index_count_exact(const cinto_list_query *q)
+{
+    return q->nconds == 1 && q->conds[0].indexed && q->conds[0].exact && !q->ids &&
+           !q->include_deleted && q->gt_modified < 0 && q->lt_modified < 0 && q->min_modified < 0 &&
+           q->max_modified < 0 && q->eq_modified < 0 && q->ne_modified < 0;
 }
 
 static int m_count(cinto_storage *st, const cinto_list_query *q, long long *count)
@@ -1683,6 +1885,13 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
         n = (int)put_shared_acl(&sql, " AND", q->shared_prefix, hi, q->shared_perms,
                                 q->nshared_perms, q->shared_principals, q->nshared_principals, ps,
                                 (size_t)n);
+    } else if (index_count_exact(q)) {
+        /* The declared field's rows are the answer (live records only). */
+        /* one value row per record; elements may repeat a record */
+        cinto_buf_puts(&sql, q->conds[0].elements
+                                 ? "SELECT COUNT(DISTINCT ix_id) FROM `indexed_values`"
+                                 : "SELECT COUNT(*) FROM `indexed_values`");
+        n = (int)build_index_where(&sql, q, &q->conds[0], ps, 0);
     } else {
         cinto_buf_puts(&sql, "SELECT COUNT(*) FROM `objects`");
         n = build_list_where(&sql, q, ps, LIST_MAX_PARAMS);
@@ -2302,6 +2511,131 @@ static int m_attachment_locations(cinto_storage *st, cinto_strv *out)
     return rc;
 }
 
+/* ---- declared indexed fields (sql/007) --------------------------------------- */
+
+static int m_index_states(cinto_storage *st, const char *parent, cinto_index_field *out, size_t max,
+                          size_t *n)
+{
+    rows r = {0};
+    param ps[] = {P_S(parent), P_I((long long)max)};
+    *n = 0;
+    int rc = run((mdb *)st, ST_IX_STATES, NULL, ps, 2, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && *n < max && rc == CINTO_ST_OK; i++) {
+        cinto_index_field *f = &out[(*n)++];
+        snprintf(f->field, sizeof f->field, "%s", cell(&r, i, 0) ? cell(&r, i, 0) : "");
+        f->state = cell(&r, i, 1) ? atoi(cell(&r, i, 1)) : 0;
+        snprintf(f->cursor, sizeof f->cursor, "%s", cell(&r, i, 2) ? cell(&r, i, 2) : "");
+    }
+    rows_free(&r);
+    return rc;
+}
+
+static int m_index_set_state(cinto_storage *st, const char *parent, const char *field, int state,
+                             const char *cursor)
+{
+    if (state == CINTO_INDEX_GONE) {
+        param ps[] = {P_S(parent), P_S(field)};
+        return run((mdb *)st, ST_IX_STATE_DEL, NULL, ps, 2, NULL, NULL, NULL);
+    }
+    param ps[] = {P_S(parent), P_S(field), P_I(state), P_S(cursor ? cursor : "")};
+    return run((mdb *)st, ST_IX_STATE_PUT, NULL, ps, 4, NULL, NULL, NULL);
+}
+
+static int m_index_forget(cinto_storage *st, const char *parent, const char *id, const char *field)
+{
+    param ps[] = {P_S(parent), P_S(id), P_S(field ? field : "")};
+    return run((mdb *)st, field ? ST_IX_FORGET_FIELD : ST_IX_FORGET, NULL, ps, field ? 3 : 2, NULL,
+               NULL, NULL);
+}
+
+/* One multi-row INSERT: the statement text depends only on the number of
+ * rows, values are bound. */
+static int m_index_forget_range(cinto_storage *st, const char *parent, const char *after,
+                                const char *upto, const char *field)
+{
+    param ps[] = {P_S(parent), P_S(after), P_S(upto), P_S(field)};
+    return run((mdb *)st, ST_IX_FORGET_RANGE, NULL, ps, 4, NULL, NULL, NULL);
+}
+
+static int m_index_add(cinto_storage *st, const char *parent, const cinto_index_row *rows_in,
+                       size_t n)
+{
+    enum { PER_ROW = 8 };
+    if (!n)
+        return CINTO_ST_OK;
+    param *ps = calloc(n * PER_ROW, sizeof *ps);
+    cinto_buf sql = CINTO_BUF_INIT;
+    if (!ps)
+        return CINTO_ST_NOMEM;
+    cinto_buf_puts(&sql, "INSERT INTO `indexed_values` (ix_parent, ix_id, ix_field, ix_kind, "
+                         "ix_pos, ix_rank, ix_str, ix_num) VALUES ");
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const cinto_index_row *x = &rows_in[i];
+        cinto_buf_puts(&sql, i ? ", (?, ?, ?, ?, ?, ?, ?, CAST(? AS DOUBLE))"
+                               : "(?, ?, ?, ?, ?, ?, ?, CAST(? AS DOUBLE))");
+        ps[k++] = (param)P_S(parent);
+        ps[k++] = (param)P_S(x->id);
+        ps[k++] = (param)P_S(x->field);
+        ps[k++] = (param)P_I(x->kind);
+        ps[k++] = (param)P_I(x->pos);
+        ps[k++] = (param)P_I(x->rank);
+        size_t len = x->str_len > CINTO_INDEX_STR_MAX ? CINTO_INDEX_STR_MAX : x->str_len;
+        ps[k++] = x->str ? (param){'S', x->str, (unsigned long)len, 0} : (param){'n', NULL, 0, 0};
+        ps[k++] = x->num ? (param)P_S(x->num) : (param){'n', NULL, 0, 0};
+    }
+    int rc = sql.data ? run((mdb *)st, 0, sql.data, ps, k, NULL, NULL, NULL) : CINTO_ST_NOMEM;
+    free(ps);
+    cinto_buf_free(&sql);
+    return rc;
+}
+
+static int m_index_drop(cinto_storage *st, const char *parent, int below, const char *field,
+                        long long limit, long long *removed)
+{
+    mdb *db = (mdb *)st;
+    unsigned long long affected = 0;
+    int rc;
+    if (field) {
+        param ps[] = {P_S(parent), P_S(field), P_I(limit > 0 ? limit : LLONG_MAX)};
+        rc = run(db, ST_IX_DROP_FIELD, NULL, ps, 3, NULL, &affected, NULL);
+    } else if (below) {
+        char *lo, *hi;
+        rc = below_range(parent, &lo, &hi);
+        if (rc != CINTO_ST_OK)
+            return rc;
+        param ps[] = {P_S(lo), P_S(hi)};
+        rc = run(db, ST_IX_DROP_VALUES_BELOW, NULL, ps, 2, NULL, &affected, NULL);
+        if (rc == CINTO_ST_OK)
+            rc = run(db, ST_IX_DROP_STATES_BELOW, NULL, ps, 2, NULL, NULL, NULL);
+        free(lo);
+        free(hi);
+    } else {
+        param ps[] = {P_S(parent)};
+        rc = run(db, ST_IX_DROP_VALUES, NULL, ps, 1, NULL, &affected, NULL);
+        if (rc == CINTO_ST_OK)
+            rc = run(db, ST_IX_DROP_STATES, NULL, ps, 1, NULL, NULL, NULL);
+    }
+    if (removed)
+        *removed = (long long)affected;
+    return rc;
+}
+
+static int m_index_restart(cinto_storage *st, const char *prefix, cinto_strv *parents)
+{
+    mdb *db = (mdb *)st;
+    param ps[] = {P_S(prefix), P_S(prefix)};
+    int rc = run(db, ST_IX_RESTART, NULL, ps, 2, NULL, NULL, NULL);
+    rows r = {0};
+    if (rc == CINTO_ST_OK)
+        rc = run(db, ST_IX_PARENTS, NULL, ps, 2, &r, NULL, NULL);
+    for (size_t i = 0; i < r.nrows && rc == CINTO_ST_OK; i++)
+        if (cell(&r, i, 0) && cinto_strv_push(parents, cell(&r, i, 0)) < 0)
+            rc = CINTO_ST_NOMEM;
+    rows_free(&r);
+    return rc;
+}
+
 /* ---- GET /permissions ------------------------------------------------------ */
 
 /* Segment k of a URI ("/buckets/b/collections/c": 1 is "buckets", 2 "b"). */
@@ -2651,6 +2985,13 @@ static const cinto_storage_ops mariadb_ops = {
     .attachment_link = m_attachment_link,
     .attachment_unlink = m_attachment_unlink,
     .attachment_locations = m_attachment_locations,
+    .index_states = m_index_states,
+    .index_set_state = m_index_set_state,
+    .index_forget = m_index_forget,
+    .index_forget_range = m_index_forget_range,
+    .index_add = m_index_add,
+    .index_drop = m_index_drop,
+    .index_restart = m_index_restart,
     .close = m_close,
 };
 

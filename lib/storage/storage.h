@@ -105,7 +105,36 @@ typedef struct cinto_list_query {
     /* When nonzero and below kinto.storage_list_time_limit_seconds, the
      * statement's time limit (ms): what remains of a read's budget. */
     unsigned time_left_ms;
+    /* The sort's first key is a ready declared field (sql/007): sort_path
+     * is unused and the order is read from indexed_values by this field
+     * name, strings by their first CINTO_INDEX_STR_MAX bytes. */
+    const char *sort_indexed;
 } cinto_list_query;
+
+/* Declared indexed fields (sql/007-indexed-fields.sql); strings are kept
+ * to CINTO_INDEX_STR_MAX bytes (lib/query/plan.h). */
+enum cinto_index_state {
+    CINTO_INDEX_BUILDING = 0,
+    CINTO_INDEX_READY = 1,
+    CINTO_INDEX_DROPPING = 2,
+    CINTO_INDEX_GONE = -1, /* for index_set_state: remove the state row */
+};
+typedef struct cinto_index_field {
+    char field[256];
+    int state;
+    char cursor[256]; /* building: records with an id above it are not indexed yet */
+} cinto_index_field;
+/* One row of indexed_values for one record: the value of a field (kind 0)
+ * or an element of it (kind 1, pos), its type rank, a string (str, len;
+ * NULL otherwise) and a number as text ("%.17g"; NULL otherwise). */
+typedef struct cinto_index_row {
+    const char *id; /* the record's */
+    const char *field;
+    int kind, pos, rank;
+    const char *str;
+    size_t str_len;
+    const char *num;
+} cinto_index_row;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""
  * when there is no live entry. */
@@ -336,6 +365,29 @@ typedef struct cinto_storage_ops {
     int (*attachment_unlink)(cinto_storage *st, int by, const char *uri, cinto_strv *out);
     /* Every linked location (gc-attachments). */
     int (*attachment_locations)(cinto_storage *st, cinto_strv *out);
+    /* Declared indexed fields (sql/007). The state rows of a list parent
+     * (at most max, by field name). */
+    int (*index_states)(cinto_storage *st, const char *parent, cinto_index_field *out, size_t max,
+                        size_t *n);
+    /* Creates or replaces a state row; CINTO_INDEX_GONE removes it. */
+    int (*index_set_state)(cinto_storage *st, const char *parent, const char *field, int state,
+                           const char *cursor);
+    /* Removes the rows of one record (field NULL: of every field). */
+    int (*index_forget)(cinto_storage *st, const char *parent, const char *id, const char *field);
+    /* Removes the rows of field of the records whose id is above after
+     * and at most upto (a build slice's records). */
+    int (*index_forget_range)(cinto_storage *st, const char *parent, const char *after,
+                              const char *upto, const char *field);
+    /* Adds rows (of any records of parent), one multi-row INSERT. */
+    int (*index_add)(cinto_storage *st, const char *parent, const cinto_index_row *rows, size_t n);
+    /* Removes up to limit (0: all) value rows of field under parent; field
+     * NULL: every value and state row of parent, or (below) of every parent
+     * strictly below it. *removed says how many value rows went. */
+    int (*index_drop)(cinto_storage *st, const char *parent, int below, const char *field,
+                      long long limit, long long *removed);
+    /* `cinto.fcgi reindex`: marks every declared field of the parents that
+     * start with prefix as building from the start, and lists those parents. */
+    int (*index_restart)(cinto_storage *st, const char *prefix, cinto_strv *parents);
 
     void (*close)(cinto_storage *st);
 } cinto_storage_ops;

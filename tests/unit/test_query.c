@@ -1147,7 +1147,7 @@ static enum cinto_plan_decision plan_one(const char *qs, int *kind, size_t *nter
     cinto_list_plan p;
     ok(qs, &s);
     cr_assert_eq(s.nfilters, 1, "%s", qs);
-    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    cr_assert_eq(cinto_list_plan_make(&s, NULL, &p), 0);
     enum cinto_plan_decision d = p.decisions[0];
     *kind = -1;
     *nterms = 0;
@@ -1330,7 +1330,7 @@ Test(plan, describe_names_each_filter_and_the_sort)
     cinto_list_spec s;
     cinto_list_plan p;
     ok("n=5&like_title=ze&not_n=1&contains_tags=x&_since=10&_sort=title", &s);
-    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    cr_assert_eq(cinto_list_plan_make(&s, NULL, &p), 0);
     char *text = cinto_list_plan_describe(&s, &p, "sql+c");
     cr_assert_not_null(text);
     cr_assert_str_eq(text, "n sql+c, like_title sql+c, not_n c, contains_tags c, "
@@ -1339,10 +1339,176 @@ Test(plan, describe_names_each_filter_and_the_sort)
     cinto_list_plan_free(&p);
     cinto_list_spec_free(&s);
     ok("", &s);
-    cr_assert_eq(cinto_list_plan_make(&s, &p), 0);
+    cr_assert_eq(cinto_list_plan_make(&s, NULL, &p), 0);
     text = cinto_list_plan_describe(&s, &p, "sql");
     cr_assert_str_eq(text, "_sort=-last_modified sql");
     free(text);
     cinto_list_plan_free(&p);
     cinto_list_spec_free(&s);
+}
+
+/* ---- Declared indexed fields in the planner ------------------------------ */
+
+/* Plans qs with title, n, tags and a.b declared; returns the decision of
+ * its only filter and copies its first condition's shape. */
+static enum cinto_plan_decision plan_ix(const char *qs, int *kind, size_t *nterms, int *elements)
+{
+    static const char *const indexed[] = {"title", "n", "tags", "a.b", NULL};
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok(qs, &s);
+    cr_assert_eq(s.nfilters, 1, "%s", qs);
+    cr_assert_eq(cinto_list_plan_make(&s, indexed, &p), 0);
+    enum cinto_plan_decision d = p.decisions[0];
+    *kind = -1;
+    *nterms = 0;
+    *elements = -1;
+    if (p.nconds) {
+        cr_assert_eq(p.nconds, 1);
+        *kind = (int)p.conds[0].terms[0].kind;
+        *nterms = p.conds[0].nterms;
+        *elements = p.conds[0].elements;
+        if (d == CINTO_PLAN_INDEX_AND_C)
+            cr_assert_not_null(p.conds[0].indexed, "%s", qs);
+    }
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+    return d;
+}
+
+Test(plan_indexed, declared_fields_go_through_their_index)
+{
+    int k, el;
+    size_t n;
+    cr_assert_eq(plan_ix("title=zeta", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_TEXT_EQ);
+    cr_assert_eq(el, 0);
+    cr_assert_eq(plan_ix("in_n=1,a,true,null", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(n, 4);
+    cr_assert_eq(plan_ix("lt_n=5", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_LE);
+    cr_assert_eq(plan_ix("a.b=1", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    /* undeclared fields keep the JSON narrowing */
+    cr_assert_eq(plan_ix("other=1", &k, &n, &el), CINTO_PLAN_SQL_AND_C);
+    cr_assert_eq(plan_ix("a.c=1", &k, &n, &el), CINTO_PLAN_SQL_AND_C);
+    /* id is a column */
+    cr_assert_eq(plan_ix("id=x", &k, &n, &el), CINTO_PLAN_SQL_AND_C);
+}
+
+Test(plan_indexed, string_ranges_only_on_declared_fields)
+{
+    int k, el;
+    size_t n;
+    cr_assert_eq(plan_ix("gt_title=m", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_STR_GE);
+    cr_assert_eq(plan_ix("max_title=m", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_STR_LE);
+    cr_assert_eq(plan_ix("gt_other=m", &k, &n, &el), CINTO_PLAN_C_ONLY);
+    /* booleans have no range in SQL */
+    cr_assert_eq(plan_ix("lt_n=true", &k, &n, &el), CINTO_PLAN_C_ONLY);
+}
+
+Test(plan_indexed, contains_reads_the_element_rows)
+{
+    int k, el;
+    size_t n;
+    cr_assert_eq(plan_ix("contains_any_tags=%5B%22x%22,1,null%5D", &k, &n, &el),
+                 CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(el, 1);
+    /* all of them: the first scalar narrows, C checks the rest */
+    cr_assert_eq(plan_ix("contains_tags=%5B%22x%22,%22y%22%5D", &k, &n, &el),
+                 CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(k, CINTO_SQL_TEXT_EQ);
+    cr_assert_eq(plan_ix("contains_tags=%5B%5B1%5D,2%5D", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_NUM_EQ);
+    /* an array or object among any-of values: deep equality, C alone */
+    cr_assert_eq(plan_ix("contains_any_tags=%5B%5B1%5D,2%5D", &k, &n, &el), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_ix("contains_tags=%5B%5B1%5D%5D", &k, &n, &el), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_ix("contains_other=x", &k, &n, &el), CINTO_PLAN_C_ONLY);
+}
+
+Test(plan_indexed, exact_absence_and_what_stays_in_c)
+{
+    int k, el;
+    size_t n;
+    /* the index knows a missing value whatever the path crosses */
+    cr_assert_eq(plan_ix("has_a.b=false", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_ABSENT);
+    cr_assert_eq(plan_ix("has_title=1", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_PRESENT);
+    cr_assert_eq(plan_ix("not_n=5", &k, &n, &el), CINTO_PLAN_C_ONLY);
+    cr_assert_eq(plan_ix("exclude_title=a", &k, &n, &el), CINTO_PLAN_C_ONLY);
+    /* like_ keeps the JSON narrowing (the index cuts long strings) */
+    cr_assert_eq(plan_ix("like_title=ab", &k, &n, &el), CINTO_PLAN_SQL_AND_C);
+}
+
+Test(plan_indexed, index_order_compares_strings_by_their_kept_prefix)
+{
+    cinto_buf a = CINTO_BUF_INIT, b = CINTO_BUF_INIT;
+    cinto_buf_puts(&a, "{\"t\": \"");
+    cinto_buf_puts(&b, "{\"t\": \"");
+    for (int i = 0; i < CINTO_INDEX_STR_MAX; i++) {
+        cinto_buf_putc(&a, 'x');
+        cinto_buf_putc(&b, 'x');
+    }
+    cinto_buf_puts(&a, "a\"}");
+    cinto_buf_puts(&b, "b\"}");
+    json_object *oa = json_tokener_parse(cinto_buf_str(&a)),
+                *ob = json_tokener_parse(cinto_buf_str(&b));
+    cr_assert_lt(cinto_plan_sql_order_cmp("t", oa, ob), 0);
+    cr_assert_eq(cinto_plan_index_order_cmp("t", oa, ob), 0);
+    json_object_put(oa);
+    json_object_put(ob);
+    cinto_buf_free(&a);
+    cinto_buf_free(&b);
+}
+
+Test(plan_indexed, describe_names_the_index)
+{
+    static const char *const indexed[] = {"n", NULL};
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok("n=1&t=2&_sort=-n", &s);
+    cr_assert_eq(cinto_list_plan_make(&s, indexed, &p), 0);
+    char *d = cinto_list_plan_describe(&s, &p);
+    cr_assert_not_null(strstr(d, "n:index+c"), "%s", d);
+    cr_assert_not_null(strstr(d, "t:sql+c"), "%s", d);
+    free(d);
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+}
+
+/* Whether the only condition of qs (title, n, tags declared) is exact. */
+static int exact_of(const char *qs)
+{
+    static const char *const indexed[] = {"title", "n", "tags", NULL};
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok(qs, &s);
+    cr_assert_eq(cinto_list_plan_make(&s, indexed, &p), 0);
+    cr_assert_eq(p.nconds, 1, "%s", qs);
+    int e = p.conds[0].exact;
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+    return e;
+}
+
+Test(plan_indexed, exact_conditions_let_the_index_count)
+{
+    cr_assert(exact_of("title=zeta"));
+    cr_assert(exact_of("in_n=1,2,null,true"));
+    cr_assert(exact_of("max_n=5"));
+    cr_assert(exact_of("min_n=-2.5"));
+    cr_assert(exact_of("has_title=false"));
+    cr_assert(exact_of("contains_any_tags=%5B%22x%22,1%5D"));
+    cr_assert(exact_of("contains_tags=x"));
+    /* strict bounds, cut strings, big integers, several wanted values */
+    cr_assert_not(exact_of("lt_n=5"));
+    cr_assert_not(exact_of("gt_title=a"));
+    cr_assert_not(exact_of("n=9007199254740993"));
+    cr_assert_not(exact_of("contains_tags=%5B%22x%22,%22y%22%5D"));
+    /* undeclared: the JSON narrowing is never exact */
+    cr_assert_not(exact_of("other=1"));
 }
