@@ -53,6 +53,9 @@ before(async () => {
   await srv.query(
     `UPDATE revisions SET last_modified = ${base + N} WHERE parent_id = '${parent}' AND resource_name = '${resource}'`,
   );
+  // The list's count row (sql/006) did not see rows loaded around the API: dropped, so the
+  // first HEAD or write counts the list once again (README "What counts cost").
+  await srv.query(`DELETE FROM list_counts WHERE parent_id = '${parent}' AND resource_name = '${resource}'`);
   [pid] = srv.workerPids();
   assert.ok(pid, 'the worker pid');
 });

@@ -1472,9 +1472,9 @@ Test(plan_indexed, describe_names_the_index)
     cinto_list_plan p;
     ok("n=1&t=2&_sort=-n", &s);
     cr_assert_eq(cinto_list_plan_make(&s, indexed, &p), 0);
-    char *d = cinto_list_plan_describe(&s, &p);
-    cr_assert_not_null(strstr(d, "n:index+c"), "%s", d);
-    cr_assert_not_null(strstr(d, "t:sql+c"), "%s", d);
+    char *d = cinto_list_plan_describe(&s, &p, "sql+c");
+    cr_assert_not_null(strstr(d, "n index+c"), "%s", d);
+    cr_assert_not_null(strstr(d, "t sql+c"), "%s", d);
     free(d);
     cinto_list_plan_free(&p);
     cinto_list_spec_free(&s);
