@@ -556,3 +556,52 @@ test('ATT-2 / ATT-3 kinto-http: addAttachment (record data and permissions), dow
     await srv.stop();
   }
 });
+
+// Kinto Admin's record form (src/sagas/collection.ts createRecord/updateRecord, read upstream):
+// it calls kinto-http's addAttachment with { safe: true }, so a creation carries
+// If-None-Match: * and an update the record's last_modified as If-Match.
+test('ATT-2 kinto-http as Kinto Admin calls it: safe creation and update, stale and duplicate refused', async () => {
+  const srv = await startServer({ workers: 1, settings: { 'kinto.includes': 'kinto_attachment' } });
+  try {
+    const { bid } = await fixture(srv);
+    const nodeFetch = (await import('node-fetch')).default;
+    const api = client(srv, ALICE, { fetchFunc: nodeFetch });
+    const coll = api.bucket(bid).collection('c');
+    const file = (name, text) =>
+      `data:text/plain;name=${name};base64,${Buffer.from(text).toString('base64')}`;
+    const created = await coll.addAttachment(file('one.txt', 'first'), { id: 'adm', title: 'a' }, { safe: true });
+    const rec1 = created.data ?? created;
+    assert.equal(rec1.attachment.filename, 'one.txt');
+    // the same creation again: the record exists, If-None-Match: * fails
+    await assert.rejects(
+      coll.addAttachment(file('dup.txt', 'dup'), { id: 'adm', title: 'dup' }, { safe: true }),
+      (e) => e.data?.code === 412 || e.response?.status === 412 || /412|Precondition/.test(String(e)),
+    );
+    const current = (await coll.getRecord('adm')).data;
+    // an update with the record's last_modified, as the admin's form sends it
+    const updated = await coll.addAttachment(
+      file('two.txt', 'second'),
+      { id: 'adm', title: 'b', last_modified: current.last_modified },
+      { safe: true },
+    );
+    const rec2 = updated.data ?? updated;
+    assert.equal(rec2.title, 'b');
+    assert.equal(rec2.attachment.filename, 'two.txt');
+    assert.ok(rec2.last_modified > current.last_modified);
+    // a stale last_modified is refused and changes nothing
+    await assert.rejects(
+      coll.addAttachment(file('three.txt', 'third'), { id: 'adm', title: 'c', last_modified: current.last_modified }, { safe: true }),
+      (e) => e.data?.code === 412 || e.response?.status === 412 || /412|Precondition/.test(String(e)),
+    );
+    const after = (await coll.getRecord('adm')).data;
+    assert.equal(after.title, 'b');
+    assert.equal(after.attachment.filename, 'two.txt');
+    const dl = await fetch(after.attachment.location);
+    assert.equal(await dl.text(), 'second');
+    // the replaced file is gone (keep_old_files is off)
+    const relative = rec1.attachment.location.slice(`${srv.origin}/attachments/`.length);
+    assert.equal(fs.existsSync(path.join(srv.attachmentsDir, relative)), false);
+  } finally {
+    await srv.stop();
+  }
+});
