@@ -1038,10 +1038,11 @@ static void sleep_ms(unsigned ms)
  * node's write may have caused), nothing was sent yet (answers are
  * buffered; a streaming route cannot be replayed), and both budgets
  * allow one more: fewer than kinto.storage_max_retries replays so far,
- * and the wait before it still ends within kinto.storage_retry_budget_seconds
- * of the first attempt's start (started_ms). After the last one that
- * answer stands. */
-static int should_replay(const cinto_ctx *c, int replays, long long started_ms, unsigned wait_ms)
+ * and time left of kinto.storage_retry_budget_seconds since the first
+ * attempt began (started_ms); the wait before it (*wait_ms) is cut to
+ * that time left, so that the last replay still runs within the budget.
+ * After the last one that answer stands. */
+static int should_replay(const cinto_ctx *c, int replays, long long started_ms, unsigned *wait_ms)
 {
     int status = c->resp->status;
     if (!c->st || !c->st->conflict || (status != 503 && status != 409) || c->resp->failed)
@@ -1049,11 +1050,13 @@ static int should_replay(const cinto_ctx *c, int replays, long long started_ms, 
     if (c->no_replay || (c->route.def && (c->route.def->needs & CINTO_ROUTE_STREAM_BODY)))
         return 0;
     long long budget_ms = c->cfg->storage_retry_budget_s * 1000;
-    if (replays >= c->cfg->storage_max_retries ||
-        (budget_ms > 0 && mono_ms() + wait_ms - started_ms > budget_ms)) {
+    long long left_ms = budget_ms - (mono_ms() - started_ms);
+    if (replays >= c->cfg->storage_max_retries || (budget_ms > 0 && left_ms <= 0)) {
         replay_stats.gave_up++;
         return 0;
     }
+    if (budget_ms > 0 && left_ms < *wait_ms)
+        *wait_ms = (unsigned)left_ms;
     return 1;
 }
 
@@ -1099,7 +1102,7 @@ static void run_request(cinto_ctx *c, int *cors_ok, int *star)
         }
         cinto_route_and_handle(c, cors_ok, star);
         unsigned wait_ms = replay_wait_ms(replays + 1);
-        if (!should_replay(c, replays, started_ms, wait_ms))
+        if (!should_replay(c, replays, started_ms, &wait_ms))
             break;
         replays++;
         replay_stats.replays++;
