@@ -27,7 +27,7 @@
 #define DEFAULT_MAX_BODY (8LL * 1024 * 1024)
 #define DEFAULT_MAX_RETRIES 100
 #define MAX_RETRIES_CAP 1000
-#define DEFAULT_RETRY_BUDGET_S 10
+#define DEFAULT_RETRY_BUDGET_S 20
 #define RETRY_BUDGET_CAP_S 120
 
 cinto_app *cinto_app_new(const char *binary_dir)

@@ -61,7 +61,7 @@ typedef struct cinto_config {
      * whose transaction hit a deadlock or a Galera certification conflict
      * is run again before answering 503. */
     long long storage_max_retries;
-    /* kinto.storage_retry_budget_seconds (10; 0: no time bound): how long
+    /* kinto.storage_retry_budget_seconds (20; 0: no time bound): how long
      * after its first attempt began such a request may still be run
      * again; whichever of the two bounds comes first ends the replays. */
     long long storage_retry_budget_s;
