@@ -25,8 +25,10 @@
 #include "util/json.h"
 
 #define DEFAULT_MAX_BODY (8LL * 1024 * 1024)
-#define DEFAULT_MAX_RETRIES 5
-#define MAX_RETRIES_CAP 50
+#define DEFAULT_MAX_RETRIES 100
+#define MAX_RETRIES_CAP 1000
+#define DEFAULT_RETRY_BUDGET_S 20
+#define RETRY_BUDGET_CAP_S 120
 
 cinto_app *cinto_app_new(const char *binary_dir)
 {
@@ -239,6 +241,8 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         bool_setting(s, "storage_list_pushdown", 1, &c->storage_list_pushdown, err, errlen) < 0 ||
         int_setting(s, "storage_max_retries", DEFAULT_MAX_RETRIES, &c->storage_max_retries, err,
                     errlen) < 0 ||
+        int_setting(s, "storage_retry_budget_seconds", DEFAULT_RETRY_BUDGET_S,
+                    &c->storage_retry_budget_s, err, errlen) < 0 ||
         int_setting(s, "retry_after_seconds", 3, &c->retry_after, err, errlen) < 0 ||
         int_setting(s, "backoff_percentage", 100, &c->backoff_percentage, err, errlen) < 0 ||
         int_setting(s, "cors_max_age_seconds", 3600, &c->cors_max_age, err, errlen) < 0 ||
@@ -267,6 +271,14 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
     if (c->storage_max_retries < 0 || c->storage_max_retries > MAX_RETRIES_CAP) {
         snprintf(err, errlen, "kinto.storage_max_retries must be a whole number from 0 to %d",
                  MAX_RETRIES_CAP);
+        snprintf(pub, publen, "%s", err);
+        return -1;
+    }
+    if (c->storage_retry_budget_s < 0 || c->storage_retry_budget_s > RETRY_BUDGET_CAP_S) {
+        snprintf(err, errlen,
+                 "kinto.storage_retry_budget_seconds must be a whole number of seconds from 0 "
+                 "to %d (0: kinto.storage_max_retries alone bounds the replays)",
+                 RETRY_BUDGET_CAP_S);
         snprintf(pub, publen, "%s", err);
         return -1;
     }
@@ -988,13 +1000,35 @@ static unsigned jitter_next(void)
     return (unsigned)(state >> 16);
 }
 
-/* Waits before replay number n (1, 2, ...): exponential from 5 ms,
- * capped at 320 ms, each wait drawn between half and all of it, so that
- * the writers that conflicted do not meet again at once. */
-static void replay_backoff(int n)
+/* Milliseconds on a clock that only moves forward, for the retry budget
+ * (the wall clock may be stepped while a request is replayed). */
+static long long mono_ms(void)
 {
-    unsigned ceiling = 5u << (n < 7 ? n - 1 : 6);
-    unsigned ms = ceiling / 2 + jitter_next() % (ceiling / 2 + 1);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#define BACKOFF_BASE_MS 4u
+#define BACKOFF_CAP_MS 500u
+
+/* The wait before replay number n (1, 2, ...): drawn uniformly between
+ * 1 ms and a ceiling that doubles from 4 ms up to 500 ms ("full jitter").
+ * Under sustained conflicts on one list (Galera: writers of one list on
+ * several nodes) waits drawn over the whole range spread the replaying
+ * writers out far better than waits between half and all of the ceiling,
+ * and the higher cap lets a long request (a batch) find a gap between the
+ * other nodes' commits instead of meeting them again at once. */
+static unsigned replay_wait_ms(int n)
+{
+    unsigned ceiling = BACKOFF_CAP_MS;
+    if (n < 9 && (BACKOFF_BASE_MS << (n - 1)) < BACKOFF_CAP_MS)
+        ceiling = BACKOFF_BASE_MS << (n - 1);
+    return 1 + jitter_next() % ceiling;
+}
+
+static void sleep_ms(unsigned ms)
+{
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
@@ -1004,19 +1038,27 @@ static void replay_backoff(int n)
  * that running the request again may cure: the storage flagged one, the
  * answer is its error (503; 409 for a duplicate key that another Galera
  * node's write may have caused), nothing was sent yet (answers are
- * buffered; a streaming route cannot be replayed), and attempts remain.
+ * buffered; a streaming route cannot be replayed), and both budgets
+ * allow one more: fewer than kinto.storage_max_retries replays so far,
+ * and time left of kinto.storage_retry_budget_seconds since the first
+ * attempt began (started_ms); the wait before it (*wait_ms) is cut to
+ * that time left, so that the last replay still runs within the budget.
  * After the last one that answer stands. */
-static int should_replay(const cinto_ctx *c, int replays)
+static int should_replay(const cinto_ctx *c, int replays, long long started_ms, unsigned *wait_ms)
 {
     int status = c->resp->status;
     if (!c->st || !c->st->conflict || (status != 503 && status != 409) || c->resp->failed)
         return 0;
     if (c->no_replay || (c->route.def && (c->route.def->needs & CINTO_ROUTE_STREAM_BODY)))
         return 0;
-    if (replays >= c->cfg->storage_max_retries) {
+    long long budget_ms = c->cfg->storage_retry_budget_s * 1000;
+    long long left_ms = budget_ms - (mono_ms() - started_ms);
+    if (replays >= c->cfg->storage_max_retries || (budget_ms > 0 && left_ms <= 0)) {
         replay_stats.gave_up++;
         return 0;
     }
+    if (budget_ms > 0 && left_ms < *wait_ms)
+        *wait_ms = (unsigned)left_ms;
     return 1;
 }
 
@@ -1048,35 +1090,38 @@ static void prepare_replay(cinto_ctx *c)
     cinto_validation_cache_clear();
 }
 
-/* Runs the request, again after a transaction conflict, up to
- * kinto.storage_max_retries times with back-off (README "Several web
- * servers, Galera, replicas"). */
+/* Runs the request, again after a transaction conflict, while
+ * kinto.storage_max_retries and kinto.storage_retry_budget_seconds allow,
+ * with back-off (README "Several web servers, Galera, replicas"). */
 static void run_request(cinto_ctx *c, int *cors_ok, int *star)
 {
     int replays = 0;
+    long long started_ms = mono_ms();
     for (;;) {
         if (c->st) {
             c->st->conflict = 0;
             c->st->attempt = replays;
         }
         cinto_route_and_handle(c, cors_ok, star);
-        if (!should_replay(c, replays))
+        unsigned wait_ms = replay_wait_ms(replays + 1);
+        if (!should_replay(c, replays, started_ms, &wait_ms))
             break;
         replays++;
         replay_stats.replays++;
         if (replays == 1)
             replay_stats.requests++;
         prepare_replay(c);
-        replay_backoff(replays);
+        sleep_ms(wait_ms);
     }
     if (c->st && (replays || c->st->conflict))
-        cinto_log_once("replay", 60,
-                       "transaction conflicts (deadlock or Galera certification) in this worker "
-                       "so far: %lu requests run again, %lu replays in all, %lu still conflicting "
-                       "after kinto.storage_max_retries = %lld (answered 503, or 409 for a "
-                       "duplicate key)",
-                       replay_stats.requests, replay_stats.replays, replay_stats.gave_up,
-                       c->cfg->storage_max_retries);
+        cinto_log_once(
+            "replay", 60,
+            "transaction conflicts (deadlock or Galera certification) in this worker "
+            "so far: %lu requests run again, %lu replays in all, %lu still conflicting "
+            "after kinto.storage_max_retries = %lld or kinto.storage_retry_budget_seconds "
+            "= %lld (answered 503, or 409 for a duplicate key)",
+            replay_stats.requests, replay_stats.replays, replay_stats.gave_up,
+            c->cfg->storage_max_retries, c->cfg->storage_retry_budget_s);
 }
 
 int cinto_app_handle(cinto_app *app, cinto_transport *t)

@@ -57,10 +57,14 @@ typedef struct cinto_config {
     long long paginate_by;         /* 0 = unset */
     long long storage_max_fetch_size;
     int storage_list_pushdown; /* 0: filters only in C (tests compare both paths) */
-    /* kinto.storage_max_retries (5): how many times a request whose
-     * transaction hit a deadlock or a Galera certification conflict is
-     * run again before answering 503. */
+    /* kinto.storage_max_retries (100): how many times at most a request
+     * whose transaction hit a deadlock or a Galera certification conflict
+     * is run again before answering 503. */
     long long storage_max_retries;
+    /* kinto.storage_retry_budget_seconds (20; 0: no time bound): how long
+     * after its first attempt began such a request may still be run
+     * again; whichever of the two bounds comes first ends the replays. */
+    long long storage_retry_budget_s;
     /* kinto.storage_list_time_limit_seconds in ms (0: none): also bounds
      * the whole of a list read made of several statements. */
     unsigned list_time_limit_ms;

@@ -262,7 +262,8 @@ static const char msg_lock_wait[] =
 const char cinto_msg_conflict[] =
     "Concurrent writes to the same data kept conflicting in the database (a deadlock, or a "
     "Galera certification conflict between cluster nodes) and this request was cancelled after "
-    "kinto.storage_max_retries attempts; nothing of it was kept. Retry.";
+    "kinto.storage_max_retries attempts or kinto.storage_retry_budget_seconds; nothing of it was "
+    "kept. Retry.";
 static const char msg_non_primary[] =
     "The database server cinto uses is a Galera cluster node that is not part of the cluster's "
     "primary component (it lost contact with the other nodes, or is still joining them): it "
@@ -354,6 +355,10 @@ static const struct {
      * whole request runs again (api/app.c), 503 only after the last try. */
     {1205, {UNAV, 0, "lock wait timeout", msg_lock_wait}}, /* ER_LOCK_WAIT_TIMEOUT */
     {1213, {UNAV, 0, "deadlock or certification conflict", cinto_msg_conflict}},
+    /* A batch's savepoint gone: the server rolled the whole transaction
+     * back under it (a deadlock victim, or Galera aborting it for another
+     * node's write), so it is that conflict seen one statement later. */
+    {1305, {UNAV, 0, "savepoint lost with its aborted transaction", cinto_msg_conflict}},
     /* Galera: the node left the primary component (or has not joined
      * yet); a fresh connection after it rejoins works, so close this one
      * (the server rolls back whatever it held). */
@@ -387,8 +392,10 @@ int cinto_db_is_conflict(unsigned code)
     /* ER_LOCK_DEADLOCK; ER_UNKNOWN_STMT_HANDLER, seen on Galera nodes
      * after a write set of another node aborted this connection's
      * transaction: its prepared statements are gone, so the connection is
-     * dropped and the request runs again on a new one. */
-    return code == 1213 || code == 1243;
+     * dropped and the request runs again on a new one; ER_SP_DOES_NOT_EXIST,
+     * a savepoint (batch subrequest) whose transaction the server already
+     * rolled back for such a conflict. */
+    return code == 1213 || code == 1243 || code == 1305;
 }
 
 const cinto_db_condition *cinto_db_classify(unsigned code)

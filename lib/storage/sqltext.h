@@ -42,7 +42,8 @@ const cinto_db_condition *cinto_db_classify(unsigned code);
 /* 1 when the code is a transaction conflict that running the whole
  * request again may cure (a deadlock victim, a Galera certification
  * failure: both 1213, ER_LOCK_DEADLOCK; prepared statements lost when
- * Galera aborted the transaction: 1243). */
+ * Galera aborted the transaction: 1243; a batch's savepoint gone with
+ * its aborted transaction: 1305). */
 int cinto_db_is_conflict(unsigned code);
 
 /* Messages that do not come from one error code. */

@@ -143,6 +143,21 @@ test('load on all three sites while a node is killed and comes back, then one is
     await load.stop();
   }
   log('load:', JSON.stringify(load.summary()));
+  // For the README's figures (no assertion): transactions that lost a conflict and were
+  // replayed (counters since each node's last start), and how long writes took outside the
+  // fault windows, replays included.
+  let conflicts = 0;
+  for (const n of cluster.nodes) {
+    const st = await n.status('wsrep_local_%').catch(() => ({}));
+    conflicts += Number(st.wsrep_local_cert_failures || 0) + Number(st.wsrep_local_bf_aborts || 0);
+  }
+  const took = (pick) => {
+    const ms = load.answers.filter((a) => a.status && a.status < 500 && pick(a.what) && !load.inWindow(a.site, a.sendT, a.ackT)).map((a) => a.ackT - a.sendT).sort((x, y) => x - y);
+    const at = (q) => (ms.length ? Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))]) : 0);
+    return `${ms.length} answered, median ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`;
+  };
+  log(`conflicts (wsrep_local_cert_failures + wsrep_local_bf_aborts, all nodes): ${conflicts}; ` +
+    `batches: ${took((w) => w.startsWith('POST /batch'))}; single writes: ${took((w) => /^(PUT|PATCH|DELETE) /.test(w) && !w.includes(' settle:'))}`);
   events.checks = load.check();
   for (const [k, v] of Object.entries(events.checks)) if (v.length) log(`${k}:`, v.slice(0, 10).join('\n#   '));
   // the 5xx outside fault windows, by cause

@@ -1,6 +1,6 @@
 // A request whose transaction fails on a conflict (MariaDB 1213: a deadlock, or a Galera
 // certification failure, also at COMMIT) is run again whole, up to kinto.storage_max_retries
-// times, before any byte of its answer is sent (README "Several web servers, Galera,
+// times and within kinto.storage_retry_budget_seconds, before any byte of its answer is sent (README "Several web servers, Galera,
 // replicas"). The conflicts are injected by the test-build failpoint
 // CINTO_FAILPOINT_COMMIT_CONFLICTS=K (the outermost COMMIT of the first K attempts of every
 // request is refused with 1213 after a rollback), so the replays are certain; and parallel
@@ -17,9 +17,10 @@ const RUN = (Date.now() % 1e9).toString(36) + Math.random().toString(36).slice(2
 const OWNER = basic(`owner-${RUN}`, 'secret');
 const PLUGINS = 'kinto.plugins.history kinto.plugins.counters kinto.plugins.default_bucket';
 
-let twice; // every request's first two commits conflict; the default 5 replays absorb them
+let twice; // every request's first two commits conflict; the default replays absorb them
 let never; // same database, every commit conflicts, 2 replays: the request gives up
 let busy; // no failpoint, 4 workers: parallel first writers
+let budget; // same database, every commit conflicts, 1000 replays allowed but 1 s: time ends it
 before(async () => {
   twice = await startServer({
     settings: { 'kinto.includes': PLUGINS, 'kinto.log_file': 'cinto.log' },
@@ -36,9 +37,20 @@ before(async () => {
     migrate: false,
   });
   busy = await startServer({ workers: 4, settings: { 'kinto.includes': PLUGINS } });
+  budget = await startServer({
+    settings: {
+      'kinto.includes': PLUGINS,
+      'kinto.storage_url': twice.storageUrl,
+      'kinto.storage_max_retries': '1000',
+      'kinto.storage_retry_budget_seconds': '1',
+      'kinto.log_file': 'cinto.log',
+    },
+    env: { CINTO_FAILPOINT_COMMIT_CONFLICTS: '100000' },
+    migrate: false,
+  });
 });
 after(async () => {
-  await Promise.all([twice?.stop(), never?.stop(), busy?.stop()]);
+  await Promise.all([twice?.stop(), never?.stop(), busy?.stop(), budget?.stop()]);
 });
 
 const logOf = (srv) => {
@@ -179,4 +191,19 @@ test('REPLAY-4 parallel first writers to brand-new lists never see a 5xx', { tim
   // Every history entry is there once.
   const h = await must(req(busy, 'GET', `/buckets/${b}/history?resource_name=record`, { auth: OWNER }), 200);
   assert.equal(h.json.data.length, 12 * 8);
+});
+
+test('REPLAY-5 kinto.storage_retry_budget_seconds ends the replays before kinto.storage_max_retries does: 503, nothing kept', async () => {
+  const b = `t${RUN}`;
+  await must(req(twice, 'PUT', `/buckets/${b}`, { auth: OWNER, body: {} }), 201);
+  await must(req(twice, 'PUT', `/buckets/${b}/collections/c`, { auth: OWNER, body: {} }), 201);
+  // 1000 replays with waits up to 500 ms would take minutes: the 1 s budget answers first.
+  const r = await req(budget, 'POST', `/buckets/${b}/collections/c/records`, { auth: OWNER, body: { data: { n: 1 } } });
+  expectError(r, 503, 201, { message: /kinto\.storage_retry_budget_seconds/ });
+  assert.ok(Number(r.headers.get('retry-after')) > 0);
+  const after = await must(req(twice, 'GET', `/buckets/${b}/collections/c/records`, { auth: OWNER }), 200);
+  assert.deepEqual(after.json.data, []);
+  const m = logOf(budget).match(/(\d+) replays in all, 1 still conflicting after kinto\.storage_max_retries = 1000 or kinto\.storage_retry_budget_seconds = 1 /);
+  assert.ok(m, logOf(budget));
+  assert.ok(Number(m[1]) >= 1 && Number(m[1]) < 1000, m[0]);
 });

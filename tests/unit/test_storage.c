@@ -149,12 +149,16 @@ Test(classify, conflicts_are_replayed_and_non_primary_nodes_reconnect)
      * names the setting that bounds the replays. */
     cr_assert(cinto_db_is_conflict(1213));
     cr_assert(cinto_db_is_conflict(1243));
+    /* A batch's savepoint gone with its aborted transaction. */
+    cr_assert(cinto_db_is_conflict(1305));
+    cr_assert_eq(cinto_db_classify(1305)->message, cinto_db_classify(1213)->message);
     cr_assert_eq(cinto_db_classify(1243)->reconnect, 1);
     unsigned others[] = {1205, 1047, 1062, 1290, 2006, 1180, 0};
     for (size_t i = 0; i < sizeof others / sizeof *others; i++)
         cr_assert_not(cinto_db_is_conflict(others[i]), "%u", others[i]);
     cr_assert_eq(cinto_db_classify(1213)->rc, CINTO_ST_UNAVAILABLE);
     cr_assert(strstr(cinto_db_classify(1213)->message, "kinto.storage_max_retries"));
+    cr_assert(strstr(cinto_db_classify(1213)->message, "kinto.storage_retry_budget_seconds"));
     /* A Galera node out of the primary component: 503 naming the cause;
      * the connection is dropped so that the next request starts afresh. */
     const cinto_db_condition *np = cinto_db_classify(1047);
