@@ -97,7 +97,7 @@ async function paged(srv, path, qs) {
 const states = async (parent) =>
   (await P.query(`SELECT field, state, cursor_id FROM indexed_fields WHERE parent_id = '${parent}' ORDER BY field`)).map((r) => [r[0], Number(r[1]), r[2]]);
 const sideRows = async (like) =>
-  (await P.query(`SELECT ix_parent, ix_id, ix_field, ix_kind, ix_pos, ix_rank, HEX(ix_str), ix_num FROM indexed_values WHERE ix_parent LIKE '${like}' ORDER BY 1, 2, 3, 4, 5`)).map((r) => r.join('|'));
+  (await P.query(`SELECT ix_parent, ix_id, ix_field, ix_kind, ix_pos, ix_rank, HEX(ix_str), ix_num, ix_lm FROM indexed_values WHERE ix_parent LIKE '${like}' ORDER BY 1, 2, 3, 4, 5`)).map((r) => r.join('|'));
 
 // Reads the list until every declared field of the collection is ready (one slice per read).
 async function untilReady(coll, max = 50) {
