@@ -1420,15 +1420,16 @@ static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const 
  * read stops at the page's limit with no sort. */
 typedef struct list_read {
     const cinto_sql_cond *driver;
+    /* 1: the driver is one value; 2: a few values (in_), each read in
+     * order up to the limit and merged. */
     int ordered;
 } list_read;
 
-/* One value: every row it accepts has the same (rank, str, num). */
-static int index_point(const cinto_sql_cond *c)
+/* A term that accepts a single value: every row has the same (rank, str,
+ * num), so its rows are in last_modified order in the index. */
+static int point_term(const cinto_sql_term *t)
 {
-    if (!c->indexed || c->elements || c->nterms != 1)
-        return 0;
-    switch (c->terms[0].kind) {
+    switch (t->kind) {
     case CINTO_SQL_TEXT_EQ:
     case CINTO_SQL_BOOL:
     case CINTO_SQL_NUM_EQ:
@@ -1439,6 +1440,26 @@ static int index_point(const cinto_sql_cond *c)
         return 0;
     }
 }
+
+/* Every term of c accepts one value, and c has at most n terms. */
+static int index_points(const cinto_sql_cond *c, size_t n)
+{
+    if (!c->indexed || c->elements || c->nterms < 1 || c->nterms > n)
+        return 0;
+    for (size_t k = 0; k < c->nterms; k++)
+        if (!point_term(&c->terms[k]))
+            return 0;
+    return 1;
+}
+
+static int index_point(const cinto_sql_cond *c)
+{
+    return index_points(c, 1);
+}
+
+/* Rows a merged read (ordered 2) may read at most: the limit for each of
+ * its values. */
+#define INDEX_MERGE_MAX 20000
 
 /* The rows of one declared-field condition, counted through the index up
  * to INDEX_DRIVE_MAX + 1 (that many when the count fails). */
@@ -1481,6 +1502,16 @@ static list_read index_driver(mdb *db, const cinto_list_query *q)
     if (q->include_deleted)
         return lr;
     int in_order = !q->sort_path && !q->sort_by_id && !q->sort_indexed;
+    /* A lone in_ of a few values, with nothing that needs the objects to
+     * narrow it (the merge's limits count index rows): each value's
+     * newest rows, merged. */
+    if (in_order && q->nconds == 1 && !q->ids && !q->shared_prefix &&
+        index_points(&q->conds[0], CINTO_PLAN_MAX_IN) && q->conds[0].nterms > 1 &&
+        q->limit <= INDEX_MERGE_MAX / (long long)q->conds[0].nterms) {
+        lr.driver = &q->conds[0];
+        lr.ordered = 2;
+        return lr;
+    }
     for (size_t i = 0; i < q->nconds; i++)
         nindexed += q->conds[i].indexed != NULL;
     for (size_t i = 0; i < q->nconds; i++) {
@@ -1511,6 +1542,57 @@ static list_read index_driver(mdb *db, const cinto_list_query *q)
     return lr;
 }
 
+/* " AND ix_lm > ?"…: a list's last_modified bounds on index rows. */
+static size_t put_lm_bounds(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t n)
+{
+    struct {
+        long long v;
+        const char *frag;
+    } bounds[] = {
+        {q->gt_modified, " AND ix_lm > ?"},   {q->lt_modified, " AND ix_lm < ?"},
+        {q->min_modified, " AND ix_lm >= ?"}, {q->max_modified, " AND ix_lm <= ?"},
+        {q->eq_modified, " AND ix_lm = ?"},
+    };
+    for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
+        if (bounds[i].v < 0)
+            continue;
+        cinto_buf_puts(sql, bounds[i].frag);
+        ps[n++] = (param)P_I(bounds[i].v);
+    }
+    return n;
+}
+
+/* Parameters build_merged_from binds for each value at most. */
+#define MERGED_PARAMS_PER_TERM 9
+
+/* ordered 2: for each value of c, its newest (or oldest) q->limit rows in
+ * the index's order; their union (UNION: a value named twice counts once)
+ * holds the list's first q->limit matches, which the outer ORDER BY ixd_lm
+ * sorts (at most INDEX_MERGE_MAX rows). */
+static size_t build_merged_from(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                                param *ps, size_t n)
+{
+    const char *dir = q->ascending ? "ASC" : "DESC";
+    cinto_buf_puts(sql, " FROM (");
+    for (size_t k = 0; k < c->nterms; k++) {
+        const char *t = index_term_sql[c->terms[k].kind];
+        cinto_buf_puts(sql, k ? " UNION (" : "(");
+        cinto_buf_puts(sql, "SELECT ix_id AS ixd_id, ix_lm AS ixd_lm FROM `indexed_values`"
+                            " WHERE ix_parent = ? AND ix_field = ? AND ix_kind = 0 AND ");
+        ps[n++] = (param)P_S(q->parent);
+        ps[n++] = (param)P_S(c->indexed);
+        cinto_buf_puts(sql, t);
+        if (strchr(t, '?'))
+            ps[n++] = index_str(c->terms[k].text);
+        n = put_lm_bounds(sql, q, ps, n);
+        cinto_buf_printf(sql, " ORDER BY ix_rank %s, ix_str %s, ix_num %s, ix_lm %s LIMIT ?)", dir,
+                         dir, dir, dir);
+        ps[n++] = (param)P_I(q->limit);
+    }
+    cinto_buf_puts(sql, ") AS ixd STRAIGHT_JOIN `objects` ON id = ixd_id");
+    return n;
+}
+
 /* The FROM clause of a list read: objects alone; or first the ids a
  * selective declared-field condition accepts (driver); or a single value's
  * rows in the list's order (ordered, within the list's last_modified
@@ -1522,6 +1604,8 @@ static size_t build_list_from(cinto_buf *sql, const cinto_list_query *q, const l
 {
     static const char sort_on[] =
         " ON ix_parent = parent_id AND ix_id = id AND ix_field = ? AND ix_kind = 0";
+    if (lr->ordered == 2)
+        return build_merged_from(sql, q, lr->driver, ps, n);
     if (lr->ordered) {
         const cinto_sql_cond *c = lr->driver;
         const char *t = index_term_sql[c->terms[0].kind];
@@ -1532,21 +1616,7 @@ static size_t build_list_from(cinto_buf *sql, const cinto_list_query *q, const l
         cinto_buf_puts(sql, t);
         if (strchr(t, '?'))
             ps[n++] = index_str(c->terms[0].text);
-        struct {
-            long long v;
-            const char *frag;
-        } bounds[] = {
-            {q->gt_modified, " AND ix_lm > ?"},   {q->lt_modified, " AND ix_lm < ?"},
-            {q->min_modified, " AND ix_lm >= ?"}, {q->max_modified, " AND ix_lm <= ?"},
-            {q->eq_modified, " AND ix_lm = ?"},
-        };
-        for (size_t i = 0; i < sizeof bounds / sizeof bounds[0]; i++) {
-            if (bounds[i].v < 0)
-                continue;
-            cinto_buf_puts(sql, bounds[i].frag);
-            ps[n++] = (param)P_I(bounds[i].v);
-        }
-        return n;
+        return put_lm_bounds(sql, q, ps, n);
     }
     if (lr->driver) {
         cinto_buf_puts(sql, " FROM (SELECT DISTINCT ix_id AS ixd_id FROM `indexed_values`");
@@ -1882,8 +1952,9 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     }
     cinto_buf sql = CINTO_BUF_INIT;
     /* conds twice: one of them may also drive the read */
-    /* 6: the driver's last_modified bounds */
-    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + 6 +
+    /* 6: the driver's last_modified bounds; a merged read's per value */
+    size_t merged = q->nconds ? q->conds[0].nterms * MERGED_PARAMS_PER_TERM : 0;
+    param *ps = calloc(LIST_MAX_PARAMS + SORT_AFTER_PARAMS + ORDER_SQL_PATHS + 1 + 6 + merged +
                            2 * conds_params(q) + shared_params(q),
                        sizeof *ps);
     char *hi = q->shared_prefix ? prefix_end(q->shared_prefix) : NULL;
@@ -1910,6 +1981,8 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
             ps[n++] = (param)P_S(q->sort_path);
     } else if (q->sort_by_id) {
         cinto_buf_printf(&sql, " ORDER BY id %s", dir);
+    } else if (lr.ordered == 2) {
+        cinto_buf_printf(&sql, " ORDER BY ixd_lm %s", q->ascending ? "ASC" : "DESC");
     } else if (lr.ordered) {
         /* The index's own order: one value, so in last_modified order. */
         dir = q->ascending ? "ASC" : "DESC";
