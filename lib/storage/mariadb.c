@@ -1421,9 +1421,14 @@ static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const 
 typedef struct list_read {
     const cinto_sql_cond *driver;
     /* 1: the driver is one value; 2: a few values (in_), each read in
-     * order up to the limit and merged. */
+     * order up to the limit and merged; 3: every condition is a bound of
+     * one declared field (a range), whose few rows are read and sorted by
+     * last_modified in the index. */
     int ordered;
 } list_read;
+
+/* Rows of a range (ordered 3) read and sorted at most. */
+#define INDEX_RANGE_MAX 10000
 
 /* A term that accepts a single value: every row has the same (rank, str,
  * num), so its rows are in last_modified order in the index. */
@@ -1484,6 +1489,61 @@ static long long index_count_upto(mdb *db, const cinto_list_query *q, const cint
     return count;
 }
 
+/* Every condition of q bounds the value of one declared field (min_n and
+ * max_n), and nothing else narrows the list: their terms hold together on
+ * each record's one value row. */
+static int index_range(const cinto_list_query *q)
+{
+    if (!q->nconds || q->ids || q->shared_prefix || q->limit > INDEX_RANGE_MAX)
+        return 0;
+    for (size_t i = 0; i < q->nconds; i++) {
+        const cinto_sql_cond *c = &q->conds[i];
+        if (!c->indexed || c->elements || c->nterms != 1 || point_term(&c->terms[0]) ||
+            strcmp(c->indexed, q->conds[0].indexed) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+/* " WHERE …" of the value rows every condition of an index_range accepts. */
+static size_t build_range_where(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t n)
+{
+    cinto_buf_puts(sql, " WHERE ix_parent = ? AND ix_field = ? AND ix_kind = 0");
+    ps[n++] = (param)P_S(q->parent);
+    ps[n++] = (param)P_S(q->conds[0].indexed);
+    for (size_t i = 0; i < q->nconds; i++) {
+        const char *t = index_term_sql[q->conds[i].terms[0].kind];
+        cinto_buf_puts(sql, " AND ");
+        cinto_buf_puts(sql, t);
+        if (strchr(t, '?'))
+            ps[n++] = index_str(q->conds[i].terms[0].text);
+    }
+    return n;
+}
+
+/* The rows of an index_range, counted up to cap (cap when the count
+ * fails). */
+static long long index_range_count(mdb *db, const cinto_list_query *q, long long cap)
+{
+    param *ps = calloc(q->nconds + 4, sizeof *ps);
+    cinto_buf sql = CINTO_BUF_INIT;
+    rows r = {0};
+    long long count = cap;
+    if (!ps)
+        return count;
+    cinto_buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 FROM `indexed_values`");
+    size_t n = build_range_where(&sql, q, ps, 0);
+    cinto_buf_puts(&sql, " LIMIT ?) AS ixp");
+    ps[n++] = (param)P_I(cap);
+    int rc = sql.data ? run(db, 0, sql.data, ps, n, &r, NULL, NULL) : CINTO_ST_NOMEM;
+    if (rc == CINTO_ST_OK && r.nrows && cell(&r, 0, 0))
+        count = strtoll(cell(&r, 0, 0), NULL, 10);
+    rows_free(&r);
+    cinto_buf_free(&sql);
+    free(ps);
+    return count;
+}
+
 /* Chooses how a list read uses the index. A read in the list's own order
  * (no sort on a data field or id) with a single-value condition reads that
  * value's rows in order: never more rows than reading the whole list would
@@ -1510,6 +1570,12 @@ static list_read index_driver(mdb *db, const cinto_list_query *q)
         q->limit <= INDEX_MERGE_MAX / (long long)q->conds[0].nterms) {
         lr.driver = &q->conds[0];
         lr.ordered = 2;
+        return lr;
+    }
+    if (in_order && index_range(q) &&
+        index_range_count(db, q, INDEX_RANGE_MAX + 1) <= INDEX_RANGE_MAX) {
+        lr.driver = &q->conds[0];
+        lr.ordered = 3;
         return lr;
     }
     for (size_t i = 0; i < q->nconds; i++)
@@ -1606,6 +1672,17 @@ static size_t build_list_from(cinto_buf *sql, const cinto_list_query *q, const l
         " ON ix_parent = parent_id AND ix_id = id AND ix_field = ? AND ix_kind = 0";
     if (lr->ordered == 2)
         return build_merged_from(sql, q, lr->driver, ps, n);
+    if (lr->ordered == 3) {
+        /* at most INDEX_RANGE_MAX rows sorted, the page's joined */
+        cinto_buf_puts(sql, " FROM (SELECT ix_id AS ixd_id, ix_lm AS ixd_lm FROM `indexed_values`");
+        n = build_range_where(sql, q, ps, n);
+        n = put_lm_bounds(sql, q, ps, n);
+        cinto_buf_printf(
+            sql, " ORDER BY ix_lm %s LIMIT ?) AS ixd STRAIGHT_JOIN `objects` ON id = ixd_id",
+            q->ascending ? "ASC" : "DESC");
+        ps[n++] = (param)P_I(q->limit);
+        return n;
+    }
     if (lr->ordered) {
         const cinto_sql_cond *c = lr->driver;
         const char *t = index_term_sql[c->terms[0].kind];
@@ -1744,8 +1821,9 @@ static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, 
     cinto_buf_puts(sql, " AND (deleted = 1 OR (1");
     for (size_t i = 0; i < q->nconds; i++) {
         const cinto_sql_cond *c = &q->conds[i];
-        /* the driving condition's rows are the ones read */
-        if (lr && c == lr->driver)
+        /* the driving condition's rows are the ones read (a range's:
+         * every condition's) */
+        if (lr && (c == lr->driver || lr->ordered == 3))
             continue;
         cinto_buf_puts(sql, " AND (");
         if (c->indexed) {
@@ -1985,7 +2063,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
             ps[n++] = (param)P_S(q->sort_path);
     } else if (q->sort_by_id) {
         cinto_buf_printf(&sql, " ORDER BY id %s", dir);
-    } else if (lr.ordered == 2) {
+    } else if (lr.ordered == 2 || lr.ordered == 3) {
         cinto_buf_printf(&sql, " ORDER BY ixd_lm %s", q->ascending ? "ASC" : "DESC");
     } else if (lr.ordered) {
         /* The index's own order: one value, so in last_modified order. */

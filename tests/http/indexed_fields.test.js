@@ -201,14 +201,15 @@ test('sorts on declared fields, whole and paged with _token, answer the same as 
   }
 });
 
-// A single value's rows are read from the index in last_modified order (ix_lm): the list's own
+// A single value's rows (and an in_'s, a range's) are read from the index in last_modified order (ix_lm): the list's own
 // order both ways, within _since/_before bounds, paged, and with other conditions probed per row.
-test('single-value filters read in the list order answer as in C: pages, bounds, both orders, combined', async () => {
+test('filters read from the index in the list order (one value, in_, a range) answer as in C: pages, bounds, both orders, combined', async () => {
   const all = (await get(C, R, '_sort=last_modified')).json.data;
   const mid = all[Math.floor(all.length / 2)].last_modified;
   const filters = ['n=5', 'title=zeta', 'n=null', 'n=true', 'has_title=false', 'n=5&title=zeta',
     'n=5&has_a.b=true', 'n=5&gt_n=1', 'title=zeta&contains_tags=x', 'n=5&a.b=1', 'n=7.5&title=zeta',
-    'in_n=5,1', 'in_n=5,5.0,null,true', 'in_title=zeta,Zeta,100', 'in_n=5,1&title=zeta'];
+    'in_n=5,1', 'in_n=5,5.0,null,true', 'in_title=zeta,Zeta,100', 'in_n=5,1&title=zeta',
+    'min_n=1&max_n=5', 'gt_n=4', 'lt_title=m', 'gt_n=1&lt_n=12', 'min_title=a&lt_title=zeta', 'has_title=true'];
   const orders = ['', '_sort=last_modified', '_sort=-last_modified', `_since=${mid}`, `_before=${mid}`,
     `gt_last_modified=${mid}&_sort=last_modified`, `max_last_modified=${mid}`];
   for (const f of filters) {
