@@ -1377,10 +1377,10 @@ static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const
 
 /* One planner condition on a declared field, as a test of each row read:
  * its id is among the index rows the condition accepts. probe (list
- * reads): a correlated COUNT on the primary key of indexed_values, one
- * lookup per row read, which MariaDB cannot turn into a semi-join (it
- * would rather materialize every id a common value has: 500,000 for
- * done=true, 150 ms, where the page needs a few dozen lookups). */
+ * reads under a driver): a correlated COUNT on the primary key of
+ * indexed_values, one lookup per row read, which MariaDB cannot turn into
+ * a semi-join strategy that reads a common value's rows (done=true:
+ * 500,000) when the page needs a few dozen lookups. */
 static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
                                param *ps, size_t n, int probe)
 {
