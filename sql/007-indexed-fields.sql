@@ -20,8 +20,11 @@ CREATE TABLE IF NOT EXISTS `indexed_values` (
                                        -- 5 object, 6 missing
     ix_str VARBINARY(512) NULL,        -- strings: the first 512 bytes
     ix_num DOUBLE NULL,                -- numbers; booleans as 0/1
+    ix_lm BIGINT NOT NULL DEFAULT 0,   -- the record's last_modified
     PRIMARY KEY (ix_parent, ix_id, ix_field, ix_kind, ix_pos),
-    KEY indexed_values_by_value (ix_parent, ix_field, ix_kind, ix_rank, ix_str, ix_num)
+    -- ix_lm last: the records with one value come in the list's own order,
+    -- so an equality filter reads its page's rows first and stops.
+    KEY indexed_values_by_value (ix_parent, ix_field, ix_kind, ix_rank, ix_str, ix_num, ix_lm)
 ) ENGINE=InnoDB ROW_FORMAT=DYNAMIC;
 
 -- One row per (collection, declared field): 0 building (the rows of records

@@ -125,7 +125,7 @@ static void rows_clear(row_set *s)
 
 /* Appends the row of v (present or not) as the index stores it: the type
  * rank C compares by, a string's bytes, a number or boolean as a double. */
-static int push_row(row_set *s, const char *id, const char *field, int kind, int pos,
+static int push_row(row_set *s, const char *id, long long lm, const char *field, int kind, int pos,
                     json_object *v, int present)
 {
     if (s->count == s->cap) {
@@ -143,6 +143,7 @@ static int push_row(row_set *s, const char *id, const char *field, int kind, int
     cinto_index_row *r = &s->rows[s->count];
     memset(r, 0, sizeof *r);
     r->id = id;
+    r->last_modified = lm;
     r->field = field;
     r->kind = kind;
     r->pos = pos;
@@ -160,15 +161,16 @@ static int push_row(row_set *s, const char *id, const char *field, int kind, int
 }
 
 /* The rows of field in data: its value, and one per element of an array. */
-static int field_rows(row_set *s, const char *id, json_object *data, const char *field)
+static int field_rows(row_set *s, const char *id, long long lm, json_object *data,
+                      const char *field)
 {
     int present;
     json_object *v = cinto_field_get(data, field, &present);
-    if (push_row(s, id, field, 0, 0, v, present) < 0)
+    if (push_row(s, id, lm, field, 0, 0, v, present) < 0)
         return -1;
     if (present && json_object_is_type(v, json_type_array))
         for (size_t i = 0; i < json_object_array_length(v); i++)
-            if (push_row(s, id, field, 1, (int)i, json_object_array_get_idx(v, i), 1) < 0)
+            if (push_row(s, id, lm, field, 1, (int)i, json_object_array_get_idx(v, i), 1) < 0)
                 return -1;
     return 0;
 }
@@ -196,8 +198,8 @@ static int store_rows(cinto_storage *st, const char *parent, row_set *s)
 
 /* Replaces the rows of one record for the fields in states that are
  * building or ready. data NULL: the record is gone. */
-static int index_record(cinto_storage *st, const char *parent, const char *id, json_object *data,
-                        const cinto_index_field *states, size_t n)
+static int index_record(cinto_storage *st, const char *parent, const char *id, long long lm,
+                        json_object *data, const cinto_index_field *states, size_t n)
 {
     row_set s = {0};
     /* Even on a create: rows left by a write outside the API must not
@@ -206,7 +208,7 @@ static int index_record(cinto_storage *st, const char *parent, const char *id, j
     for (size_t i = 0; i < n && data && rc == CINTO_ST_OK; i++) {
         if (states[i].state == CINTO_INDEX_DROPPING)
             continue;
-        if (field_rows(&s, id, data, states[i].field) < 0)
+        if (field_rows(&s, id, lm, data, states[i].field) < 0)
             rc = CINTO_ST_NOMEM;
     }
     if (rc == CINTO_ST_OK)
@@ -268,7 +270,7 @@ static int slice(cinto_storage *st, const char *parent, cinto_index_field *state
         parsed[i] = cinto_json_parse(o->data, o->data_len, NULL, err, sizeof err);
         if (!parsed[i])
             rc = CINTO_ST_FAIL;
-        else if (field_rows(&s, o->id, parsed[i], f->field) < 0)
+        else if (field_rows(&s, o->id, o->last_modified, parsed[i], f->field) < 0)
             rc = CINTO_ST_NOMEM;
         last = o->id;
         done++;
@@ -366,7 +368,13 @@ static int record_written(cinto_ctx *c, const cinto_write_event *ev)
     int rc = st->ops->index_states(st, parent, states, sizeof states / sizeof states[0], &n);
     if (rc == CINTO_ST_OK && n) {
         json_object *data = ev->action == CINTO_ACTION_DELETE ? NULL : ev->new;
-        rc = index_record(st, parent, ev->id, data, states, n);
+        /* The record's new last_modified (a client may have forced it). */
+        json_object *lm = NULL;
+        long long ts = data && json_object_object_get_ex(data, "last_modified", &lm) &&
+                               json_object_is_type(lm, json_type_int)
+                           ? json_object_get_int64(lm)
+                           : ev->timestamp;
+        rc = index_record(st, parent, ev->id, ts, data, states, n);
     }
     if (rc == CINTO_ST_OK && pending_work(states, n))
         rc = slice(st, parent, states, n, &pending);

@@ -134,6 +134,7 @@ typedef struct cinto_index_row {
     const char *str;
     size_t str_len;
     const char *num;
+    long long last_modified; /* the record's: equal values read in list order */
 } cinto_index_row;
 
 /* An entry of the accounts plugin's verified-credentials cache; mac is ""
