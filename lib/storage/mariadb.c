@@ -1044,6 +1044,8 @@ static int m_ping(cinto_storage *st)
 
 /* ---- list timestamps -------------------------------------------------- */
 
+/* One number of a list, keyed (parent, resource): its timestamp, or its
+ * live count (read_live); CINTO_ST_NOTFOUND when the list has no row. */
 static int read_ts(mdb *db, enum stmt_id id, const char *parent, const char *resource,
                    long long *ts)
 {
@@ -2190,20 +2192,10 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     return CINTO_ST_OK;
 }
 
+/* The list's count row (sql/006): one number read as the timestamps are. */
 static int read_live(mdb *db, const char *parent, const char *resource, long long *n)
 {
-    param ps[] = {P_S(parent), P_S(resource)};
-    rows r = {0};
-    int rc = run(db, ST_LC_READ, NULL, ps, 2, &r, NULL, NULL);
-    if (rc != CINTO_ST_OK)
-        return rc;
-    rc = CINTO_ST_NOTFOUND;
-    if (r.nrows && cell(&r, 0, 0)) {
-        *n = strtoll(cell(&r, 0, 0), NULL, 10);
-        rc = CINTO_ST_OK;
-    }
-    rows_free(&r);
-    return rc;
+    return read_ts(db, ST_LC_READ, parent, resource, n);
 }
 
 /* Counts the list once into its row, in a transaction of its own that
