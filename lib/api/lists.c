@@ -478,9 +478,10 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
  * made: "sql" (SQL's order is the answer's), "sql+c" (SQL's coarse
  * order, C orders ties and stops early), "c-topk" (every candidate read,
  * the best _limit + 1 kept). */
-static void log_plan(cinto_rctx *r, const list_params *lp, int count_only)
+static void log_plan(cinto_rctx *r, const list_params *lp, int count_only, int complement)
 {
-    const char *how = count_only       ? (lp->in_c ? "count c-scan" : "count sql")
+    const char *how = complement       ? "count total-minus-index"
+                      : count_only     ? (lp->in_c ? "count c-scan" : "count sql")
                       : !lp->sort_in_c ? "sql"
                       : lp->sql_order  ? "sql+c"
                                        : "c-topk";
@@ -504,14 +505,45 @@ static int page_row(void *ctx, cinto_object *row)
     return s->full;
 }
 
+/* The count of a not_/exclude_ whose opposite plan counts exactly: the
+ * list's live objects less the opposite's (frees opposite). */
+static int count_complement(cinto_rctx *r, const cinto_list_query *q, cinto_list_plan *opposite,
+                            page *pg)
+{
+    const cinto_config *cfg = r->c->cfg;
+    cinto_list_query oq = *q;
+    long long all = 0, matched = 0;
+    oq.conds = opposite->conds;
+    oq.nconds = opposite->nconds;
+    int rc = r->c->st->ops->list_count(r->c->st, r->parent, r->ki->name,
+                                       cfg->readonly ? -1 : r->c->now_ms, &all);
+    if (rc == CINTO_ST_OK)
+        rc = r->c->st->ops->count(r->c->st, &oq, &matched);
+    cinto_list_plan_free(opposite);
+    if (rc != CINTO_ST_OK) {
+        cinto_error_storage(r->c, rc);
+        return -1;
+    }
+    pg->total = all - matched;
+    return 0;
+}
+
 static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
 {
     memset(pg, 0, sizeof pg[0]);
     cinto_list_query q = lp->q;
     q.parent = r->parent;
     q.resource = r->ki->name;
+    /* HEAD ?not_n=5 on a declared n: the list's count less the index's
+     * exact count of n=5 (plan.h cinto_plan_complement). */
+    cinto_list_plan opposite = {0};
+    int complement = count_only && r->c->cfg->storage_list_pushdown && !q.ids && !q.shared_prefix &&
+                     !q.include_deleted &&
+                     cinto_plan_complement(&lp->spec, strv_items(&lp->indexed), &opposite) > 0;
     if (r->c->cfg->log_debug)
-        log_plan(r, lp, count_only);
+        log_plan(r, lp, count_only, complement);
+    if (complement)
+        return count_complement(r, &q, &opposite, pg);
     if (count_only && !lp->spec.nfilters && !q.ids && !q.shared_prefix) {
         /* The whole list: its count row, not a COUNT over its rows. */
         const cinto_config *cfg = r->c->cfg;

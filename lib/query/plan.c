@@ -154,10 +154,82 @@ static char *like_pattern(json_object *v)
     return cinto_buf_steal(&b);
 }
 
+/* The spellings of one ASCII pattern character that C's simple case
+ * folding (lib/query/eval.c) takes as equal: both cases of a letter, and
+ * the two non-ASCII characters that fold to ASCII ones (U+017F long s to
+ * 's', U+212A Kelvin sign to 'k'; lib/query/casefold_table.h has no
+ * other). Returns how many (1 to 3). */
+static size_t fold_spellings(char c, const char *out[3], char buf[2][2])
+{
+    size_t n = 0;
+    char lo = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    buf[0][0] = lo;
+    buf[0][1] = 0;
+    out[n++] = buf[0];
+    if (lo >= 'a' && lo <= 'z') {
+        buf[1][0] = (char)(lo - 32);
+        buf[1][1] = 0;
+        out[n++] = buf[1];
+    }
+    if (lo == 's')
+        out[n++] = "\xc5\xbf";
+    else if (lo == 'k')
+        out[n++] = "\xe2\x84\xaa";
+    return n;
+}
+
+/* The byte-wise LIKE patterns of an ASCII like_ pattern's literal prefix
+ * (the characters before its first '*'; none when it has no '*', which
+ * makes it a substring): every case spelling of as many leading
+ * characters as keep their number within CINTO_PLAN_LIKE_PREFIXES. A
+ * string C matches starts with one of them (in its first bytes, which the
+ * index keeps even of a cut string). Returns 0, or -1 on no memory. */
+static int like_prefixes(const char *p, cinto_sql_term *t)
+{
+    const char *star = strchr(p, '*');
+    size_t take = 0, count = 1;
+    const char *sp[3];
+    char buf[2][2];
+    if (!star)
+        return 0;
+    while (p + take < star && take < CINTO_PLAN_LIKE_PREFIX_CHARS) {
+        size_t k = fold_spellings(p[take], sp, buf);
+        if (count * k > CINTO_PLAN_LIKE_PREFIXES)
+            break;
+        count *= k;
+        take++;
+    }
+    if (!take)
+        return 0;
+    if (!(t->prefixes = calloc(count, sizeof *t->prefixes)))
+        return -1;
+    for (size_t v = 0; v < count; v++, t->nprefixes++) {
+        /* v in mixed radix: one digit per character, its spelling */
+        cinto_buf b = CINTO_BUF_INIT;
+        size_t rest = v;
+        for (size_t i = 0; i < take; i++) {
+            size_t k = fold_spellings(p[i], sp, buf);
+            const char *s = sp[rest % k];
+            rest /= k;
+            if (*s == '%' || *s == '_' || *s == '!')
+                cinto_buf_putc(&b, '!');
+            cinto_buf_puts(&b, s);
+        }
+        cinto_buf_putc(&b, '%');
+        if (!(t->prefixes[v] = cinto_buf_steal(&b)))
+            return -1;
+    }
+    return 0;
+}
+
 static void cond_free(cinto_sql_cond *c)
 {
-    for (size_t i = 0; i < c->nterms; i++)
+    for (size_t i = 0; i < c->nterms; i++) {
         free(c->terms[i].text);
+        for (size_t k = 0; k < c->terms[i].nprefixes; k++)
+            free(c->terms[i].prefixes[k]);
+        free(c->terms[i].prefixes);
+    }
     free(c->terms);
     free(c->path);
     memset(c, 0, sizeof *c);
@@ -248,7 +320,7 @@ static int plan_filter(const cinto_filter *f, const char *const *indexed, cinto_
         return 0; /* tombstones carry it outside data */
     if (!is_id && !(c->path = cinto_plan_json_path(f->field)))
         return 0;
-    c->indexed = f->op == CINTO_F_LIKE ? NULL : ix;
+    c->indexed = ix;
     if (ix && (f->op == CINTO_F_CONTAINS || f->op == CINTO_F_CONTAINS_ANY)) {
         int rc = plan_contains(f, c);
         if (rc <= 0)
@@ -300,6 +372,10 @@ static int plan_filter(const cinto_filter *f, const char *const *indexed, cinto_
             goto c_only;
         t->kind = CINTO_SQL_LIKE;
         c->nterms = 1;
+        /* A declared field: its index rows are scanned instead of every
+         * record's JSON, and only a literal prefix's ranges of them. */
+        if (ix && like_prefixes(json_object_get_string(v), t) < 0)
+            goto nomem;
         return 1;
     case CINTO_F_HAS:
         /* A dotted path through an array is missing for C; only a
@@ -320,6 +396,33 @@ c_only:
 nomem:
     cond_free(c);
     return -1;
+}
+
+/* A like_ on a declared field reads its index rows only as the list's one
+ * condition in last_modified order (the storage scans the field's string
+ * rows and sorts the few matches, or finds them frequent and reads the
+ * list in order); with other conditions or another order its rows cannot
+ * be counted against theirs without reading them all, so it keeps the
+ * JSON test of each record read, as on an undeclared field. */
+static void like_alone(const cinto_list_spec *s, cinto_list_plan *p)
+{
+    int in_order = !s->nsort || strcmp(s->sort[0].field, "last_modified") == 0;
+    for (size_t i = 0, k = 0; i < p->nfilters; i++) {
+        if (p->decisions[i] != CINTO_PLAN_INDEX_AND_C && p->decisions[i] != CINTO_PLAN_SQL_AND_C)
+            continue;
+        cinto_sql_cond *c = &p->conds[k++];
+        if (s->filters[i].op != CINTO_F_LIKE || !c->indexed || (in_order && p->nconds == 1))
+            continue;
+        c->indexed = NULL;
+        for (size_t t = 0; t < c->nterms; t++) {
+            for (size_t j = 0; j < c->terms[t].nprefixes; j++)
+                free(c->terms[t].prefixes[j]);
+            free(c->terms[t].prefixes);
+            c->terms[t].prefixes = NULL;
+            c->terms[t].nprefixes = 0;
+        }
+        p->decisions[i] = CINTO_PLAN_SQL_AND_C;
+    }
 }
 
 int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed, cinto_list_plan *out)
@@ -348,10 +451,30 @@ int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed, c
                                                               : CINTO_PLAN_SQL_AND_C;
         out->nconds += (size_t)rc;
     }
+    like_alone(s, out);
     return 0;
 nomem:
     cinto_list_plan_free(out);
     return -1;
+}
+
+int cinto_plan_complement(const cinto_list_spec *s, const char *const *indexed,
+                          cinto_list_plan *out)
+{
+    memset(out, 0, sizeof *out);
+    if (s->nfilters != 1 || !cinto_plan_indexed(indexed, s->filters[0].field) ||
+        (s->filters[0].op != CINTO_F_NOT && s->filters[0].op != CINTO_F_EXCLUDE))
+        return 0;
+    cinto_filter f = s->filters[0];
+    f.op = f.op == CINTO_F_NOT ? CINTO_F_EQ : CINTO_F_IN;
+    cinto_list_spec opposite = *s;
+    opposite.filters = &f;
+    if (cinto_list_plan_make(&opposite, indexed, out) < 0)
+        return -1;
+    if (out->nconds == 1 && out->conds[0].indexed && out->conds[0].exact && !out->conds[0].elements)
+        return 1;
+    cinto_list_plan_free(out);
+    return 0;
 }
 
 void cinto_list_plan_free(cinto_list_plan *p)
@@ -370,6 +493,9 @@ char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *
                                         [CINTO_PLAN_C_ONLY] = "c",
                                         [CINTO_PLAN_TIMESTAMP] = "sql",
                                         [CINTO_PLAN_INDEX_AND_C] = "index+c"};
+    /* a like_'s index rows are scanned (or its prefix's ranges), unless a
+     * sample finds the pattern frequent (then the list's order, sql+c) */
+    static const char like_scan[] = "index-scan+c";
     static const char *const prefixes[] = {[CINTO_F_EQ] = "",
                                            [CINTO_F_NOT] = "not_",
                                            [CINTO_F_LT] = "lt_",
@@ -386,9 +512,11 @@ char *cinto_list_plan_describe(const cinto_list_spec *s, const cinto_list_plan *
     for (size_t i = 0; i < p->nfilters; i++) {
         /* A decision added later without a word here still prints. */
         size_t d = (size_t)p->decisions[i];
+        const char *word = d < sizeof names / sizeof *names && names[d] ? names[d] : "other";
+        if (d == CINTO_PLAN_INDEX_AND_C && s->filters[i].op == CINTO_F_LIKE)
+            word = like_scan;
         cinto_buf_printf(&b, "%s%s%s %s", i ? ", " : "", prefixes[s->filters[i].op],
-                         s->filters[i].field,
-                         d < sizeof names / sizeof *names && names[d] ? names[d] : "other");
+                         s->filters[i].field, word);
     }
     cinto_buf_printf(&b, "%s_sort=", p->nfilters ? ", " : "");
     for (size_t i = 0; i < s->nsort; i++)

@@ -21,7 +21,9 @@ enum cinto_sql_term_kind {
     CINTO_SQL_NULL_EQ, /* JSON null at path */
     CINTO_SQL_NUM_LE,  /* null, string, or number <= text (lt_/max_ on numbers) */
     CINTO_SQL_NUM_GE,  /* missing, boolean, array, object, or number >= text (gt_/min_) */
-    CINTO_SQL_LIKE,    /* string LIKE text (already escaped with '!'), case-insensitive */
+    CINTO_SQL_LIKE,    /* string LIKE text (already escaped with '!'), case-insensitive;
+                        * on a declared field the index's string (a cut one always
+                        * passes), within the ranges of prefixes when it has some */
     CINTO_SQL_PRESENT, /* path present (has_ truthy) */
     CINTO_SQL_ABSENT,  /* path absent (has_ falsy, top-level fields only) */
     /* Declared fields only (their index keeps strings comparable): */
@@ -32,6 +34,12 @@ enum cinto_sql_term_kind {
 typedef struct cinto_sql_term {
     enum cinto_sql_term_kind kind;
     char *text; /* bound value, or NULL */
+    /* CINTO_SQL_LIKE on a declared field whose pattern starts with
+     * literal characters: byte-wise LIKE patterns ("Ab%", '!' escapes),
+     * one per spelling of that literal prefix that C's case folding
+     * accepts, so the index reads their B-tree ranges only. */
+    char **prefixes;
+    size_t nprefixes;
 } cinto_sql_term;
 
 /* Terms ORed (an in_ list), on one field. */
@@ -63,6 +71,11 @@ enum cinto_plan_decision {
 
 #define CINTO_PLAN_MAX_IN 32 /* longer in_ lists stay in C */
 
+/* A like_ prefix read through the index: at most this many spellings
+ * (ranges), and at most this many of the pattern's leading characters. */
+#define CINTO_PLAN_LIKE_PREFIXES 8
+#define CINTO_PLAN_LIKE_PREFIX_CHARS 64
+
 typedef struct cinto_list_plan {
     cinto_sql_cond *conds;
     size_t nconds;
@@ -88,6 +101,15 @@ int cinto_plan_index_order_cmp(const char *field, json_object *a, json_object *b
  * when memory ran out (plan empty). */
 int cinto_list_plan_make(const cinto_list_spec *s, const char *const *indexed,
                          cinto_list_plan *out);
+/* A count of s on a list with declared fields indexed: when s is one
+ * not_ or exclude_ on a declared field, plans its opposite (equality or
+ * in_) into out and returns 1 if that plan's one condition counts its
+ * records exactly through the index: every live record has one value row
+ * there (rank "missing" when absent), so s's count is the list's minus
+ * that one (spec 02 §2.4: not_ and exclude_ match a missing field).
+ * Returns 0 otherwise (out empty), -1 on no memory. */
+int cinto_plan_complement(const cinto_list_spec *s, const char *const *indexed,
+                          cinto_list_plan *out);
 /* The entry of indexed naming field, or NULL. */
 const char *cinto_plan_indexed(const char *const *indexed, const char *field);
 void cinto_list_plan_free(cinto_list_plan *p);

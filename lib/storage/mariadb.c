@@ -1355,6 +1355,65 @@ static param index_str(const char *s)
     return (param){'S', s, (unsigned long)(n > CINTO_INDEX_STR_MAX ? CINTO_INDEX_STR_MAX : n), 0};
 }
 
+/* like_ on a declared field's string: the kept bytes as UTF-8 under the
+ * collation the JSON narrowing uses (its case rules hold C's folding for
+ * ASCII patterns, the only ones the planner pushes), and any string cut
+ * to CINTO_INDEX_STR_MAX bytes passes, its match may lie past the cut. */
+#define INDEX_LIKE_SQL                                                                             \
+    " AND (LENGTH(ix_str) >= %d"                                                                   \
+    " OR CONVERT(ix_str USING utf8mb4) COLLATE utf8mb4_unicode_520_ci LIKE ? ESCAPE '!'))"
+
+/* "(ix_rank = 1 AND (ix_str LIKE 'Ab%' OR …)": the string rows a like_
+ * term reads, within the ranges of its prefix's spellings when it has
+ * some (byte-wise LIKE 'Ab%', which MariaDB reads as a range of
+ * indexed_values_by_value); left open for the caller to go on or close. */
+static size_t put_like_rows(cinto_buf *sql, const cinto_sql_term *t, param *ps, size_t n)
+{
+    cinto_buf_puts(sql, "(ix_rank = 1");
+    for (size_t i = 0; i < t->nprefixes; i++) {
+        cinto_buf_puts(sql, i ? " OR ix_str LIKE ? ESCAPE '!'" : " AND (ix_str LIKE ? ESCAPE '!'");
+        ps[n++] = (param)P_S(t->prefixes[i]);
+    }
+    cinto_buf_puts(sql, t->nprefixes ? ")" : "");
+    return n;
+}
+
+/* One planner term on a declared field's rows, with its values bound: a
+ * like_ reads the string rows (put_like_rows) and tests the pattern. */
+static size_t put_index_term(cinto_buf *sql, const cinto_sql_term *t, param *ps, size_t n)
+{
+    if (t->kind == CINTO_SQL_LIKE) {
+        n = put_like_rows(sql, t, ps, n);
+        cinto_buf_printf(sql, INDEX_LIKE_SQL, CINTO_INDEX_STR_MAX);
+        ps[n++] = (param)P_S(t->text);
+        return n;
+    }
+    assert(t->kind < sizeof index_term_sql / sizeof index_term_sql[0] && index_term_sql[t->kind]);
+    cinto_buf_puts(sql, index_term_sql[t->kind]);
+    if (strchr(index_term_sql[t->kind], '?'))
+        ps[n++] = index_str(t->text);
+    return n;
+}
+
+/* Parameters one condition binds at most (its terms, and the parent,
+ * field and kind of its rows or the path of its JSON). */
+static size_t cond_params(const cinto_sql_cond *c)
+{
+    size_t n = 4;
+    for (size_t k = 0; k < c->nterms; k++)
+        n += 4 + c->terms[k].nprefixes;
+    return n;
+}
+
+/* Parameters the planner's conditions bind at most. */
+static size_t conds_params(const cinto_list_query *q)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < q->nconds; i++)
+        n += cond_params(&q->conds[i]);
+    return n;
+}
+
 /* The rows of indexed_values that one planner condition on a declared
  * field accepts: a range of indexed_values_by_value. */
 static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
@@ -1365,13 +1424,8 @@ static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const
     ps[n++] = (param)P_S(c->indexed);
     ps[n++] = (param)P_I(c->elements ? 1 : 0);
     for (size_t k = 0; k < c->nterms; k++) {
-        const cinto_sql_term *t = &c->terms[k];
-        assert(t->kind < sizeof index_term_sql / sizeof index_term_sql[0] &&
-               index_term_sql[t->kind]);
         cinto_buf_puts(sql, k ? " OR " : "");
-        cinto_buf_puts(sql, index_term_sql[t->kind]);
-        if (strchr(index_term_sql[t->kind], '?'))
-            ps[n++] = index_str(t->text);
+        n = put_index_term(sql, &c->terms[k], ps, n);
     }
     cinto_buf_puts(sql, ")");
     return n;
@@ -1394,11 +1448,8 @@ static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const 
         ps[n++] = (param)P_S(c->indexed);
         ps[n++] = (param)P_I(c->elements ? 1 : 0);
         for (size_t k = 0; k < c->nterms; k++) {
-            const char *t = index_term_sql[c->terms[k].kind];
             cinto_buf_puts(sql, k ? " OR " : "");
-            cinto_buf_puts(sql, t);
-            if (strchr(t, '?'))
-                ps[n++] = index_str(c->terms[k].text);
+            n = put_index_term(sql, &c->terms[k], ps, n);
         }
         cinto_buf_puts(sql, ")) > 0");
         return n;
@@ -1472,7 +1523,7 @@ static int index_point(const cinto_sql_cond *c)
  * to INDEX_DRIVE_MAX + 1 (that many when the count fails). */
 static long long index_count_upto(mdb *db, const cinto_list_query *q, const cinto_sql_cond *c)
 {
-    param *ps = calloc(c->nterms * 4 + 4, sizeof *ps);
+    param *ps = calloc(cond_params(c) + 1, sizeof *ps);
     cinto_buf sql = CINTO_BUF_INIT;
     rows r = {0};
     long long count = INDEX_DRIVE_MAX + 1;
@@ -1503,8 +1554,63 @@ static int index_range(const cinto_list_query *q)
         if (!c->indexed || c->elements || c->nterms != 1 || point_term(&c->terms[0]) ||
             strcmp(c->indexed, q->conds[0].indexed) != 0)
             return 0;
+        /* a like_ reads its rows alone (index_like) */
+        if (c->terms[0].kind == CINTO_SQL_LIKE && q->nconds > 1)
+            return 0;
     }
     return 1;
+}
+
+/* A like_ on a declared field (its one term). */
+static int index_like(const cinto_sql_cond *c)
+{
+    return c->indexed && c->nterms == 1 && c->terms[0].kind == CINTO_SQL_LIKE;
+}
+
+/* Rows of a like_'s string rows sampled, and the rows a read in the list's
+ * order may expect to test at most, before a lone like_ scans its rows. */
+#define LIKE_SAMPLE 1000
+#define LIKE_WALK_MAX 100000
+
+/* Whether a lone like_ on a declared field (q->conds[0]) should scan its
+ * string rows (in its prefix's ranges) and sort the matches by
+ * last_modified, rather than read the list in order testing the pattern
+ * on each record's JSON, which stops at the page's limit. The first
+ * LIKE_SAMPLE rows of those ranges are tested: the order's read is kept
+ * when their matches say it finds q->limit matches within about
+ * LIKE_WALK_MAX rows; the scan, when there are few rows or few matches
+ * (a scan reads every row of the field once, a rare pattern read in order
+ * every record). A cost choice only: both answer the same. */
+static int like_scans(mdb *db, const cinto_list_query *q)
+{
+    const cinto_sql_term *t = &q->conds[0].terms[0];
+    param *ps = calloc(cond_params(&q->conds[0]) * 2 + 4, sizeof *ps);
+    cinto_buf sql = CINTO_BUF_INIT;
+    rows r = {0};
+    int scan = 1;
+    if (!ps)
+        return scan;
+    cinto_buf_puts(&sql, "SELECT COUNT(*), COALESCE(SUM(");
+    size_t n = put_index_term(&sql, t, ps, 0);
+    cinto_buf_puts(&sql, "), 0) FROM (SELECT ix_rank, ix_str FROM `indexed_values` FORCE INDEX "
+                         "(indexed_values_by_value) WHERE ix_parent = ? AND ix_field = ? "
+                         "AND ix_kind = 0 AND ");
+    ps[n++] = (param)P_S(q->parent);
+    ps[n++] = (param)P_S(q->conds[0].indexed);
+    n = put_like_rows(&sql, t, ps, n);
+    cinto_buf_puts(&sql, ") LIMIT ?) AS ixs");
+    ps[n++] = (param)P_I(LIKE_SAMPLE);
+    int rc = sql.data ? run(db, 0, sql.data, ps, n, &r, NULL, NULL) : CINTO_ST_NOMEM;
+    if (rc == CINTO_ST_OK && r.nrows && cell(&r, 0, 0) && cell(&r, 0, 1)) {
+        long long sampled = strtoll(cell(&r, 0, 0), NULL, 10);
+        long long matched = strtoll(cell(&r, 0, 1), NULL, 10);
+        scan = sampled < LIKE_SAMPLE ||
+               matched * LIKE_WALK_MAX < (q->limit > 0 ? q->limit : 1) * LIKE_SAMPLE;
+    }
+    rows_free(&r);
+    cinto_buf_free(&sql);
+    free(ps);
+    return scan;
 }
 
 /* " WHERE …" of the value rows every condition of an index_range accepts. */
@@ -1514,11 +1620,8 @@ static size_t build_range_where(cinto_buf *sql, const cinto_list_query *q, param
     ps[n++] = (param)P_S(q->parent);
     ps[n++] = (param)P_S(q->conds[0].indexed);
     for (size_t i = 0; i < q->nconds; i++) {
-        const char *t = index_term_sql[q->conds[i].terms[0].kind];
         cinto_buf_puts(sql, " AND ");
-        cinto_buf_puts(sql, t);
-        if (strchr(t, '?'))
-            ps[n++] = index_str(q->conds[i].terms[0].text);
+        n = put_index_term(sql, &q->conds[i].terms[0], ps, n);
     }
     return n;
 }
@@ -1527,7 +1630,7 @@ static size_t build_range_where(cinto_buf *sql, const cinto_list_query *q, param
  * fails). */
 static long long index_range_count(mdb *db, const cinto_list_query *q, long long cap)
 {
-    param *ps = calloc(q->nconds + 4, sizeof *ps);
+    param *ps = calloc(conds_params(q) + 4, sizeof *ps);
     cinto_buf sql = CINTO_BUF_INIT;
     rows r = {0};
     long long count = cap;
@@ -1575,16 +1678,20 @@ static list_read index_driver(mdb *db, const cinto_list_query *q)
         return lr;
     }
     if (in_order && index_range(q) &&
-        index_range_count(db, q, INDEX_RANGE_MAX + 1) <= INDEX_RANGE_MAX) {
+        (index_like(&q->conds[0])
+             ? like_scans(db, q)
+             : index_range_count(db, q, INDEX_RANGE_MAX + 1) <= INDEX_RANGE_MAX)) {
         lr.driver = &q->conds[0];
         lr.ordered = 3;
         return lr;
     }
+    /* Other like_ conditions test each record's JSON (build_conds): their
+     * rows cannot be counted without reading them all. */
     for (size_t i = 0; i < q->nconds; i++)
-        nindexed += q->conds[i].indexed != NULL;
+        nindexed += q->conds[i].indexed && !index_like(&q->conds[i]);
     for (size_t i = 0; i < q->nconds; i++) {
         const cinto_sql_cond *c = &q->conds[i];
-        if (!c->indexed)
+        if (!c->indexed || index_like(c))
             continue;
         int is_point = in_order && index_point(c);
         if (is_point && nindexed == 1) {
@@ -1675,8 +1782,12 @@ static size_t build_list_from(cinto_buf *sql, const cinto_list_query *q, const l
     if (lr->ordered == 2)
         return build_merged_from(sql, q, lr->driver, ps, n);
     if (lr->ordered == 3) {
-        /* at most INDEX_RANGE_MAX rows sorted, the page's joined */
+        /* at most INDEX_RANGE_MAX rows sorted, the page's joined; a
+         * like_'s matches are few (like_scans), its rows read in the
+         * narrow index rather than the primary key's whole rows */
         cinto_buf_puts(sql, " FROM (SELECT ix_id AS ixd_id, ix_lm AS ixd_lm FROM `indexed_values`");
+        if (index_like(&q->conds[0]))
+            cinto_buf_puts(sql, " FORCE INDEX (indexed_values_by_value)");
         n = build_range_where(sql, q, ps, n);
         n = put_lm_bounds(sql, q, ps, n);
         cinto_buf_printf(
@@ -1804,15 +1915,6 @@ static int list_failed(mdb *db, int rc)
     return rc;
 }
 
-/* Parameters the planner's conditions bind at most. */
-static size_t conds_params(const cinto_list_query *q)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < q->nconds; i++)
-        n += q->conds[i].nterms * 4 + 3;
-    return n;
-}
-
 /* Appends the planner's conditions; tombstones (read along with a
  * last_modified filter) are left to C, which sees them as served. */
 static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, size_t n,
@@ -1828,7 +1930,7 @@ static size_t build_conds(cinto_buf *sql, const cinto_list_query *q, param *ps, 
         if (lr && (c == lr->driver || lr->ordered == 3))
             continue;
         cinto_buf_puts(sql, " AND (");
-        if (c->indexed) {
+        if (c->indexed && !index_like(c)) {
             /* Probes where a driver keeps the rows few; the list read
              * in order tests the semi-join MariaDB runs per row, cheaper
              * over thousands of rows. */

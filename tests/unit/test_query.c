@@ -1440,8 +1440,145 @@ Test(plan_indexed, exact_absence_and_what_stays_in_c)
     cr_assert_eq(k, CINTO_SQL_PRESENT);
     cr_assert_eq(plan_ix("not_n=5", &k, &n, &el), CINTO_PLAN_C_ONLY);
     cr_assert_eq(plan_ix("exclude_title=a", &k, &n, &el), CINTO_PLAN_C_ONLY);
-    /* like_ keeps the JSON narrowing (the index cuts long strings) */
-    cr_assert_eq(plan_ix("like_title=ab", &k, &n, &el), CINTO_PLAN_SQL_AND_C);
+    /* like_ alone reads the index (a cut string always a candidate) */
+    cr_assert_eq(plan_ix("like_title=ab", &k, &n, &el), CINTO_PLAN_INDEX_AND_C);
+    cr_assert_eq(k, CINTO_SQL_LIKE);
+}
+
+/* Plans qs with title and n declared into p (cinto_list_plan_free it). */
+static void plan_decl(const char *qs, cinto_list_spec *s, cinto_list_plan *p)
+{
+    static const char *const indexed[] = {"title", "n", NULL};
+    ok(qs, s);
+    cr_assert_eq(cinto_list_plan_make(s, indexed, p), 0, "%s", qs);
+}
+
+/* The prefix ranges of a lone like_ on a declared field, "|"-joined. */
+static char *like_ranges(const char *qs)
+{
+    cinto_list_spec s;
+    cinto_list_plan p;
+    cinto_buf b = CINTO_BUF_INIT;
+    plan_decl(qs, &s, &p);
+    cr_assert_eq(p.nconds, 1, "%s", qs);
+    cr_assert_eq(p.decisions[0], CINTO_PLAN_INDEX_AND_C, "%s", qs);
+    const cinto_sql_term *t = &p.conds[0].terms[0];
+    cr_assert_eq(t->kind, CINTO_SQL_LIKE);
+    for (size_t i = 0; i < t->nprefixes; i++)
+        cinto_buf_printf(&b, "%s%s", i ? "|" : "", t->prefixes[i]);
+    cinto_list_plan_free(&p);
+    cinto_list_spec_free(&s);
+    return cinto_buf_steal(&b);
+}
+
+Test(plan_indexed, like_prefix_ranges_cover_every_case_spelling)
+{
+    char *r = like_ranges("like_title=ab*");
+    cr_assert_str_eq(r, "ab%|Ab%|aB%|AB%");
+    free(r);
+    /* s and k: also the long s and the Kelvin sign, which fold to them */
+    r = like_ranges("like_title=S1*x");
+    cr_assert_str_eq(r, "s1%|S1%|\xc5\xbf"
+                        "1%");
+    free(r);
+    r = like_ranges("like_title=k*");
+    cr_assert_str_eq(r, "k%|K%|\xe2\x84\xaa%");
+    free(r);
+    /* LIKE's own characters escaped; digits have one spelling */
+    r = like_ranges("like_title=1%25_!*");
+    cr_assert_str_eq(r, "1!%!_!!%");
+    free(r);
+    /* at most CINTO_PLAN_LIKE_PREFIXES spellings: the first characters only */
+    r = like_ranges("like_title=title*");
+    cr_assert_str_eq(r, "tit%|Tit%|tIt%|TIt%|tiT%|TiT%|tIT%|TIT%");
+    free(r);
+    /* no '*' (a substring), or a leading '*': no range, every string row */
+    r = like_ranges("like_title=abc");
+    cr_assert_str_eq(r, "");
+    free(r);
+    r = like_ranges("like_title=*abc");
+    cr_assert_str_eq(r, "");
+    free(r);
+    r = like_ranges("like_title=*");
+    cr_assert_str_eq(r, "");
+    free(r);
+}
+
+Test(plan_indexed, like_reads_the_index_alone_in_list_order_only)
+{
+    cinto_list_spec s;
+    cinto_list_plan p;
+    static const char *const cases[][2] = {
+        {"like_title=ab*", "like_title index-scan+c, _sort=-last_modified x"},
+        {"like_title=ab*&_sort=last_modified", "like_title index-scan+c, _sort=last_modified x"},
+        /* with another condition or order: the JSON test, as undeclared */
+        {"like_title=ab*&n=5", "like_title sql+c, n index+c, _sort=-last_modified x"},
+        {"like_title=ab*&_sort=title", "like_title sql+c, _sort=title,-last_modified x"},
+        /* the JSON test's rule: non-ASCII patterns in C alone */
+        {"like_title=%C3%A9*", "like_title c, _sort=-last_modified x"},
+        {"like_other=ab", "like_other sql+c, _sort=-last_modified x"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        plan_decl(cases[i][0], &s, &p);
+        char *d = cinto_list_plan_describe(&s, &p, "x");
+        cr_assert_str_eq(d, cases[i][1], "%s", cases[i][0]);
+        for (size_t k = 0; k < p.nconds; k++)
+            if (!p.conds[k].indexed)
+                cr_assert_eq(p.conds[k].terms[0].nprefixes, 0, "%s", cases[i][0]);
+        free(d);
+        cinto_list_plan_free(&p);
+        cinto_list_spec_free(&s);
+    }
+}
+
+Test(plan_indexed, not_and_exclude_counts_through_the_exact_opposite)
+{
+    static const struct {
+        const char *qs;
+        int yes;
+    } cases[] = {
+        {"not_n=5", 1},
+        {"not_n=null", 1},
+        {"not_n=true", 1},
+        {"not_title=zeta", 1},
+        {"exclude_n=1,2,true", 1},
+        {"exclude_title=a,b", 1},
+        /* not declared, not alone, or not exact in the index */
+        {"not_other=5", 0},
+        {"not_n=5&n=1", 0},
+        {"not_n=5&_since=1", 0},
+        {"not_n=9007199254740993", 0},
+        {"not_n=%5B1%5D", 0},
+        {"exclude_n=1,%5B1%5D", 0},
+        {"n=5", 0},
+        {"like_title=a", 0},
+    };
+    static const char *const indexed[] = {"title", "n", NULL};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cinto_list_spec s;
+        cinto_list_plan p;
+        ok(cases[i].qs, &s);
+        cr_assert_eq(cinto_plan_complement(&s, indexed, &p), cases[i].yes, "%s", cases[i].qs);
+        if (cases[i].yes) {
+            cr_assert_eq(p.nconds, 1);
+            cr_assert(p.conds[0].exact);
+        } else {
+            cr_assert_eq(p.nconds, 0);
+        }
+        cinto_list_plan_free(&p);
+        cinto_list_spec_free(&s);
+    }
+    /* a string the index cuts is not exact */
+    cinto_buf q = CINTO_BUF_INIT;
+    cinto_buf_puts(&q, "not_title=");
+    for (int i = 0; i < CINTO_INDEX_STR_MAX; i++)
+        cinto_buf_putc(&q, 'x');
+    cinto_list_spec s;
+    cinto_list_plan p;
+    ok(cinto_buf_str(&q), &s);
+    cr_assert_eq(cinto_plan_complement(&s, indexed, &p), 0);
+    cinto_list_spec_free(&s);
+    cinto_buf_free(&q);
 }
 
 Test(plan_indexed, index_order_compares_strings_by_their_kept_prefix)
