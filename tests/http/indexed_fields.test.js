@@ -59,6 +59,9 @@ const QUERIES = [
   'in_n=1,2,5', 'in_n=true,null', 'in_title=zeta,%C3%89lan', 'in_title=100,2.5', 'exclude_n=1,2', 'exclude_title=zeta', 'not_n=5', 'not_title=zeta',
   'lt_n=5', 'max_n=5', 'gt_n=5', 'min_n=2.5', 'gt_n=-10', 'lt_n=0', 'max_n=9007199254740992', 'gt_title=m', 'lt_title=m', 'min_title=zeta', 'gt_n=abc', 'lt_n=true',
   'like_title=*eta', 'like_title=ZE', 'like_title=a%25b', 'like_title=k', 'like_n=%225%22',
+  'like_title=ze*', 'like_title=Z*', 'like_title=*', 'like_title=a_*', 'like_title=A!b', 'like_title=*b', 'like_title=S*',
+  'like_title=k*', 'like_title=L*b', 'like_title=*Lb', 'like_title=%C3%A9*', 'like_title=like_n', 'like_n=*',
+  'not_n=null', 'not_n=true', 'not_title=Zeta', 'exclude_n=5,true,null', 'exclude_title=zeta,a%20b',
   'has_title=true', 'has_title=false', 'has_title=0', 'has_a.b=true', 'has_a.b=false', 'has_a.b.c=1', 'has_tags=1', 'has_other=false',
   'a.b=1', 'a.b=x', 'a.b=null', 'a.b=true', 'gt_a.b=0', 'min_a.b=1', 'lt_a.b=3', 'in_a.b=1,x', 'a.b.c=2',
   'contains_tags=x', 'contains_tags=x,y', 'contains_tags=%5B1%5D', 'contains_tags=null', 'contains_tags=true', 'contains_tags=2',
@@ -110,7 +113,7 @@ async function untilReady(coll, max = 50) {
 }
 
 before(async () => {
-  P = await startServer({ workers: 1 });
+  P = await startServer({ workers: 1, settings: { 'kinto.log_level': 'DEBUG' } });
   C = await startServer({ workers: 1, settings: { 'kinto.storage_url': P.settings['kinto.storage_url'], 'kinto.storage_list_pushdown': 'false' } });
   await must(req(P, 'PUT', `/buckets/${B}`, { auth: OWNER, body: {} }), 201);
   await must(req(P, 'PUT', COLL, { auth: OWNER, body: {} }), 201);
@@ -220,6 +223,64 @@ test('filters read from the index in the list order (one value, in_, a range) an
       for (const lim of [1, 2]) assert.deepEqual(await paged(P, R, `${qs}&_limit=${lim}`), whole, `paged ?${qs}&_limit=${lim}`);
     }
   }
+});
+
+// like_ on a declared field scans its index rows (a literal prefix: the ranges of its case
+// spellings), tests the pattern there and C re-checks; a string cut at 512 bytes is always a
+// candidate. A 1,000-row sample picks the list's order when matches are frequent.
+test('like_ through the index answers as in C: prefixes, cases, escapes, accents, cut strings, other types', async () => {
+  const coll = `/buckets/${B}/collections/likes`;
+  const RL = `${coll}/records`;
+  await must(req(P, 'PUT', coll, { auth: OWNER, body: { data: { indexed_fields: ['title', 'n'] } } }), 201);
+  const cut = 'L'.repeat(511);
+  const titles = [
+    'abc', 'ABC def', 'xAbCx', 'a%c', 'a_c', 'a!c', 'a\\c', 'ab%c', 'abxc', '\u017Fabc', '\u017Ftar', 'Star', 'star',
+    '\u212Atest', 'kelvin', 'Kelvin', '\u00E9t\u00E9', '\u00C9T\u00C9', 'ete', 'e\u0301te', '', ' abc', 'abc ',
+    `${cut}\u00E9`, `${cut}x\u00E9z`, `${'L'.repeat(600)}needle`, `${'M'.repeat(520)}`, 'LLLneedle', '12345', 'x12345y',
+    ['abc'], 123, 12345, true, false, null, { abc: 1 }, undefined,
+  ];
+  const requests = titles.map((title, i) => ({
+    method: 'PUT', path: `${RL}/l${String(i).padStart(2, '0')}`, body: { data: title === undefined ? { n: i } : { title, n: i } },
+  }));
+  for (let i = 0; i < requests.length; i += 25) await must(req(P, 'POST', '/batch', { auth: OWNER, body: { requests: requests.slice(i, i + 25) } }), 200);
+  await untilReady(coll);
+  const patterns = ['abc', 'ABC', '*abc', 'abc*', 'a*c', 'A*', '*', '**', '', 'a%25c', 'a_c', 'a!c', 'a%5Cc', 'a_*',
+    's*', 'S*', 'st*', '*tar', 'k*', '*ELVIN', 'K*n', 'ete', 'ETE', 'e*e', '%C3%A9t%C3%A9', '*%C3%A9', '*needle', 'L*needle',
+    'LLL*', 'LLLL*z', `${'L'.repeat(511)}*`, '*z', '%22123%22', '*5', '%2212345%22', '%20abc', 'abc%20', '*c%20', 'x*', '*%7B*', '%22true%22', '%22null%22'];
+  const orders = ['', '_sort=last_modified', '_since=1', '_sort=title', 'n=5', 'gt_n=3'];
+  for (const pat of patterns) {
+    for (const o of orders) {
+      const qs = [`like_title=${pat}`, o].filter(Boolean).join('&');
+      const whole = (await get(C, RL, qs)).json.data;
+      assert.deepEqual((await get(P, RL, qs)).json.data, whole, `?${qs}`);
+      if (!o) assert.deepEqual(await paged(P, RL, `${qs}&_limit=2`), whole, `paged ?${qs}`);
+      const [hp, hc] = await Promise.all([P, C].map((srv) => must(req(srv, 'HEAD', `${RL}?${qs}`, { auth: OWNER }), 200)));
+      assert.equal(hp.headers.get('total-records'), hc.headers.get('total-records'), `HEAD ?${qs}`);
+    }
+  }
+  // A larger list: the sample sees 1,000 of its string rows, a frequent pattern reads in
+  // order, a rare one (or one whose matches sort late) scans.
+  const many = [];
+  for (let i = 0; i < 1200; i++) many.push({ method: 'PUT', path: `${RL}/w${String(i).padStart(4, '0')}`, body: { data: { title: `w${i}`, n: i % 7 } } });
+  for (let i = 0; i < many.length; i += 25) await must(req(P, 'POST', '/batch', { auth: OWNER, body: { requests: many.slice(i, i + 25) } }), 200);
+  for (const pat of ['w*', 'W1*', '*99', '*998', 'w11*', '*zz*', '*1*1*', 'W*9', '*%C3%A9*']) {
+    const qs = `like_title=${pat}`;
+    const whole = (await get(C, RL, `${qs}&_limit=10000`)).json.data;
+    for (const lim of [2, 100, 10000]) assert.deepEqual((await paged(P, RL, `${qs}&_limit=${lim}`)).slice(0, lim === 2 ? 100 : undefined), lim === 2 ? whole.slice(0, 100) : whole, `paged ?${qs}&_limit=${lim}`);
+    const [hp, hc] = await Promise.all([P, C].map((srv) => must(req(srv, 'HEAD', `${RL}?${qs}`, { auth: OWNER }), 200)));
+    assert.equal(hp.headers.get('total-records'), hc.headers.get('total-records'), `HEAD ?${qs}`);
+    assert.equal(Number(hp.headers.get('total-records')), whole.length, `HEAD ?${qs}`);
+  }
+  // not_/exclude_ counts on a declared field: the list's count less the exact opposite's.
+  for (const qs of ['not_n=5', 'not_n=null', 'exclude_n=1,2,3', 'not_title=abc', 'exclude_title=w1,w2,abc', `not_title=${'L'.repeat(600)}needle`]) {
+    const [hp, hc] = await Promise.all([P, C].map((srv) => must(req(srv, 'HEAD', `${RL}?${qs}`, { auth: OWNER }), 200)));
+    assert.equal(hp.headers.get('total-records'), hc.headers.get('total-records'), `HEAD ?${qs}`);
+  }
+  const log = P.readErrorLog();
+  assert.match(log, /plan: GET [^ ]+likes\/records\/?: like_title index-scan\+c, _sort=-last_modified/);
+  assert.match(log, /plan: GET [^ ]+likes\/records\/?: like_title sql\+c, n index\+c/);
+  assert.match(log, /plan: HEAD [^ ]+likes\/records\/?: not_n c, _sort=-last_modified count total-minus-index/);
+  assert.match(log, /plan: HEAD [^ ]+likes\/records\/?: not_title c, _sort=-last_modified count c-scan/);
 });
 
 test('record writes, deletes and plural deletes keep the side table equal to a fresh reindex', async () => {
