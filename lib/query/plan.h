@@ -73,7 +73,7 @@ enum cinto_plan_decision {
 
 /* A like_ prefix read through the index: at most this many spellings
  * (ranges), and at most this many of the pattern's leading characters. */
-#define CINTO_PLAN_LIKE_PREFIXES 8
+#define CINTO_PLAN_LIKE_PREFIXES 32
 #define CINTO_PLAN_LIKE_PREFIX_CHARS 64
 
 typedef struct cinto_list_plan {
