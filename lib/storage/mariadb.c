@@ -1567,20 +1567,22 @@ static int index_like(const cinto_sql_cond *c)
     return c->indexed && c->nterms == 1 && c->terms[0].kind == CINTO_SQL_LIKE;
 }
 
-/* Rows of a like_'s string rows sampled, and the rows a read in the list's
+/* Rows of a like_'s string rows sampled (a prefix's ranges: more, as they
+ * may hold few rows, all matching), and the rows a read in the list's
  * order may expect to test at most, before a lone like_ scans its rows. */
 #define LIKE_SAMPLE 1000
+#define LIKE_PREFIX_SAMPLE 10000
 #define LIKE_WALK_MAX 100000
 
 /* Whether a lone like_ on a declared field (q->conds[0]) should scan its
  * string rows (in its prefix's ranges) and sort the matches by
  * last_modified, rather than read the list in order testing the pattern
  * on each record's JSON, which stops at the page's limit. The first
- * LIKE_SAMPLE rows of those ranges are tested: the order's read is kept
- * when their matches say it finds q->limit matches within about
- * LIKE_WALK_MAX rows; the scan, when there are few rows or few matches
- * (a scan reads every row of the field once, a rare pattern read in order
- * every record). A cost choice only: both answer the same. */
+ * LIKE_SAMPLE (LIKE_PREFIX_SAMPLE) rows of those are tested: the scan when
+ * that is all of them (it is short), or when their matches say a read in
+ * order would test more than about LIKE_WALK_MAX records for q->limit
+ * matches (a scan reads every row of the field once, a rare pattern read
+ * in order every record). A cost choice only: both answer the same. */
 static int like_scans(mdb *db, const cinto_list_query *q)
 {
     const cinto_sql_term *t = &q->conds[0].terms[0];
@@ -1599,13 +1601,13 @@ static int like_scans(mdb *db, const cinto_list_query *q)
     ps[n++] = (param)P_S(q->conds[0].indexed);
     n = put_like_rows(&sql, t, ps, n);
     cinto_buf_puts(&sql, ") LIMIT ?) AS ixs");
-    ps[n++] = (param)P_I(LIKE_SAMPLE);
+    long long most = t->nprefixes ? LIKE_PREFIX_SAMPLE : LIKE_SAMPLE;
+    ps[n++] = (param)P_I(most + 1);
     int rc = sql.data ? run(db, 0, sql.data, ps, n, &r, NULL, NULL) : CINTO_ST_NOMEM;
     if (rc == CINTO_ST_OK && r.nrows && cell(&r, 0, 0) && cell(&r, 0, 1)) {
         long long sampled = strtoll(cell(&r, 0, 0), NULL, 10);
         long long matched = strtoll(cell(&r, 0, 1), NULL, 10);
-        scan = sampled < LIKE_SAMPLE ||
-               matched * LIKE_WALK_MAX < (q->limit > 0 ? q->limit : 1) * LIKE_SAMPLE;
+        scan = sampled <= most || matched * LIKE_WALK_MAX < (q->limit > 0 ? q->limit : 1) * sampled;
     }
     rows_free(&r);
     cinto_buf_free(&sql);
