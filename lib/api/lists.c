@@ -353,6 +353,10 @@ typedef struct scan_state {
      * list bound), for the 503 that names it. */
     unsigned limit_ms;
     const char *limit_setting;
+    /* The first matching row of a pushed sort, and whether a later one of
+     * the current statement differs from it in SQL's order. */
+    json_object *tie_ref;
+    int tie_mixed;
 } scan_state;
 
 /* One streamed row: parsed, filtered in C, kept, counted or dropped at
@@ -368,6 +372,12 @@ static int scan_row(void *ctx, cinto_object *row)
     if (!cinto_filter_match(&s->lp->spec, o) || (s->count_only && deleted)) {
         json_object_put(o);
         return 0;
+    }
+    if (s->sql_order && !s->index_order && !s->tie_mixed) {
+        if (!s->tie_ref)
+            s->tie_ref = json_object_get(o);
+        else if (cinto_plan_sql_order_cmp(s->first->field, o, s->tie_ref) != 0)
+            s->tie_mixed = 1;
     }
     if (s->sql_order && s->pg->count == s->want) {
         /* Every later row is past the last kept one in SQL's order,
@@ -435,6 +445,66 @@ static void scan_bound(cinto_rctx *r, scan_state *s, cinto_list_query *q)
     q->time_limit_ms = ms;
 }
 
+/* The statements of a read and their rows (see scan_filtered). Returns 0
+ * when the page is complete, -1 after answering an error, and 1 when a
+ * pushed sort on an undeclared field should rather be one pass in
+ * last_modified order: its first statement's rows all tied in SQL's coarse
+ * order (arrays, objects, booleans, or one value over many records), or a
+ * second statement did not complete the page either. Each further
+ * statement would sort the whole list again for a few more rows (a sort
+ * on an object field of 50,000 records took 4.6 s in four statements);
+ * one unsorted pass costs about one of those sorts. */
+static int scan_statements(cinto_rctx *r, scan_state *s, cinto_list_query *q, long long started)
+{
+    int give_up = s->sql_order && q->sort_path && !s->count_only;
+    for (int nth = 1; !s->full; nth++) {
+        cinto_object_list unused = {0};
+        s->nread = 0;
+        s->tie_mixed = 0;
+        int rc = r->c->st->ops->list(r->c->st, q, &unused);
+        if (rc != CINTO_ST_OK) {
+            if (s->full < 0)
+                cinto_error_internal(r->c, "out of memory");
+            else
+                cinto_error_storage(r->c, rc);
+            return -1;
+        }
+        if (s->full || s->nread < (size_t)q->limit)
+            break;
+        if (scan_too_long(r, s, started, q))
+            return -1;
+        if (give_up && (nth == 2 || (nth == 1 && !s->tie_mixed)))
+            return 1;
+        q->sort_offset += (long long)s->nread;
+        if (s->sql_order) {
+            /* Each statement of a pushed sort sorts the whole list again
+             * (many ties on its first key need more rows): few, fast
+             * growing ones. Rows stream, so a larger statement costs no
+             * memory, only the unread rows a stop drains. */
+            q->limit = q->limit > LLONG_MAX / 32 ? q->limit : q->limit * 16;
+            continue;
+        }
+        q->limit = q->limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q->limit * 4;
+        /* timestamps are unique within a list: the next statement starts
+         * after the last row seen */
+        if (q->ascending)
+            q->gt_modified = s->last;
+        else
+            q->lt_modified = s->last;
+    }
+    return 0;
+}
+
+/* From here on the rows come in last_modified order (every one is read,
+ * C keeps the best): the query without its pushed order. */
+static void scan_unordered(scan_state *s, cinto_list_query *q)
+{
+    s->sql_order = 0;
+    q->sort_path = NULL;
+    q->sort_by_id = 0;
+    q->sort_indexed = NULL;
+}
+
 /* A filtered list in SQL's order (last_modified, or the coarse order of a
  * pushed sort), read in statements of at most SCAN_CHUNK rows whose rows
  * stream through scan_row until the page is full: a worker's memory is
@@ -457,48 +527,33 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
      * few rows needed, and a pushed sort (each statement sorts again)
      * takes few statements. A count or a C-only order sees every row. */
     int whole = count_only || (s.topk && !s.sql_order);
+    cinto_list_query q0 = q;
     q.limit = whole || s.want + 1 > SCAN_CHUNK ? SCAN_CHUNK : (long long)s.want + 1;
-    if (!s.sql_order) {
-        q.sort_path = NULL;
-        q.sort_by_id = 0;
-        q.sort_indexed = NULL;
-    }
+    if (!s.sql_order)
+        scan_unordered(&s, &q);
     s.index_order = q.sort_indexed != NULL;
     q.on_row = scan_row;
     q.row_ctx = &s;
-    while (!s.full) {
-        cinto_object_list unused = {0};
-        s.nread = 0;
-        int rc = r->c->st->ops->list(r->c->st, &q, &unused);
-        if (rc != CINTO_ST_OK) {
-            if (s.full < 0)
-                cinto_error_internal(r->c, "out of memory");
-            else
-                cinto_error_storage(r->c, rc);
-            return -1;
-        }
-        if (s.full || s.nread < (size_t)q.limit)
-            break;
-        if (scan_too_long(r, &s, started, &q))
-            return -1;
-        q.sort_offset += (long long)s.nread;
-        if (s.sql_order) {
-            /* Each statement of a pushed sort sorts the whole list again
-             * (many ties on its first key need more rows): few, fast
-             * growing ones. Rows stream, so a larger statement costs no
-             * memory, only the unread rows a stop drains. */
-            q.limit = q.limit > LLONG_MAX / 32 ? q.limit : q.limit * 16;
-            continue;
-        }
-        q.limit = q.limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q.limit * 4;
-        /* timestamps are unique within a list: the next statement starts
-         * after the last row seen */
-        if (q.ascending)
-            q.gt_modified = s.last;
+    int rc = scan_statements(r, &s, &q, started);
+    if (rc == 1) {
+        /* Start again without the coarse order: what the page holds may
+         * be passed again, so it is emptied. */
+        page_free(pg);
+        s.cap = 0;
+        s.full = 0;
+        q = q0;
+        scan_unordered(&s, &q);
+        q.limit = SCAN_CHUNK;
+        q.on_row = scan_row;
+        q.row_ctx = &s;
+        if (!scan_too_long(r, &s, started, &q))
+            rc = scan_statements(r, &s, &q, started);
         else
-            q.lt_modified = s.last;
+            rc = -1;
     }
-    return 0;
+    if (s.tie_ref)
+        json_object_put(s.tie_ref);
+    return rc < 0 ? -1 : 0;
 }
 
 /* kinto.log_level = debug: one line per list read saying what MariaDB
