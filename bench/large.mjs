@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// bench/large.mjs [--records N] [--small N] [--runs N] [--time-limit S] [--via-api]
+// bench/large.mjs [--records N] [--small N] [--runs N] [--time-limit S]
+//                 [--sort-time-limit S] [--via-api]
 //                 [--no-declared] [--workers N] [--only TEXT[,TEXT...]]
 //
 // The large-collection benchmark of issue 9. Two collections of records shaped
@@ -20,7 +21,8 @@
 // a quarter of an hour or more). The requests go through lighttpd and --workers (default 2)
 // cinto.fcgi workers on a private MariaDB (MariaDB's default settings). To compare builds,
 // run it once per binary: CINTO_TEST_FCGI=/path/to/cinto.fcgi. --time-limit sets
-// kinto.storage_list_time_limit_seconds (default: cinto's, 8 s).
+// kinto.storage_list_time_limit_seconds (default: cinto's, 8 s), --sort-time-limit S
+// kinto.storage_unindexed_sort_time_limit_seconds (default: cinto's, 2 s).
 //
 // --only runs only the queries whose name (as printed in the table's first column) contains one
 // of the comma-separated TEXTs, e.g. --only like_,not_ (the loads and the declaration still run).
@@ -49,6 +51,8 @@ const FIELDS = ['title', 'n', 'done'];
 
 const settings = { 'kinto.batch_max_requests': '100' };
 if (LIMIT !== null) settings['kinto.storage_list_time_limit_seconds'] = LIMIT;
+const SORT_LIMIT = arg('--sort-time-limit', null);
+if (SORT_LIMIT !== null) settings['kinto.storage_unindexed_sort_time_limit_seconds'] = SORT_LIMIT;
 const srv = await startServer({
   workers: Number(arg('--workers', 2)),
   privateDb: true,

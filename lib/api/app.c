@@ -371,6 +371,7 @@ static int load_config(cinto_app *app, cinto_settings *s, char *pub, size_t publ
         return -1;
     }
     c->list_time_limit_ms = so.list_time_limit_ms;
+    c->unindexed_sort_time_limit_ms = so.unindexed_sort_time_limit_ms;
     app->storage = cinto_mariadb_open(url, &so, err, errlen);
     if (!app->storage) {
         storage_url_problem(url, pub, publen);

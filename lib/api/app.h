@@ -68,6 +68,9 @@ typedef struct cinto_config {
     /* kinto.storage_list_time_limit_seconds in ms (0: none): also bounds
      * the whole of a list read made of several statements. */
     unsigned list_time_limit_ms;
+    /* kinto.storage_unindexed_sort_time_limit_seconds in ms (0: none):
+     * the bound of a read sorted on an undeclared record field. */
+    unsigned unindexed_sort_time_limit_ms;
     int log_debug; /* kinto.log_level = debug: one plan line per list read */
     long long retry_after;
     const char *backoff; /* NULL = unset */

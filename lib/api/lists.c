@@ -349,6 +349,14 @@ typedef struct scan_state {
     int full;       /* 1: the page is complete, -1: no memory */
     size_t nread;   /* rows of the current statement */
     long long last; /* last_modified of the last row read */
+    /* The read's time bound (ms, 0: none) and its setting (NULL: the
+     * list bound), for the 503 that names it. */
+    unsigned limit_ms;
+    const char *limit_setting;
+    /* The first matching row of a pushed sort, and whether a later one of
+     * the current statement differs from it in SQL's order. */
+    json_object *tie_ref;
+    int tie_mixed;
 } scan_state;
 
 /* One streamed row: parsed, filtered in C, kept, counted or dropped at
@@ -364,6 +372,12 @@ static int scan_row(void *ctx, cinto_object *row)
     if (!cinto_filter_match(&s->lp->spec, o) || (s->count_only && deleted)) {
         json_object_put(o);
         return 0;
+    }
+    if (s->sql_order && !s->index_order && !s->tie_mixed) {
+        if (!s->tie_ref)
+            s->tie_ref = json_object_get(o);
+        else if (cinto_plan_sql_order_cmp(s->first->field, o, s->tie_ref) != 0)
+            s->tie_mixed = 1;
     }
     if (s->sql_order && s->pg->count == s->want) {
         /* Every later row is past the last kept one in SQL's order,
@@ -393,9 +407,9 @@ static long long monotonic_ms(void)
  * kinto.storage_list_time_limit_seconds as a whole: the next statement
  * gets what remains (in tens of ms, so that its text repeats), and a read
  * past it ends as one statement would, 503 naming the fix. */
-static int scan_too_long(cinto_rctx *r, long long started, cinto_list_query *q)
+static int scan_too_long(cinto_rctx *r, const scan_state *s, long long started, cinto_list_query *q)
 {
-    unsigned ms = r->c->cfg->list_time_limit_ms;
+    unsigned ms = s->limit_ms;
     long long left = ms ? (long long)ms - (monotonic_ms() - started) : 0;
     if (!ms)
         return 0;
@@ -403,9 +417,92 @@ static int scan_too_long(cinto_rctx *r, long long started, cinto_list_query *q)
         q->time_left_ms = (unsigned)(left / 10 * 10);
         return 0;
     }
-    cinto_list_time_message(r->c->st->message, sizeof r->c->st->message, ms);
+    cinto_list_time_message(r->c->st->message, sizeof r->c->st->message, s->limit_setting, ms);
     cinto_error_storage(r->c, CINTO_ST_UNAVAILABLE);
     return 1;
+}
+
+/* A sort on a record field that no ready index of the list orders: every
+ * row is read and compared before the first can be sent, so such a read
+ * gets kinto.storage_unindexed_sort_time_limit_seconds when it is the
+ * shorter bound (the issue's 1M-record sort took 3.4 s to answer, and the
+ * two-key one 8 s to fail); ids and timestamps are columns with indexes. */
+static void scan_bound(cinto_rctx *r, scan_state *s, cinto_list_query *q)
+{
+    const cinto_config *cfg = r->c->cfg;
+    s->limit_ms = cfg->list_time_limit_ms;
+    s->limit_setting = NULL;
+    if (!s->topk || !s->first || q->sort_indexed || strcmp(s->first->field, "id") == 0 ||
+        strcmp(s->first->field, "last_modified") == 0)
+        return;
+    unsigned ms = cfg->unindexed_sort_time_limit_ms;
+    if (!ms || (s->limit_ms && s->limit_ms <= ms))
+        return;
+    s->limit_ms = ms;
+    s->limit_setting = CINTO_UNINDEXED_SORT_SETTING;
+    q->time_left_ms = ms;
+    q->time_setting = s->limit_setting;
+    q->time_limit_ms = ms;
+}
+
+/* The statements of a read and their rows (see scan_filtered). Returns 0
+ * when the page is complete, -1 after answering an error, and 1 when a
+ * pushed sort on an undeclared field should rather be one pass in
+ * last_modified order: its first statement's rows all tied in SQL's coarse
+ * order (arrays, objects, booleans, or one value over many records), or a
+ * second statement did not complete the page either. Each further
+ * statement would sort the whole list again for a few more rows (a sort
+ * on an object field of 50,000 records took 4.6 s in four statements);
+ * one unsorted pass costs about one of those sorts. */
+static int scan_statements(cinto_rctx *r, scan_state *s, cinto_list_query *q, long long started)
+{
+    int give_up = s->sql_order && q->sort_path && !s->count_only;
+    for (int nth = 1; !s->full; nth++) {
+        cinto_object_list unused = {0};
+        s->nread = 0;
+        s->tie_mixed = 0;
+        int rc = r->c->st->ops->list(r->c->st, q, &unused);
+        if (rc != CINTO_ST_OK) {
+            if (s->full < 0)
+                cinto_error_internal(r->c, "out of memory");
+            else
+                cinto_error_storage(r->c, rc);
+            return -1;
+        }
+        if (s->full || s->nread < (size_t)q->limit)
+            break;
+        if (scan_too_long(r, s, started, q))
+            return -1;
+        if (give_up && (nth == 2 || (nth == 1 && !s->tie_mixed)))
+            return 1;
+        q->sort_offset += (long long)s->nread;
+        if (s->sql_order) {
+            /* Each statement of a pushed sort sorts the whole list again
+             * (many ties on its first key need more rows): few, fast
+             * growing ones. Rows stream, so a larger statement costs no
+             * memory, only the unread rows a stop drains. */
+            q->limit = q->limit > LLONG_MAX / 32 ? q->limit : q->limit * 16;
+            continue;
+        }
+        q->limit = q->limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q->limit * 4;
+        /* timestamps are unique within a list: the next statement starts
+         * after the last row seen */
+        if (q->ascending)
+            q->gt_modified = s->last;
+        else
+            q->lt_modified = s->last;
+    }
+    return 0;
+}
+
+/* From here on the rows come in last_modified order (every one is read,
+ * C keeps the best): the query without its pushed order. */
+static void scan_unordered(scan_state *s, cinto_list_query *q)
+{
+    s->sql_order = 0;
+    q->sort_path = NULL;
+    q->sort_by_id = 0;
+    q->sort_indexed = NULL;
 }
 
 /* A filtered list in SQL's order (last_modified, or the coarse order of a
@@ -422,6 +519,7 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     s.topk = lp->sort_in_c && !count_only;
     s.sql_order = s.topk && lp->sql_order;
     s.first = lp->spec.nsort ? &lp->spec.sort[0] : NULL;
+    scan_bound(r, &s, &q);
     long long started = monotonic_ms();
     /* The first statement asks for the page plus one row to see past it
      * and later ones for four
@@ -429,48 +527,33 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
      * few rows needed, and a pushed sort (each statement sorts again)
      * takes few statements. A count or a C-only order sees every row. */
     int whole = count_only || (s.topk && !s.sql_order);
+    cinto_list_query q0 = q;
     q.limit = whole || s.want + 1 > SCAN_CHUNK ? SCAN_CHUNK : (long long)s.want + 1;
-    if (!s.sql_order) {
-        q.sort_path = NULL;
-        q.sort_by_id = 0;
-        q.sort_indexed = NULL;
-    }
+    if (!s.sql_order)
+        scan_unordered(&s, &q);
     s.index_order = q.sort_indexed != NULL;
     q.on_row = scan_row;
     q.row_ctx = &s;
-    while (!s.full) {
-        cinto_object_list unused = {0};
-        s.nread = 0;
-        int rc = r->c->st->ops->list(r->c->st, &q, &unused);
-        if (rc != CINTO_ST_OK) {
-            if (s.full < 0)
-                cinto_error_internal(r->c, "out of memory");
-            else
-                cinto_error_storage(r->c, rc);
-            return -1;
-        }
-        if (s.full || s.nread < (size_t)q.limit)
-            break;
-        if (scan_too_long(r, started, &q))
-            return -1;
-        q.sort_offset += (long long)s.nread;
-        if (s.sql_order) {
-            /* Each statement of a pushed sort sorts the whole list again
-             * (many ties on its first key need more rows): few, fast
-             * growing ones. Rows stream, so a larger statement costs no
-             * memory, only the unread rows a stop drains. */
-            q.limit = q.limit > LLONG_MAX / 32 ? q.limit : q.limit * 16;
-            continue;
-        }
-        q.limit = q.limit * 4 > SCAN_CHUNK ? SCAN_CHUNK : q.limit * 4;
-        /* timestamps are unique within a list: the next statement starts
-         * after the last row seen */
-        if (q.ascending)
-            q.gt_modified = s.last;
+    int rc = scan_statements(r, &s, &q, started);
+    if (rc == 1) {
+        /* Start again without the coarse order: what the page holds may
+         * be passed again, so it is emptied. */
+        page_free(pg);
+        s.cap = 0;
+        s.full = 0;
+        q = q0;
+        scan_unordered(&s, &q);
+        q.limit = SCAN_CHUNK;
+        q.on_row = scan_row;
+        q.row_ctx = &s;
+        if (!scan_too_long(r, &s, started, &q))
+            rc = scan_statements(r, &s, &q, started);
         else
-            q.lt_modified = s.last;
+            rc = -1;
     }
-    return 0;
+    if (s.tie_ref)
+        json_object_put(s.tie_ref);
+    return rc < 0 ? -1 : 0;
 }
 
 /* kinto.log_level = debug: one line per list read saying what MariaDB

@@ -57,13 +57,24 @@ void cinto_strv_clear(cinto_strv *v)
     memset(v, 0, sizeof *v);
 }
 
-void cinto_list_time_message(char *out, size_t n, unsigned limit_ms)
+void cinto_list_time_message(char *out, size_t n, const char *setting, unsigned limit_ms)
 {
+    if (setting && strcmp(setting, CINTO_UNINDEXED_SORT_SETTING) == 0) {
+        snprintf(out, n,
+                 "This list query sorts on a record field that is not declared in the "
+                 "collection's \"indexed_fields\", and reading every record to sort them ran "
+                 "longer than kinto.%s (%u.%03u s) allows. Declare the field it sorts on in the "
+                 "collection's data (e.g. \"indexed_fields\": [\"title\"]), narrow the list "
+                 "(a declared filter, a _since/_before bound), sort on last_modified or id, or "
+                 "raise that setting.",
+                 setting, limit_ms / 1000, limit_ms % 1000);
+        return;
+    }
     snprintf(out, n,
-             "This list query ran longer than kinto.storage_list_time_limit_seconds (%u.%03u s) "
+             "This list query ran longer than kinto.%s (%u.%03u s) "
              "allows. Declare the fields it filters or sorts on in the collection's "
              "\"indexed_fields\" (in its data, e.g. \"indexed_fields\": [\"title\"]), narrow "
              "it (a _since/_before bound, a more selective filter, or no _sort on a data "
              "field), or raise that setting.",
-             limit_ms / 1000, limit_ms % 1000);
+             setting ? setting : CINTO_LIST_TIME_SETTING, limit_ms / 1000, limit_ms % 1000);
 }

@@ -1907,11 +1907,14 @@ static void put_time_limit(const mdb *db, const cinto_list_query *q, cinto_buf *
                          ms % 1000);
 }
 
-static int list_failed(mdb *db, int rc)
+static int list_failed(mdb *db, const cinto_list_query *q, int rc)
 {
     if (rc == CINTO_ST_UNAVAILABLE && db->last_errno == 1969) {
-        char msg[500];
-        cinto_list_time_message(msg, sizeof msg, db->opt.list_time_limit_ms);
+        char msg[sizeof db->base.message];
+        if (q->time_setting)
+            cinto_list_time_message(msg, sizeof msg, q->time_setting, q->time_limit_ms);
+        else
+            cinto_list_time_message(msg, sizeof msg, NULL, db->opt.list_time_limit_ms);
         set_message(db, msg);
     }
     return rc;
@@ -2196,7 +2199,7 @@ static int m_list(cinto_storage *st, const cinto_list_query *q, cinto_object_lis
     rc = run(db, 0, sql.data, ps, (size_t)n, &r, NULL, NULL);
     if (rc != CINTO_ST_OK || q->on_row) {
         rows_free(&r);
-        list_failed(db, rc);
+        list_failed(db, q, rc);
         goto done;
     }
     out->items = calloc(r.nrows ? r.nrows : 1, sizeof *out->items);
@@ -2290,7 +2293,7 @@ static int m_count(cinto_storage *st, const cinto_list_query *q, long long *coun
     free(hi);
     cinto_buf_free(&sql);
     if (rc != CINTO_ST_OK)
-        return list_failed((mdb *)st, rc);
+        return list_failed((mdb *)st, q, rc);
     *count = r.nrows && cell(&r, 0, 0) ? strtoll(cell(&r, 0, 0), NULL, 10) : 0;
     rows_free(&r);
     return CINTO_ST_OK;

@@ -35,19 +35,23 @@ static int timeout_setting(const cinto_settings *s, const char *key, unsigned df
  * timeout by default, so the server stops the statement before the client
  * gives up on the connection. */
 #define DEFAULT_LIST_TIME_LIMIT_MS 8000
+/* A sort on an undeclared field reads and orders every row of the list
+ * before its first record can be sent: past a few seconds such a read is
+ * a worker held for nothing (and a cheap way to hold them all), so it
+ * gets a shorter bound than filters, which stop at the page's end. */
+#define DEFAULT_UNINDEXED_SORT_TIME_LIMIT_MS 2000
 
-static int list_time_setting(const cinto_settings *s, unsigned *out, char *err, size_t errlen)
+static int list_time_setting(const cinto_settings *s, const char *key, unsigned dflt, unsigned *out,
+                             char *err, size_t errlen)
 {
-    const char *v = s ? cinto_settings_get(s, "storage_list_time_limit_seconds") : NULL;
-    *out = DEFAULT_LIST_TIME_LIMIT_MS;
+    const char *v = s ? cinto_settings_get(s, key) : NULL;
+    *out = dflt;
     if (!v)
         return 0;
     char *end;
     double d = strtod(v, &end);
     if (end == v || *end || !(d >= 0 && d <= MAX_TIMEOUT)) {
-        snprintf(err, errlen,
-                 "kinto.storage_list_time_limit_seconds must be a number of seconds from 0 "
-                 "(no limit) to %d",
+        snprintf(err, errlen, "kinto.%s must be a number of seconds from 0 (no limit) to %d", key,
                  MAX_TIMEOUT);
         return -1;
     }
@@ -97,7 +101,11 @@ int cinto_storage_options_load(const cinto_settings *s, cinto_storage_options *o
                         err, errlen) < 0 ||
         timeout_setting(s, "storage_write_timeout_seconds", DEFAULT_RW_TIMEOUT, &opt->write_timeout,
                         err, errlen) < 0 ||
-        list_time_setting(s, &opt->list_time_limit_ms, err, errlen) < 0 ||
+        list_time_setting(s, "storage_list_time_limit_seconds", DEFAULT_LIST_TIME_LIMIT_MS,
+                          &opt->list_time_limit_ms, err, errlen) < 0 ||
+        list_time_setting(s, "storage_unindexed_sort_time_limit_seconds",
+                          DEFAULT_UNINDEXED_SORT_TIME_LIMIT_MS, &opt->unindexed_sort_time_limit_ms,
+                          err, errlen) < 0 ||
         sync_wait_setting(s, &opt->wsrep_sync_wait, err, errlen) < 0)
         return -1;
     /* A read-only instance must not write, not even tables. */

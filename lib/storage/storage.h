@@ -105,6 +105,11 @@ typedef struct cinto_list_query {
     /* When nonzero and below kinto.storage_list_time_limit_seconds, the
      * statement's time limit (ms): what remains of a read's budget. */
     unsigned time_left_ms;
+    /* When set, the read is bounded by this setting (its full value in
+     * ms in time_limit_ms) instead of the list bound: the 503 of a
+     * statement stopped by MariaDB names it. */
+    const char *time_setting;
+    unsigned time_limit_ms;
     /* The sort's first key is a ready declared field (sql/007): sort_path
      * is unused and the order is read from indexed_values by this field
      * name, strings by their first CINTO_INDEX_STR_MAX bytes. */
@@ -427,9 +432,12 @@ struct cinto_storage {
     int attempt;
 };
 
-/* The 503 message of a list read stopped by
- * kinto.storage_list_time_limit_seconds (limit_ms), naming the fixes. */
-void cinto_list_time_message(char *out, size_t n, unsigned limit_ms);
+/* The 503 message of a list read stopped by the time bound of setting
+ * (kinto.storage_list_time_limit_seconds when NULL) of limit_ms, naming
+ * the fixes. */
+#define CINTO_LIST_TIME_SETTING "storage_list_time_limit_seconds"
+#define CINTO_UNINDEXED_SORT_SETTING "storage_unindexed_sort_time_limit_seconds"
+void cinto_list_time_message(char *out, size_t n, const char *setting, unsigned limit_ms);
 
 /* Storage settings besides the URL (all read by cinto_storage_options_load). */
 typedef struct cinto_storage_options {
@@ -441,6 +449,11 @@ typedef struct cinto_storage_options {
     /* kinto.storage_list_time_limit_seconds (8; 0 = none): MariaDB's
      * max_statement_time for list reads and counts, in milliseconds. */
     unsigned list_time_limit_ms;
+    /* kinto.storage_unindexed_sort_time_limit_seconds (2; 0 = only the
+     * list bound): the bound of a list read sorted on a record field that
+     * is not declared in the collection's indexed_fields, which must read
+     * every row of the list before the first can be sent. */
+    unsigned unindexed_sort_time_limit_ms;
     /* kinto.storage_wsrep_sync_wait (1; 0..15): on a Galera node, the
      * session's wsrep_sync_wait (reads wait until the node has applied
      * what the cluster committed before them). Not sent to other servers. */

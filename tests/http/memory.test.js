@@ -27,9 +27,15 @@ const status = (key) => {
 
 before(async () => {
   if (SANITIZED) return;
-  // The time bound has its own test below; here a loaded CI machine must not turn a slow
+  // The time bounds have their own tests below; here a loaded CI machine must not turn a slow
   // answer into a 503.
-  srv = await startServer({ workers: 1, settings: { 'kinto.storage_list_time_limit_seconds': '120' } });
+  srv = await startServer({
+    workers: 1,
+    settings: {
+      'kinto.storage_list_time_limit_seconds': '120',
+      'kinto.storage_unindexed_sort_time_limit_seconds': '120',
+    },
+  });
   await must(req(srv, 'PUT', '/buckets/mem', { auth: OWNER, body: {} }), 201);
   await must(req(srv, 'PUT', '/buckets/mem/collections/c', { auth: OWNER, body: {} }), 201);
   await must(req(srv, 'PUT', `${R}/probe`, { auth: OWNER, body: { data: {} } }), 201);
@@ -147,6 +153,42 @@ test('a list read past the time limit answers 503 naming indexed_fields', { skip
     }
     const head = await req(slow, 'HEAD', `${R}?not_n=5`, { auth: OWNER, timeout: 120000 });
     assert.equal(head.status, 503);
+  } finally {
+    await slow.stop();
+  }
+});
+
+// A sort on a record field that no ready index orders reads every row before the first can be
+// sent: kinto.storage_unindexed_sort_time_limit_seconds bounds it (2 s by default, below the
+// list bound) and its 503 names the field's declaration. Sorts on id or last_modified, and on
+// a declared field, are not such reads and answer.
+test('a sort on an undeclared field past its own bound answers 503 naming indexed_fields', { skip: SANITIZED && 'shares the large load of the memory test' }, async () => {
+  const D = '/buckets/mem/collections/declared';
+  await must(req(srv, 'PUT', D, { auth: OWNER, body: { data: { indexed_fields: ['title'] } } }), 201);
+  for (const t of ['b', 'a', 'c']) await must(req(srv, 'POST', `${D}/records`, { auth: OWNER, body: { data: { title: t } } }), 201);
+  const slow = await startServer({
+    workers: 1,
+    settings: {
+      'kinto.storage_url': srv.settings['kinto.storage_url'],
+      'kinto.storage_unindexed_sort_time_limit_seconds': '0.001',
+    },
+  });
+  try {
+    for (const q of ['_sort=title&_limit=10', '_sort=-n,title&_limit=10', 'done=true&_sort=meta.k', 'not_n=5&_sort=tags']) {
+      const r = await req(slow, 'GET', `${R}?${q}`, { auth: OWNER, timeout: 120000 });
+      assert.equal(r.status, 503, `?${q}: ${r.text.slice(0, 300)}`);
+      assert.equal(r.json.errno, 201);
+      assert.ok(r.headers.get('retry-after'), `?${q}: Retry-After`);
+      assert.match(r.json.message, /sorts on a record field .*"indexed_fields".*kinto\.storage_unindexed_sort_time_limit_seconds \(0\.001 s\)/);
+    }
+    // Columns with indexes: under the list bound only.
+    for (const q of ['_sort=id&_limit=10', '_sort=-last_modified&_limit=10', 'n=5&_sort=last_modified,title&_limit=3']) {
+      const r = await req(slow, 'GET', `${R}?${q}`, { auth: OWNER, timeout: 120000 });
+      assert.equal(r.status, 200, `?${q}: ${r.text.slice(0, 300)}`);
+    }
+    // A declared field's index gives the order.
+    const r = await must(req(slow, 'GET', `${D}/records?_sort=-title`, { auth: OWNER }), 200);
+    assert.deepEqual(r.json.data.map((o) => o.title), ['c', 'b', 'a']);
   } finally {
     await slow.stop();
   }

@@ -208,6 +208,8 @@ Test(options, defaults_and_rules)
     cr_assert_eq(o.auto_migrate, 1);
     cr_assert_str_eq(o.table_prefix, "");
     cr_assert_eq(o.wsrep_sync_wait, 1);
+    cr_assert_eq(o.list_time_limit_ms, 8000);
+    cr_assert_eq(o.unindexed_sort_time_limit_ms, 2000);
 }
 
 /* Options from an ini holding one line under [app:main]. */
@@ -244,6 +246,37 @@ Test(options, wsrep_sync_wait)
         cr_assert_eq(options_from(line, &o, err, sizeof err), -1, "%s", bad[i]);
         cr_assert(strstr(err, "kinto.storage_wsrep_sync_wait") && strstr(err, "15"), "%s", err);
     }
+}
+
+/* Both list bounds are decimal seconds (MariaDB's max_statement_time
+ * keeps milliseconds), 0 turning them off; a bad value names its key. */
+Test(options, list_time_limits)
+{
+    cinto_storage_options o;
+    char err[256];
+    cr_assert_eq(
+        options_from("kinto.storage_unindexed_sort_time_limit_seconds = 0.5", &o, err, sizeof err),
+        0);
+    cr_assert_eq(o.unindexed_sort_time_limit_ms, 500);
+    cr_assert_eq(o.list_time_limit_ms, 8000);
+    cr_assert_eq(
+        options_from("kinto.storage_unindexed_sort_time_limit_seconds = 0", &o, err, sizeof err),
+        0);
+    cr_assert_eq(o.unindexed_sort_time_limit_ms, 0);
+    cr_assert_eq(
+        options_from("kinto.storage_list_time_limit_seconds = 0.0004", &o, err, sizeof err), 0);
+    cr_assert_eq(o.list_time_limit_ms, 1, "a positive bound never rounds to none");
+    const char *keys[] = {"storage_list_time_limit_seconds",
+                          "storage_unindexed_sort_time_limit_seconds"};
+    const char *bad[] = {"-1", "soon", "1e9", ""};
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+            char line[120];
+            snprintf(line, sizeof line, "kinto.%s = %s", keys[k], bad[i]);
+            err[0] = '\0';
+            cr_assert_eq(options_from(line, &o, err, sizeof err), -1, "%s", line);
+            cr_assert(strstr(err, keys[k]) && strstr(err, "seconds"), "%s", err);
+        }
 }
 
 /* ---- Galera safety of the schema (README "Several web servers, Galera,
