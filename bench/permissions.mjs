@@ -91,6 +91,8 @@ try {
     ['alice, Kinto Admin as sent: exclude_resource_name=record,group&_sort=id', 'GET', '/permissions?exclude_resource_name=record%2Cgroup&_sort=id', ALICE],
     ['alice, _sort=-collection_id,id (two keys: sort in C)', 'GET', '/permissions?_sort=-collection_id,id&_limit=100', ALICE],
     ['alice, contains_permissions=read&_limit=100 (filter in C)', 'GET', '/permissions?contains_permissions=read&_limit=100', ALICE],
+    ['alice, contains_permissions=read&_sort=id,-uri,record_id (both in C)', 'GET', '/permissions?contains_permissions=read&_sort=id,-uri,record_id&_limit=100', ALICE],
+    ['alice, HEAD ?contains_permissions=read (count in C)', 'HEAD', '/permissions?contains_permissions=read', ALICE],
     ['owner, first page of 100', 'GET', '/permissions?_limit=100', OWNER],
   ];
   if (SHARED) {
