@@ -149,6 +149,7 @@ typedef struct perm_list {
     const char **values; /* borrowed from spec's filter values */
     long long limit;     /* page size */
     int in_c;            /* something only C evaluates: SQL returns every entry */
+    int filter_in_c;     /* a filter only C evaluates */
     int sort_in_c;       /* the order (or the token's position) only C gives */
 } perm_list;
 
@@ -282,7 +283,7 @@ static int push_down(perm_list *pl)
         const cinto_filter *f = &s->filters[i];
         enum cinto_perm_column col;
         if (!pushable(f, &col)) {
-            pl->in_c = 1;
+            pl->in_c = pl->filter_in_c = 1;
             continue;
         }
         cinto_perm_filter *pf = &pl->pushed[pl->q.nfilters++];
@@ -584,12 +585,12 @@ static int sort_cmp(const void *a, const void *b)
 static int read_entries(cinto_ctx *c, perm_list *pl, int count_only, json_object ***items,
                         size_t *count, long long *total)
 {
-    perm_scan s = {.c = c, .pl = pl, .count_only = count_only, .filter = pl->in_c};
+    perm_scan s = {.c = c, .pl = pl, .count_only = count_only, .filter = pl->filter_in_c};
     cinto_perm_query q = pl->q;
     *items = NULL;
     *count = 0;
-    if (count_only && !pl->in_c) {
-        /* A count ignores the page position. */
+    if (count_only && !pl->filter_in_c) {
+        /* A count ignores the order and the page position. */
         q.order = 0;
         q.after = NULL;
         return c->st->ops->permission_entries(c->st, &q, NULL, total);
