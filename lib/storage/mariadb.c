@@ -3215,6 +3215,8 @@ static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, ci
     }
     rc = run(db, 0, sql.data, ps.items, ps.count, &r, NULL, NULL);
     if (rc != CINTO_ST_OK) {
+        /* 1969: ER_STATEMENT_TIMEOUT, max_statement_time reached (before
+         * the first row or while rows streamed). */
         if (rc == CINTO_ST_UNAVAILABLE && db->last_errno == 1969) {
             char msg[500];
             cinto_perm_time_message(msg, sizeof msg, db->opt.list_time_limit_ms);
