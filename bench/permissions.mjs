@@ -6,13 +6,15 @@
 // gives). The rows are inserted with SQL (the API would take minutes on a shared machine); the
 // requests go through lighttpd + cinto.fcgi as usual, on a private MariaDB so that the
 // server's statement counter (Com_stmt_execute) counts this bench's statements only.
-// Prints, per request form, the median and max wall time over --runs and the statements the
-// request executed. Needs a build (tools/cinto-dev build) and CINTO_TEST_FCGI or build/.
+// Prints, per request form, the median and max wall time over --runs, the statements the
+// request executed and the worker's peak RSS during that form (VmHWM, reset before each form
+// through /proc/PID/clear_refs where allowed; otherwise the peak so far, marked with '*'). Needs a build (tools/cinto-dev build) and CINTO_TEST_FCGI or build/.
 //
 // Then shared records (spec 04 §4.7): a collection of --shared-of records (default 100000) of
 // which --shared (default 10000, every tenth) are shared with alice by a record-level `read`;
 // alice has no permission on the collection, so her list reads join her ACL rows. Timed the same
 // way: first page, a later page, a filter, a sort on a data field, HEAD. 0 skips it.
+import fs from 'node:fs';
 import { startServer, basic, req } from '../tests/http/lib/harness.js';
 
 const arg = (name, dflt) => {
@@ -52,6 +54,20 @@ try {
   );
   console.log(`filled ${N} records and ${2 * N} ACL rows in ${Date.now() - t0} ms`);
 
+  // The worker's peak resident memory (MiB); resetPeak() starts a new peak when the kernel lets us.
+  const [pid] = srv.workerPids();
+  const hwm = () => {
+    const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  };
+  const resetPeak = () => {
+    try {
+      fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+      return true;
+    } catch {
+      return false;
+    }
+  };
   const statements = async () => {
     const rows = await srv.db.query("SHOW GLOBAL STATUS LIKE 'Com_stmt_execute'");
     return Number(rows[0][1]);
@@ -75,6 +91,8 @@ try {
     ['alice, Kinto Admin as sent: exclude_resource_name=record,group&_sort=id', 'GET', '/permissions?exclude_resource_name=record%2Cgroup&_sort=id', ALICE],
     ['alice, _sort=-collection_id,id (two keys: sort in C)', 'GET', '/permissions?_sort=-collection_id,id&_limit=100', ALICE],
     ['alice, contains_permissions=read&_limit=100 (filter in C)', 'GET', '/permissions?contains_permissions=read&_limit=100', ALICE],
+    ['alice, contains_permissions=read&_sort=id,-uri,record_id (both in C)', 'GET', '/permissions?contains_permissions=read&_sort=id,-uri,record_id&_limit=100', ALICE],
+    ['alice, HEAD ?contains_permissions=read (count in C)', 'HEAD', '/permissions?contains_permissions=read', ALICE],
     ['owner, first page of 100', 'GET', '/permissions?_limit=100', OWNER],
   ];
   if (SHARED) {
@@ -104,9 +122,10 @@ try {
       [`owner, the ${SHARED_OF} records: HEAD count`, 'HEAD', S, OWNER],
     );
   }
-  console.log(`\n${'request'.padEnd(66)} ${'median'.padStart(8)} ${'max'.padStart(8)}  entries  statements`);
+  console.log(`\n${'request'.padEnd(66)} ${'median'.padStart(8)} ${'max'.padStart(8)}  entries  statements  peak RSS`);
   for (const [name, method, url, auth] of forms) {
     if (!url) throw new Error(name);
+    const reset = resetPeak();
     const times = [];
     let r;
     let stmts = 0;
@@ -121,7 +140,7 @@ try {
     times.sort((a, b) => a - b);
     const n = method === 'HEAD' ? r.headers.get('total-records') : r.json.data.length;
     console.log(
-      `${name.padEnd(66)} ${times[times.length >> 1].toFixed(1).padStart(6)}ms ${times[times.length - 1].toFixed(1).padStart(6)}ms  ${String(n).padStart(7)}  ${String(stmts).padStart(10)}`,
+      `${name.padEnd(66)} ${times[times.length >> 1].toFixed(1).padStart(6)}ms ${times[times.length - 1].toFixed(1).padStart(6)}ms  ${String(n).padStart(7)}  ${String(stmts).padStart(10)}  ${hwm().toFixed(1).padStart(6)} MiB${reset ? '' : '*'}`,
     );
   }
 } finally {

@@ -9,7 +9,11 @@
  * order, the `_token` position and the page size are applied there too, so
  * a page of a list with tens of thousands of shared records reads one page.
  * Any other filter or sort reads every entry in that one statement and is
- * evaluated in C by lib/query, as the other lists do. */
+ * evaluated in C by lib/query, as the other lists do: entries stream from
+ * MariaDB one at a time and only the page is kept (the first matches in
+ * SQL's order, or the best limit + 1 in a bounded heap), so a worker's
+ * memory is the page and one entry however many objects the caller may
+ * reach, and the read is bounded by kinto.storage_list_time_limit_seconds. */
 #include "plugins/permissions.h"
 #include "api/errors.h"
 #include "api/handlers.h"
@@ -145,6 +149,8 @@ typedef struct perm_list {
     const char **values; /* borrowed from spec's filter values */
     long long limit;     /* page size */
     int in_c;            /* something only C evaluates: SQL returns every entry */
+    int filter_in_c;     /* a filter only C evaluates */
+    int sort_in_c;       /* the order (or the token's position) only C gives */
 } perm_list;
 
 static void perm_list_free(perm_list *pl)
@@ -237,7 +243,7 @@ static int sort_down(perm_list *pl)
     int uri_last = strcmp(s->sort[s->nsort - 1].field, "uri") == 0;
     if (!uri_last || s->nsort > 2 || (s->nsort == 2 && !column_of(s->sort[0].field, &key)) ||
         (s->nsort == 2 && key == CINTO_PC_URI)) {
-        pl->in_c = 1;
+        pl->in_c = pl->sort_in_c = 1;
         return 0;
     }
     pl->q.key = key;
@@ -250,7 +256,7 @@ static int sort_down(perm_list *pl)
         key != CINTO_PC_URI && json_object_object_get_ex(s->token_last, s->sort[0].field, &k);
     if (!json_object_is_type(u, json_type_string) ||
         (has_key && !json_object_is_type(k, json_type_string))) {
-        pl->in_c = 1;
+        pl->in_c = pl->sort_in_c = 1;
         return 0;
     }
     pl->q.after = json_object_get_string(u);
@@ -277,7 +283,7 @@ static int push_down(perm_list *pl)
         const cinto_filter *f = &s->filters[i];
         enum cinto_perm_column col;
         if (!pushable(f, &col)) {
-            pl->in_c = 1;
+            pl->in_c = pl->filter_in_c = 1;
             continue;
         }
         cinto_perm_filter *pf = &pl->pushed[pl->q.nfilters++];
@@ -412,6 +418,158 @@ static json_object *entry(const char *uri, const char *held)
     return o;
 }
 
+/* A read in progress: what scan_entry keeps between streamed entries. */
+typedef struct perm_scan {
+    cinto_ctx *c;
+    const perm_list *pl;
+    json_object **items; /* the page so far: in SQL's order, or a heap (topk) */
+    size_t count, cap, want;
+    int filter;     /* filters only C evaluates */
+    int topk;       /* an order only C gives: keep the best `want` in a heap */
+    int count_only; /* HEAD: count the matches, keep none */
+    long long total;
+    long long started; /* ms, monotonic */
+    unsigned nseen;
+    int too_long, nomem;
+} perm_scan;
+
+static long long monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Heap order: the entry that comes last in the list's order is at the
+ * root, so that it is the one a better entry replaces. */
+static int heap_later(const perm_scan *s, size_t a, size_t b)
+{
+    return cinto_sort_compare(&s->pl->spec, s->items[a], s->items[b]) > 0;
+}
+
+static void heap_swap(perm_scan *s, size_t a, size_t b)
+{
+    json_object *t = s->items[a];
+    s->items[a] = s->items[b];
+    s->items[b] = t;
+}
+
+static void heap_up(perm_scan *s, size_t i)
+{
+    while (i > 0 && heap_later(s, i, (i - 1) / 2)) {
+        heap_swap(s, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static void heap_down(perm_scan *s, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, top = i;
+        if (l < s->count && heap_later(s, l, top))
+            top = l;
+        if (r < s->count && heap_later(s, r, top))
+            top = r;
+        if (top == i)
+            return;
+        heap_swap(s, i, top);
+        i = top;
+    }
+}
+
+/* Room for one more kept entry, the array growing up to `want` only. */
+static int make_room(perm_scan *s)
+{
+    if (s->count < s->cap)
+        return 0;
+    size_t ncap = s->cap ? s->cap * 2 : 64;
+    if (ncap > s->want)
+        ncap = s->want;
+    json_object **p = realloc(s->items, ncap * sizeof *p);
+    if (!p)
+        return -1;
+    s->items = p;
+    s->cap = ncap;
+    return 0;
+}
+
+/* Keeps o if it is among the `want` first entries after the _token
+ * position seen so far (a max-heap on the list's order: each entry costs
+ * O(log want) whatever order MariaDB sends them in). */
+static int keep_best(perm_scan *s, json_object *o)
+{
+    const cinto_list_spec *spec = &s->pl->spec;
+    if (spec->token_last && !cinto_after_token(spec, o)) {
+        json_object_put(o);
+        return 0;
+    }
+    if (s->count == s->want) {
+        if (cinto_sort_compare(spec, o, s->items[0]) >= 0) {
+            json_object_put(o);
+            return 0;
+        }
+        json_object_put(s->items[0]);
+        s->items[0] = o;
+        heap_down(s, 0);
+        return 0;
+    }
+    if (make_room(s) < 0) {
+        json_object_put(o);
+        return -1;
+    }
+    s->items[s->count++] = o;
+    heap_up(s, s->count - 1);
+    return 0;
+}
+
+/* Past kinto.storage_list_time_limit_seconds in C (MariaDB may have sent
+ * the whole result before its own limit): checked every 1024 entries. */
+static int scan_too_long(perm_scan *s)
+{
+    unsigned ms = s->c->cfg->list_time_limit_ms;
+    if (!ms || ++s->nseen % 1024)
+        return 0;
+    return monotonic_ms() - s->started > (long long)ms;
+}
+
+/* One streamed entry: built, filtered, then kept, counted or dropped at
+ * once, so nothing but the page outlives it. Returns 1 to stop the read
+ * (the page is complete, or the time is up), -1 when memory ran out. */
+static int scan_entry(void *ctx, const char *uri, const char *perms)
+{
+    perm_scan *s = ctx;
+    if (scan_too_long(s)) {
+        s->too_long = 1;
+        return 1;
+    }
+    json_object *o = entry(uri, perms);
+    if (!o) {
+        s->nomem = 1;
+        return -1;
+    }
+    if (s->filter && !cinto_filter_match(&s->pl->spec, o)) {
+        json_object_put(o);
+        return 0;
+    }
+    if (s->count_only) {
+        s->total++;
+        json_object_put(o);
+        return 0;
+    }
+    if (s->topk) {
+        int rc = keep_best(s, o);
+        s->nomem = rc < 0;
+        return rc;
+    }
+    if (make_room(s) < 0) {
+        json_object_put(o);
+        s->nomem = 1;
+        return -1;
+    }
+    s->items[s->count++] = o;
+    return s->count >= s->want;
+}
+
 static const cinto_list_spec *sort_spec;
 
 static int sort_cmp(const void *a, const void *b)
@@ -420,60 +578,54 @@ static int sort_cmp(const void *a, const void *b)
 }
 
 /* The page (up to limit + 1 entries, the extra one telling that another
- * page exists) or, for HEAD, only the count. */
+ * page exists) or, for HEAD, only the count. Entries stream through
+ * scan_entry: SQL orders, positions and cuts the page when it can (then C
+ * only filters, and stops at the page's end); otherwise every entry
+ * passes once and the page is the best limit + 1 of them. */
 static int read_entries(cinto_ctx *c, perm_list *pl, int count_only, json_object ***items,
                         size_t *count, long long *total)
 {
-    cinto_strv rows = {0};
+    perm_scan s = {.c = c, .pl = pl, .count_only = count_only, .filter = pl->filter_in_c};
+    cinto_perm_query q = pl->q;
     *items = NULL;
     *count = 0;
-    cinto_perm_query q = pl->q;
-    if (count_only && !pl->in_c) {
-        /* A count ignores the page position. */
+    if (count_only && !pl->filter_in_c) {
+        /* A count ignores the order and the page position. */
         q.order = 0;
         q.after = NULL;
-        return c->st->ops->permission_entries(c->st, &q, &rows, total);
+        return c->st->ops->permission_entries(c->st, &q, NULL, total);
     }
-    if (pl->in_c) {
+    s.want = count_only ? 0 : (size_t)pl->limit + 1;
+    s.topk = pl->sort_in_c && !count_only;
+    if (count_only || pl->sort_in_c) {
         q.order = 0;
         q.after = NULL;
-    } else {
+    }
+    if (!pl->in_c)
         q.limit = pl->limit + 1;
+    q.on_entry = scan_entry;
+    q.entry_ctx = &s;
+    s.started = monotonic_ms();
+    int rc = c->st->ops->permission_entries(c->st, &q, NULL, NULL);
+    if (rc == CINTO_ST_OK && s.too_long) {
+        cinto_perm_time_message(c->st->message, sizeof c->st->message, c->cfg->list_time_limit_ms);
+        rc = CINTO_ST_UNAVAILABLE;
     }
-    int rc = c->st->ops->permission_entries(c->st, &q, &rows, NULL);
-    if (rc != CINTO_ST_OK)
-        goto done;
-    *items = calloc(rows.count / 2 + 1, sizeof **items);
-    if (!*items) {
-        rc = CINTO_ST_NOMEM;
-        goto done;
+    if (rc == CINTO_ST_OK && s.topk) {
+        /* The heap's entries in the list's order (a total one: it ends
+         * with the unique URI). */
+        sort_spec = &pl->spec;
+        qsort(s.items, s.count, sizeof *s.items, sort_cmp);
     }
-    for (size_t i = 0; i + 1 < rows.count; i += 2) {
-        json_object *o = entry(rows.items[i], rows.items[i + 1]);
-        if (pl->in_c && !cinto_filter_match(&pl->spec, o))
-            json_object_put(o);
-        else
-            (*items)[(*count)++] = o;
+    if (rc != CINTO_ST_OK) {
+        for (size_t i = 0; i < s.count; i++)
+            json_object_put(s.items[i]);
+        free(s.items);
+        return rc;
     }
-    *total = (long long)*count;
-    if (!pl->in_c || count_only)
-        goto done;
-    sort_spec = &pl->spec;
-    qsort(*items, *count, sizeof **items, sort_cmp);
-    size_t start = 0;
-    if (pl->spec.token_last)
-        while (start < *count && !cinto_after_token(&pl->spec, (*items)[start]))
-            start++;
-    size_t keep = *count - start;
-    if (keep > (size_t)pl->limit + 1)
-        keep = (size_t)pl->limit + 1;
-    for (size_t i = 0; i < *count; i++)
-        if (i < start || i >= start + keep)
-            json_object_put((*items)[i]);
-    memmove(*items, *items + start, keep * sizeof **items);
-    *count = keep;
-done:
-    cinto_strv_clear(&rows);
+    *items = s.items;
+    *count = s.count;
+    *total = count_only ? s.total : (long long)s.count;
     return rc;
 }
 
@@ -602,6 +754,10 @@ static void handle_permissions(cinto_ctx *c)
     if (preconditions(c) < 0 || parse_params(c, &pl) < 0)
         goto done;
     rc = read_entries(c, &pl, c->req->method == CINTO_HEAD, &items, &count, &total);
+    if (rc == CINTO_ST_NOMEM) {
+        cinto_error_internal(c, "out of memory");
+        goto done;
+    }
     if (rc != CINTO_ST_OK) {
         cinto_error_storage(c, rc);
         goto done;

@@ -78,3 +78,14 @@ void cinto_list_time_message(char *out, size_t n, const char *setting, unsigned 
              "field), or raise that setting.",
              setting ? setting : CINTO_LIST_TIME_SETTING, limit_ms / 1000, limit_ms % 1000);
 }
+
+void cinto_perm_time_message(char *out, size_t n, unsigned limit_ms)
+{
+    snprintf(out, n,
+             "This /permissions query ran longer than kinto.storage_list_time_limit_seconds "
+             "(%u.%03u s) allows. Narrow it (filter on resource_name, bucket_id, "
+             "collection_id, group_id, record_id, id or uri with eq/not/in/exclude, keep the "
+             "default order or sort on one of those fields, and leave out other filters), or "
+             "raise that setting.",
+             limit_ms / 1000, limit_ms % 1000);
+}

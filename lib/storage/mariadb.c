@@ -3275,6 +3275,35 @@ static int pe_names(const char *bits, cinto_buf *out)
     return cinto_buf_puts(out, "") < 0 ? -1 : 0;
 }
 
+/* Every /permissions statement groups all the ACL rows of the caller's
+ * principals, however small the page: MariaDB stops it after
+ * kinto.storage_list_time_limit_seconds, as it stops list reads, and the
+ * answer names the setting instead of a worker waiting on the read. */
+static void pe_time_limit(const mdb *db, cinto_buf *sql)
+{
+    unsigned ms = db->opt.list_time_limit_ms;
+    if (ms)
+        cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
+                         ms % 1000);
+}
+
+typedef struct pe_stream {
+    const cinto_perm_query *q;
+    cinto_buf names;
+} pe_stream;
+
+/* A streamed entry handed to the caller as it comes off the wire, so the
+ * worker holds one row of the result at a time. */
+static int pe_each(rows *r, void *ctx)
+{
+    pe_stream *s = ctx;
+    if (!cell(r, 0, 0))
+        return 0;
+    if (pe_names(cell(r, 0, 1), &s->names) < 0)
+        return -1;
+    return s->q->on_entry(s->q->entry_ctx, cell(r, 0, 0), cinto_buf_str(&s->names));
+}
+
 static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
                                 long long *count)
 {
@@ -3282,12 +3311,26 @@ static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, ci
     cinto_buf sql = CINTO_BUF_INIT, names = CINTO_BUF_INIT;
     pe_params ps = {0};
     rows r = {0};
+    pe_stream stream = {q, CINTO_BUF_INIT};
     int rc = CINTO_ST_NOMEM;
+    pe_time_limit(db, &sql);
     if (pe_build(&sql, &ps, q, count != NULL) || !sql.data)
         goto done;
+    if (q->on_entry && !count) {
+        r.each = pe_each;
+        r.each_ctx = &stream;
+    }
     rc = run(db, 0, sql.data, ps.items, ps.count, &r, NULL, NULL);
-    if (rc != CINTO_ST_OK)
+    if (rc != CINTO_ST_OK) {
+        /* 1969: ER_STATEMENT_TIMEOUT, max_statement_time reached (before
+         * the first row or while rows streamed). */
+        if (rc == CINTO_ST_UNAVAILABLE && db->last_errno == 1969) {
+            char msg[500];
+            cinto_perm_time_message(msg, sizeof msg, db->opt.list_time_limit_ms);
+            set_message(db, msg);
+        }
         goto done;
+    }
     if (count) {
         *count = r.nrows && cell(&r, 0, 0) ? strtoll(cell(&r, 0, 0), NULL, 10) : 0;
         goto done;
@@ -3299,6 +3342,7 @@ static int m_permission_entries(cinto_storage *st, const cinto_perm_query *q, ci
 done:
     rows_free(&r);
     free(ps.items);
+    cinto_buf_free(&stream.names);
     cinto_buf_free(&names);
     cinto_buf_free(&sql);
     return rc;

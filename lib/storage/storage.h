@@ -201,7 +201,18 @@ typedef struct cinto_perm_query {
     const char *after;
     const char *after_key;
     long long limit; /* entries to return; 0: all */
+    /* When set, entries stream: each goes to on_entry as MariaDB sends it
+     * (nothing of the result is buffered, out stays empty), its URI and
+     * permissions valid during the call only. on_entry returns 0 for the
+     * next entry, 1 to stop reading (the rest of the result is drained off
+     * the wire unread), or -1 to fail the read with CINTO_ST_NOMEM. */
+    int (*on_entry)(void *ctx, const char *uri, const char *perms);
+    void *entry_ctx;
 } cinto_perm_query;
+
+/* The 503 message of a /permissions read stopped by
+ * kinto.storage_list_time_limit_seconds (limit_ms), naming the fixes. */
+void cinto_perm_time_message(char *out, size_t n, unsigned limit_ms);
 
 typedef struct cinto_storage cinto_storage;
 
@@ -356,7 +367,9 @@ typedef struct cinto_storage_ops {
     int (*counters_read)(cinto_storage *st, cinto_counts *out, size_t max, size_t *n);
 
     /* GET /permissions: pairs (uri, comma-separated permissions) appended
-     * to out, or, when count is non-NULL, only the number of entries. */
+     * to out (or streamed to q->on_entry), or, when count is non-NULL,
+     * only the number of entries. Bounded by
+     * kinto.storage_list_time_limit_seconds as list reads are. */
     int (*permission_entries)(cinto_storage *st, const cinto_perm_query *q, cinto_strv *out,
                               long long *count);
 
