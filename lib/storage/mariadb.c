@@ -445,7 +445,7 @@ static int fail(mdb *db, unsigned e, const char *msg)
         e = mysql_errno(db->conn);
         msg = mysql_error(db->conn);
     }
-    const cinto_db_condition *c = cinto_db_classify(e);
+    const cinto_db_condition *c = cinto_db_classify_text(e, msg);
     db->last_errno = e;
     snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u (%s): %s", e,
              c->name, msg && *msg ? msg : "the client library gave no error text");
