@@ -92,9 +92,9 @@ function cintoLogLines(from, to, max = 30) {
   return lines.slice(-max);
 }
 
-// The end of MariaDB's error log, a run of lines that differ only in their time and thread
-// (a full disk logs one pair per failed write) shown once with its count.
-function mariadbLogTail(max = 40) {
+// The end of MariaDB's error log; a line that differs only in its time and thread from one of
+// the few before it (a full disk logs a pair of lines per failed write) is counted, not shown.
+function mariadbLogTail(max = 70) {
   let text = '';
   try {
     text = fs.readFileSync(db.errorLog, 'utf8');
@@ -102,21 +102,22 @@ function mariadbLogTail(max = 40) {
     return ['(no MariaDB error log)'];
   }
   const out = [];
-  let last = null;
-  let repeats = 0;
-  for (const l of text.split('\n').slice(-2000)) {
+  const recent = [];
+  let hidden = 0;
+  for (const l of text.split('\n').slice(-5000)) {
     if (!l.trim()) continue;
     const key = l.replace(/^\d{4}-\d\d-\d\d\s+\d+:\d\d:\d\d\s+\d+\s+/, '');
-    if (key === last) {
-      repeats++;
+    if (recent.includes(key)) {
+      hidden++;
       continue;
     }
-    if (repeats) out.push(`  (the line above ${repeats} more times)`);
+    if (hidden) out.push(`  (${hidden} lines like the ones above left out)`);
+    hidden = 0;
     out.push(l);
-    last = key;
-    repeats = 0;
+    recent.push(key);
+    if (recent.length > 4) recent.shift();
   }
-  if (repeats) out.push(`  (the line above ${repeats} more times)`);
+  if (hidden) out.push(`  (${hidden} lines like the ones above left out)`);
   return out.slice(-max);
 }
 
