@@ -272,6 +272,9 @@ typedef struct mdb {
     int no_wsrep_vars;   /* the server knows no wsrep_* variable (not MariaDB) */
     int galera;          /* the connection's server is a Galera node: 1, 0, -1 unknown */
     unsigned last_errno; /* of the last failed statement */
+    /* The text of the statement being run (never its bound values), for
+     * the log line of a failure; NULL between statements. */
+    const char *cur_sql;
 } mdb;
 
 /* A fetched result: all rows as strings (NULL for SQL NULL). With each
@@ -410,6 +413,28 @@ static void galera_meaning(mdb *db, unsigned e)
         set_message(db, cinto_db_classify(ER_UNKNOWN_COM_ERROR)->message);
 }
 
+/* " (statement: ...)" for the log line of a failure, on one line and
+ * cut short, or "" when no statement was running (a connect, a fetch
+ * after it). The text has placeholders only: no request value is in it. */
+static void statement_for_log(const char *sql, char *out, size_t n)
+{
+    assert(n > 32);
+    out[0] = '\0';
+    if (!sql)
+        return;
+    size_t o = (size_t)snprintf(out, n, " (statement: ");
+    const size_t room = n - 5; /* "...)" and the NUL */
+    const char *p = sql;
+    int space = 0;
+    for (; *p && o < room; p++) {
+        int ws = *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+        if (!(ws && space))
+            out[o++] = ws ? ' ' : *p;
+        space = ws;
+    }
+    snprintf(out + o, n - o, "%s)", *p ? "..." : "");
+}
+
 /* Records a MariaDB failure and says what it means: the code and text go
  * to last_error and, for storage-side conditions, to the log once per
  * condition (not once per request); the message to the answer. A statement
@@ -420,7 +445,7 @@ static int fail(mdb *db, unsigned e, const char *msg)
         e = mysql_errno(db->conn);
         msg = mysql_error(db->conn);
     }
-    const cinto_db_condition *c = cinto_db_classify(e);
+    const cinto_db_condition *c = cinto_db_classify_text(e, msg);
     db->last_errno = e;
     snprintf(db->base.last_error, sizeof db->base.last_error, "MariaDB error %u (%s): %s", e,
              c->name, msg && *msg ? msg : "the client library gave no error text");
@@ -429,11 +454,14 @@ static int fail(mdb *db, unsigned e, const char *msg)
         db->base.conflict = 1;
         set_message(db, c->message);
     } else if (c->rc == CINTO_ST_UNAVAILABLE) {
-        char key[48];
+        char key[48], stmt[256];
         snprintf(key, sizeof key, "storage:%u", e);
-        cinto_log_once(key, 60, "storage unavailable (answered 503): %s", db->base.last_error);
+        statement_for_log(db->cur_sql, stmt, sizeof stmt);
+        cinto_log_once(key, 60, "storage unavailable (answered 503): %s%s", db->base.last_error,
+                       stmt);
         set_message(db, c->message);
     }
+    db->cur_sql = NULL;
     galera_meaning(db, e);
     /* A table vanished: check the schema again on the next request. */
     if (e == ER_NO_SUCH_TABLE)
@@ -796,6 +824,7 @@ done:
 static int execute_slot(mdb *db, stmt_slot *slot, MYSQL_BIND *b, size_t n)
 {
     MYSQL_STMT *s = slot->stmt;
+    db->cur_sql = slot->text;
     if (slot->ready) {
         if ((n && mysql_stmt_bind_param(s, b)) || mysql_stmt_execute(s))
             return fail(db, mysql_stmt_errno(s), mysql_stmt_error(s));
@@ -876,6 +905,7 @@ static int run(mdb *db, enum stmt_id id, const char *dyn_sql, const param *ps, s
         stmt_slot *slot = dyn_sql ? get_dyn(db, dyn_sql, &rc) : get_stmt(db, id, &rc);
         if (slot)
             rc = run_once(db, slot, ps, n, out, affected, insert_id);
+        db->cur_sql = NULL;
         if (rc == CINTO_ST_UNAVAILABLE && !db->conn && !in_tx && attempt == 0)
             continue;
         return rc;
@@ -899,9 +929,12 @@ extern const char *const cinto_migration_names[];
 
 static int query_text(mdb *db, const char *sql)
 {
+    db->cur_sql = sql;
+    int rc = CINTO_ST_OK;
     if (mysql_real_query(db->conn, sql, strlen(sql)))
-        return fail(db, mysql_errno(db->conn), mysql_error(db->conn));
-    return CINTO_ST_OK;
+        rc = fail(db, mysql_errno(db->conn), mysql_error(db->conn));
+    db->cur_sql = NULL;
+    return rc;
 }
 
 /* Inside a transaction (a batch), begin/commit/rollback nest: each nested

@@ -272,6 +272,10 @@ static const char msg_non_primary[] =
 static const char msg_timeout[] =
     "The database took too long to answer (statement time limit); retry later.";
 static const char msg_resources[] = "The database server is out of memory or threads; retry later.";
+static const char msg_open_files[] =
+    "The database server cannot open one of cinto's tables now: it has too many files open "
+    "(open_files_limit) or is short of memory. Retry later; if it lasts, ask your host to raise "
+    "open_files_limit or lower table_open_cache.";
 static const char msg_version[] =
     "cinto's database tables do not match this version of cinto. Run `cinto.fcgi migrate`, "
     "or import sql/schema.sql again (with kinto.storage_table_prefix set: the output of "
@@ -383,6 +387,24 @@ static const struct {
     {2008, {CINTO_ST_NOMEM, 0, "client out of memory", NULL}},
 };
 
+/* 1016 "Can't open file" and 1030/1296 "Got error N from storage engine"
+ * carry the operating system's or the engine's error number in their
+ * text; these numbers are conditions of the server, not damage. */
+static const struct {
+    int err;
+    cinto_db_condition c;
+} embedded[] = {
+    {24, {UNAV, 0, "cannot open table file: too many open files", msg_open_files}}, /* EMFILE */
+    {23, {UNAV, 0, "cannot open table file: too many open files", msg_open_files}}, /* ENFILE */
+    {12, {UNAV, 0, "cannot open table file: out of memory", msg_open_files}},       /* ENOMEM */
+    {28, {UNAV, 0, "disk full", msg_full}},                                         /* ENOSPC */
+    {30, {UNAV, 0, "read-only file system", msg_readonly}},                         /* EROFS */
+    {135, {UNAV, 0, "table full", msg_full}},                /* HA_ERR_RECORD_FILE_FULL */
+    {136, {UNAV, 0, "index full", msg_full}},                /* HA_ERR_INDEX_FILE_FULL */
+    {128, {UNAV, 0, "engine out of memory", msg_resources}}, /* HA_ERR_OUT_OF_MEM */
+    {165, {UNAV, 0, "table read-only", msg_readonly}},       /* HA_ERR_TABLE_READONLY */
+};
+
 static const cinto_db_condition other_server = {UNAV, 0, "database error", msg_other};
 static const cinto_db_condition other_client = {UNAV, 1, "client error", msg_other};
 static const cinto_db_condition no_code = {UNAV, 1, "no error code", msg_other};
@@ -406,6 +428,34 @@ const cinto_db_condition *cinto_db_classify(unsigned code)
     if (code == 0)
         return &no_code;
     return code >= 2000 ? &other_client : &other_server;
+}
+
+/* The number after "errno: " (1016) or "Got error " (1030, 1296) in
+ * MariaDB's English text (lc_messages' default); -1 when none. */
+static int embedded_errno(unsigned code, const char *msg)
+{
+    const char *key = code == 1016 ? "errno: " : "error ";
+    const char *p = msg ? strstr(msg, key) : NULL;
+    if (!p)
+        return -1;
+    p += strlen(key);
+    if (!isdigit((unsigned char)*p))
+        return -1;
+    int n = 0;
+    for (; isdigit((unsigned char)*p) && n < 100000; p++)
+        n = n * 10 + (*p - '0');
+    return n;
+}
+
+const cinto_db_condition *cinto_db_classify_text(unsigned code, const char *msg)
+{
+    if (code == 1016 || code == 1030 || code == 1296) {
+        int n = embedded_errno(code, msg);
+        for (size_t i = 0; n >= 0 && i < sizeof embedded / sizeof embedded[0]; i++)
+            if (embedded[i].err == n)
+                return &embedded[i].c;
+    }
+    return cinto_db_classify(code);
 }
 
 /* ---- the schema to import ------------------------------------------------ */

@@ -39,6 +39,12 @@ typedef struct cinto_db_condition {
 } cinto_db_condition;
 
 const cinto_db_condition *cinto_db_classify(unsigned code);
+/* As cinto_db_classify, with MariaDB's error text: "Can't open file"
+ * (1016) and "Got error N from storage engine" (1030, 1296) name an
+ * operating system or engine error number, and a file the server cannot
+ * open for lack of file handles or memory, or a full disk, is a passing
+ * condition of the server, not a damaged table. */
+const cinto_db_condition *cinto_db_classify_text(unsigned code, const char *msg);
 /* 1 when the code is a transaction conflict that running the whole
  * request again may cure (a deadlock victim, a Galera certification
  * failure: both 1213, ER_LOCK_DEADLOCK; prepared statements lost when

@@ -292,6 +292,9 @@ test('FIRST-11 a read-only database: writes 503 errno 201 + Retry-After naming i
   }
   const text = log();
   assert.match(text, /storage unavailable \(answered 503\): MariaDB error 1290 \(server read-only\): The MariaDB server is running with the --read-only/);
+  // with the statement that failed (its text: placeholders, no request value), on one line
+  assert.match(text, /MariaDB error 1290 [^\n]*\(statement: [A-Z]+ [^\n]*\)\n/);
+  assert.ok(!text.includes("'/buckets/ro/collections/c0'"), 'no bound value in the log');
   assert.equal(count(text, 'MariaDB error 1290'), 1, 'logged once, not per request');
   await must(req(srv, 'PUT', '/buckets/ro/collections/c9', { auth: OWNER, body: {} }), 201);
 });

@@ -13,7 +13,7 @@
 // CINTO_SOAK_FAULT_SECONDS (traffic after each fault, default 6).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -50,13 +50,83 @@ const MIN_GROWTH_ALLOWED = 384 * 1024;
 const phases = [];
 let cur = null;
 function phase(name) {
-  cur = { name, requests: 0, acked: 0, ackedAfter: 0, repaired: false, s503: 0, s503NoRetry: 0, cinto500: 0, other5xx: 0, neterr: 0, started: Date.now() };
+  cur = { name, requests: 0, acked: 0, ackedAfter: 0, repaired: false, s503: 0, s503NoRetry: 0, cinto500: 0, other5xx: 0, neterr: 0, messages: new Map(), started: Date.now() };
   phases.push(cur);
   return cur;
 }
 const violations = [];
+let mariadbCrashed = false; // mariadbd died on the full disk (see the disk-full phase)
 function violation(msg) {
   if (violations.length < 50) violations.push(`[${cur?.name}] ${msg}`);
+  incident(msg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics: when something fails, the logs of that moment. cinto's own log (kinto.log_file)
+// has MariaDB's error code, text and statement for each storage condition (once a minute per
+// worker); MariaDB's error log says what the server went through (full disk, crash, recovery).
+
+let cintoLog; // set in before()
+let diag = () => {}; // the running test's t.diagnostic
+// The first few moments worth the logs, { at, what }, until printed: their logs tell the story.
+const incidents = [];
+let incidentsSeen = 0;
+function incident(what) {
+  if (incidentsSeen++ < 3) incidents.push({ at: Date.now(), what });
+}
+
+// "2026-12-04T22:57:03Z cinto[PID]: ..." lines from `from` to `to` (ms), the last `max`.
+function cintoLogLines(from, to, max = 30) {
+  let text = '';
+  try {
+    text = fs.readFileSync(cintoLog, 'utf8');
+  } catch {
+    return ['(no cinto log)'];
+  }
+  const lines = text.split('\n').filter((l) => {
+    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ) /.exec(l);
+    if (!m) return false;
+    const at = Date.parse(m[1]);
+    return at >= Math.floor(from / 1000) * 1000 && at <= to;
+  });
+  return lines.slice(-max);
+}
+
+// The end of MariaDB's error log; a line that differs only in its time and thread from one of
+// the few before it (a full disk logs a pair of lines per failed write) is counted, not shown.
+function mariadbLogTail(max = 70) {
+  let text = '';
+  try {
+    text = fs.readFileSync(db.errorLog, 'utf8');
+  } catch {
+    return ['(no MariaDB error log)'];
+  }
+  const out = [];
+  const recent = [];
+  let hidden = 0;
+  for (const l of text.split('\n').slice(-5000)) {
+    if (!l.trim()) continue;
+    const key = l.replace(/^\d{4}-\d\d-\d\d\s+\d+:\d\d:\d\d\s+\d+\s+/, '');
+    if (recent.includes(key)) {
+      hidden++;
+      continue;
+    }
+    if (hidden) out.push(`  (${hidden} lines like the ones above left out)`);
+    hidden = 0;
+    out.push(l);
+    recent.push(key);
+    if (recent.length > 4) recent.shift();
+  }
+  if (hidden) out.push(`  (${hidden} lines like the ones above left out)`);
+  return out.slice(-max);
+}
+
+// Prints both logs around a moment (ms): cinto's from 10 s before it.
+function dumpLogs(why, at = Date.now()) {
+  diag(`--- ${why}: cinto's log (${cintoLog}) from ${new Date(at - 10000).toISOString()}:`);
+  for (const l of cintoLogLines(at - 10000, at + 1000)) diag(`  ${l}`);
+  diag(`--- end of MariaDB's error log (${db.errorLog}):`);
+  for (const l of mariadbLogTail()) diag(`  ${l}`);
 }
 
 // One request, classified. Returns the response, or null on a transport failure.
@@ -71,8 +141,18 @@ async function call(method, p, opts = {}) {
   }
   if (r.status >= 500) {
     const fromCinto = r.json && typeof r.json === 'object' && 'errno' in r.json;
+    if (fromCinto) {
+      const msg = String(r.json.message ?? '').slice(0, 70);
+      cur.messages.set(`${r.status} ${msg}`, (cur.messages.get(`${r.status} ${msg}`) || 0) + 1);
+    }
     if (r.status === 503 && fromCinto) {
       cur.s503++;
+      // a damaged table or index: only after MariaDB crashed on the full disk (until the repair
+      // of operatorCheck), never from a fault cinto should ride out
+      if (/damaged/.test(r.json.message ?? '')) {
+        if (mariadbCrashed) incident(`503 damaged on ${method} ${p}`);
+        else violation(`503 damaged on ${method} ${p}: ${r.text.slice(0, 200)}`);
+      }
       if (!r.headers.get('retry-after')) {
         cur.s503NoRetry++;
         violation(`503 without Retry-After on ${method} ${p}: ${r.text.slice(0, 200)}`);
@@ -381,10 +461,12 @@ before(async () => {
   db.installed = true;
   await db.start();
   // short database timeouts, so that the freeze below outlasts them and gets 503s
+  cintoLog = path.join(base, 'cinto.log');
   srv = await startServer({
     db,
     workers: WORKERS,
     settings: {
+      'kinto.log_file': cintoLog,
       'kinto.paginate_by': 50,
       'kinto.storage_connect_timeout_seconds': 1,
       'kinto.storage_read_timeout_seconds': FREEZE_S - 4,
@@ -422,6 +504,7 @@ async function idleRss(pids) {
 }
 
 test('soak: worker memory stays flat under mixed traffic', { timeout: (STEADY_S + 120) * 1000 }, async (t) => {
+  diag = (m) => t.diagnostic(m);
   phase('steady');
   const pids = srv.workerPids();
   assert.equal(pids.length, WORKERS, 'workers running');
@@ -465,9 +548,15 @@ test('soak: worker memory stays flat under mixed traffic', { timeout: (STEADY_S 
   const rate = cur.requests / ((Date.now() - cur.started) / 1000);
   t.diagnostic(`steady ${STEADY_S}s: ${cur.requests} requests (${rate.toFixed(0)}/s), ${cur.acked} acknowledged writes, ${Math.round(perWorker)} per worker after warm-up`);
   for (const l of lines) t.diagnostic(l);
+  reportIncidents();
   assert.deepEqual(failures, []);
   assert.deepEqual(violations, []);
 });
+
+// The logs around each moment something went wrong (once each), before the assertions.
+function reportIncidents() {
+  for (const { at, what } of incidents.splice(0)) dumpLogs(what.slice(0, 200), at);
+}
 
 // Runs traffic through one fault; `inject` does the fault and its repair.
 async function underFault(name, inject) {
@@ -484,11 +573,48 @@ async function underFault(name, inject) {
   return p;
 }
 
+// `cinto.fcgi check` with the site's configuration: { status, out }.
+function cintoCheck() {
+  const r = spawnSync(srv.fcgi, ['check'], { env: { ...process.env, ...srv.env }, encoding: 'utf8', timeout: 120000 });
+  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
+}
+
+// After MariaDB crashed on the full disk, what the README tells an operator to do: run
+// `cinto.fcgi check` and apply the repair it names (ALTER TABLE ... FORCE rebuilds a table and
+// its indexes from its rows: no row is lost, so the ledger below still checks every
+// acknowledged write). Only here: a table found damaged anywhere else fails the test.
+async function operatorCheck(t) {
+  const first = cintoCheck();
+  t.diagnostic(`cinto.fcgi check after the restart: exit ${first.status}`);
+  for (const l of first.out.trim().split('\n')) t.diagnostic(`  ${l}`);
+  if (first.status === 0) return;
+  const repairs = [...first.out.matchAll(/^\s*repair: (ALTER TABLE `[a-z0-9_]+` FORCE);$/gm)].map((m) => m[1]);
+  assert.ok(repairs.length, `cinto.fcgi check found problems but named no repair:\n${first.out}`);
+  // the heartbeat must show the damage too (issue #8: it answered 200 over a corrupt index)
+  const hb = await req(srv, 'GET', '/__heartbeat__', { timeout: 90000 }).catch(() => null);
+  t.diagnostic(`heartbeat before the repair: ${hb?.status} ${hb?.text?.slice(0, 200)}`);
+  for (const sql of repairs) {
+    t.diagnostic(`operator repair: ${sql}`);
+    await db.query(sql, srv.dbName);
+  }
+  const again = cintoCheck();
+  assert.equal(again.status, 0, `cinto.fcgi check after the repair:\n${again.out}`);
+}
+
 function sig(pid, s) {
   process.kill(pid, s);
 }
 
+// What each phase saw, with cinto's error messages counted.
+function printPhases(t) {
+  for (const p of phases) {
+    t.diagnostic(`${p.name}: ${p.requests} requests, ${p.acked} acknowledged writes (${p.ackedAfter} after the repair), ${p.s503} x 503 (errno 201), ${p.cinto500} x 500 from cinto, ${p.other5xx} x 5xx from lighttpd, ${p.neterr} transport errors, ${(((p.ended ?? Date.now()) - p.started) / 1000).toFixed(0)} s`);
+    for (const [m, n] of p.messages) t.diagnostic(`  ${n} x ${m}`);
+  }
+}
+
 test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledged write lost', { timeout: 600000 }, async (t) => {
+  diag = (m) => t.diagnostic(m);
   await underFault('kill -9 worker', async () => {
     const pids = srv.workerPids();
     sig(pids[0], 'SIGKILL');
@@ -519,11 +645,15 @@ test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledg
       while (cur.s503 === 0 && Date.now() < end) await sleep(500);
       if (cur.s503 === 0) t.diagnostic('disk full: no write needed new space in time (no 503 seen)');
       fs.rmSync(filler, { force: true });
-      // MariaDB may have given up on a full disk: start it again as an operator would
+      // MariaDB may have given up on a full disk: start it again as an operator would, and
+      // check the tables as the README tells operators to after such a crash
       if (!db.child || db.child.exitCode !== null || db.child.signalCode !== null) {
-        t.diagnostic('mariadbd exited on the full disk; restarted');
+        t.diagnostic(`mariadbd exited on the full disk (${db.child?.exitCode ?? db.child?.signalCode}); restarted`);
+        mariadbCrashed = true;
         db.child = null;
         await db.start();
+        dumpLogs('mariadbd exited on the full disk');
+        await operatorCheck(t);
       }
     });
   } else {
@@ -532,13 +662,21 @@ test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledg
 
   // final state, then the checks
   phase('final');
-  for (const p of pollers) {
-    for (let i = 0; i < 50 && !(await p.poll()); i++) await sleep(200);
+  for (const [i, p] of pollers.entries()) {
+    let done = false;
+    for (let k = 0; k < 50 && !(done = await p.poll()); k++) await sleep(200);
+    // the checks below then name what it missed; the logs say why
+    if (!done) incident(`poller ${i} could not complete a final poll in 50 tries`);
   }
   const live = new Map();
   let url = `${RECORDS}?_sort=last_modified`;
   while (url) {
     const r = await call('GET', url);
+    if (r?.status !== 200) {
+      printPhases(t);
+      reportIncidents();
+      dumpLogs(`final list: ${r?.status}`);
+    }
     assert.equal(r?.status, 200, `final list: ${r?.status} ${r?.text?.slice(0, 300)}`);
     for (const o of r.json.data) live.set(o.id, o);
     url = r.headers.get('next-page');
@@ -562,9 +700,8 @@ test('faults: worker killed, MariaDB restarted, frozen, disk full; no acknowledg
     }
     for (const [id, v] of p.view) if (!v.deleted && !live.has(id)) violation(`poller ${i} still sees deleted ${id}`);
   });
-  for (const p of phases) {
-    t.diagnostic(`${p.name}: ${p.requests} requests, ${p.acked} acknowledged writes (${p.ackedAfter} after the repair), ${p.s503} x 503 (errno 201), ${p.cinto500} x 500 from cinto, ${p.other5xx} x 5xx from lighttpd, ${p.neterr} transport errors, ${(((p.ended ?? Date.now()) - p.started) / 1000).toFixed(0)} s`);
-  }
+  printPhases(t);
   t.diagnostic(`ledger: ${stats.acked} acknowledged writes, ${model.size} records, ${live.size} live at the end, ${orphanTags.size} unanswered creates, ${lost} lost`);
+  reportIncidents();
   assert.deepEqual(violations, []);
 });

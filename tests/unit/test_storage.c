@@ -142,6 +142,57 @@ Test(classify, storage_side_failures_are_503_with_a_message)
     cr_assert_eq(cinto_db_classify(1205)->reconnect, 0);
 }
 
+Test(classify, damage_stays_damage_but_a_server_short_of_files_or_space_is_not)
+{
+    /* A file the engine cannot find, or a tablespace gone, is damage:
+     * `cinto.fcgi check` says what to repair. */
+    const char *damaged[] = {
+        "Can't open file: 'objects.ibd' (errno: 2 \"No such file or directory\")",
+        "Can't open file: 'objects.ibd' (errno: 155 \"The table does not exist in the storage "
+        "engine\")",
+        "Can't open file: 'objects.ibd' (errno: 194 \"Tablespace is missing for a table\")",
+        "Can't open file: 'objects.ibd'",
+        NULL,
+    };
+    for (size_t i = 0; i < sizeof damaged / sizeof *damaged; i++) {
+        const cinto_db_condition *c = cinto_db_classify_text(1016, damaged[i]);
+        cr_assert_eq(c, cinto_db_classify(1016), "%s", damaged[i] ? damaged[i] : "(null)");
+        cr_assert(strstr(c->message, "damaged"));
+    }
+    /* Out of file handles or memory: the same file opens later. */
+    const char *busy[] = {
+        "Can't open file: 'objects.ibd' (errno: 24 \"Too many open files\")",
+        "Can't open file: 'objects.ibd' (errno: 23 \"Too many open files in system\")",
+        "Can't open file: 'objects.ibd' (errno: 12 \"Cannot allocate memory\")",
+    };
+    for (size_t i = 0; i < sizeof busy / sizeof *busy; i++) {
+        const cinto_db_condition *c = cinto_db_classify_text(1016, busy[i]);
+        cr_assert_eq(c->rc, CINTO_ST_UNAVAILABLE);
+        cr_assert_not(strstr(c->message, "damaged"), "%s", busy[i]);
+        cr_assert(strstr(c->message, "retry later") || strstr(c->message, "Retry later"));
+    }
+    /* The engine's "got error N": a full disk or table is "full", a
+     * read-only file system "read-only"; other numbers keep their class. */
+    cr_assert(strstr(cinto_db_classify_text(1030, "Got error 28 \"No space left on device\" from "
+                                                  "storage engine InnoDB")
+                         ->message,
+                     "full"));
+    cr_assert(strstr(
+        cinto_db_classify_text(1030, "Got error 135 \"No more room in record file\" from storage "
+                                     "engine InnoDB")
+            ->message,
+        "full"));
+    cr_assert(strstr(
+        cinto_db_classify_text(1296, "Got error 30 'Read-only file system' from InnoDB")->message,
+        "read-only"));
+    cr_assert_eq(cinto_db_classify_text(1030, "Got error 168 \"Unknown (generic) error from "
+                                              "engine\" from storage engine InnoDB"),
+                 cinto_db_classify(1030));
+    /* Other codes: their own class whatever the text says. */
+    cr_assert_eq(cinto_db_classify_text(1712, "errno: 24"), cinto_db_classify(1712));
+    cr_assert_eq(cinto_db_classify_text(1114, NULL), cinto_db_classify(1114));
+}
+
 Test(classify, conflicts_are_replayed_and_non_primary_nodes_reconnect)
 {
     /* A deadlock or a Galera certification failure (both 1213) is the one
