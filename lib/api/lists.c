@@ -503,6 +503,7 @@ static void scan_unordered(scan_state *s, cinto_list_query *q)
     q->sort_path = NULL;
     q->sort_by_id = 0;
     q->sort_indexed = NULL;
+    q->sort_offset = 0;
 }
 
 /* A filtered list in SQL's order (last_modified, or the coarse order of a
@@ -527,16 +528,16 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
      * few rows needed, and a pushed sort (each statement sorts again)
      * takes few statements. A count or a C-only order sees every row. */
     int whole = count_only || (s.topk && !s.sql_order);
-    cinto_list_query q0 = q;
-    q.limit = whole || s.want + 1 > SCAN_CHUNK ? SCAN_CHUNK : (long long)s.want + 1;
+    q.limit = whole ? SCAN_CHUNK : (long long)s.want + 1;
     /* A pushed sort's first statement asks for the whole page plus one,
      * however large (rows stream): cut at SCAN_CHUNK, a 10,000-record
      * page needed a second statement, which sorted the list again and
      * drained 16 times more rows than it used. */
-    if (s.sql_order && !whole)
-        q.limit = (long long)s.want + 1;
-    if (!s.sql_order)
+    if (!s.sql_order) {
         scan_unordered(&s, &q);
+        if (q.limit > SCAN_CHUNK)
+            q.limit = SCAN_CHUNK;
+    }
     s.index_order = q.sort_indexed != NULL;
     q.on_row = scan_row;
     q.row_ctx = &s;
@@ -547,15 +548,9 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
         page_free(pg);
         s.cap = 0;
         s.full = 0;
-        q = q0;
         scan_unordered(&s, &q);
         q.limit = SCAN_CHUNK;
-        q.on_row = scan_row;
-        q.row_ctx = &s;
-        if (!scan_too_long(r, &s, started, &q))
-            rc = scan_statements(r, &s, &q, started);
-        else
-            rc = -1;
+        rc = scan_statements(r, &s, &q, started);
     }
     if (s.tie_ref)
         json_object_put(s.tie_ref);
@@ -594,18 +589,25 @@ static int page_row(void *ctx, cinto_object *row)
     return s->full;
 }
 
+/* The list's live objects from its count row (sql/006), not a COUNT over
+ * its rows; a read-only server only counts. */
+static int read_list_count(cinto_rctx *r, long long *total)
+{
+    const cinto_config *cfg = r->c->cfg;
+    return r->c->st->ops->list_count(r->c->st, r->parent, r->ki->name,
+                                     cfg->readonly ? -1 : r->c->now_ms, total);
+}
+
 /* The count of a not_/exclude_ whose opposite plan counts exactly: the
  * list's live objects less the opposite's (frees opposite). */
 static int count_complement(cinto_rctx *r, const cinto_list_query *q, cinto_list_plan *opposite,
                             page *pg)
 {
-    const cinto_config *cfg = r->c->cfg;
     cinto_list_query oq = *q;
     long long all = 0, matched = 0;
     oq.conds = opposite->conds;
     oq.nconds = opposite->nconds;
-    int rc = r->c->st->ops->list_count(r->c->st, r->parent, r->ki->name,
-                                       cfg->readonly ? -1 : r->c->now_ms, &all);
+    int rc = read_list_count(r, &all);
     if (rc == CINTO_ST_OK)
         rc = r->c->st->ops->count(r->c->st, &oq, &matched);
     cinto_list_plan_free(opposite);
@@ -634,10 +636,7 @@ static int read_page(cinto_rctx *r, list_params *lp, int count_only, page *pg)
     if (complement)
         return count_complement(r, &q, &opposite, pg);
     if (count_only && !lp->spec.nfilters && !q.ids && !q.shared_prefix) {
-        /* The whole list: its count row, not a COUNT over its rows. */
-        const cinto_config *cfg = r->c->cfg;
-        int rc = r->c->st->ops->list_count(r->c->st, r->parent, r->ki->name,
-                                           cfg->readonly ? -1 : r->c->now_ms, &pg->total);
+        int rc = read_list_count(r, &pg->total);
         if (rc != CINTO_ST_OK) {
             cinto_error_storage(r->c, rc);
             return -1;
