@@ -71,3 +71,56 @@ test('FastCGI: a worker reuses its prepared statements; a failing first executio
   assert.equal(reads.Com_stmt_execute, 5, JSON.stringify(reads));
   assert.equal(reads.Com_set_option, 0, JSON.stringify(reads));
 });
+
+// How many sorts MariaDB makes for one list read (Sort_scan + Sort_range: one per ORDER BY that
+// no index gives). A pushed sort on an undeclared field sorts the whole list in each statement,
+// so a read must not need more statements than the page: 10,050 records loaded with SQL.
+async function sorts(fn) {
+  const read = async () => {
+    const rows = await srv.db.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Sort_scan', 'Sort_range')");
+    return rows.reduce((n, [, v]) => n + Number(v), 0);
+  };
+  const a = await read();
+  await fn();
+  return (await read()) - a;
+}
+
+test('a pushed sort sorts the list once: a 10,000-record page, and values that tie in SQL', async () => {
+  const N = 10050;
+  const R = '/buckets/b/collections/sorted/records';
+  await must(req(srv, 'PUT', '/buckets/b', { auth: ALICE, body: {} }), [200, 201]);
+  await must(req(srv, 'PUT', '/buckets/b/collections/sorted', { auth: ALICE, body: {} }), 201);
+  await must(req(srv, 'PUT', `${R}/probe`, { auth: ALICE, body: { data: {} } }), 201);
+  const [[parent, resource, lm]] = await srv.query("SELECT parent_id, resource_name, last_modified FROM objects WHERE id = 'probe' AND parent_id LIKE '%/sorted'");
+  await srv.query(`DELETE FROM objects WHERE id = 'probe' AND parent_id = '${parent}'`);
+  await srv.query(
+    `INSERT INTO objects (parent_id, resource_name, id, last_modified, deleted, data)
+     SELECT '${parent}', '${resource}', CONCAT('r', LPAD(seq, 6, '0')), ${Number(lm)} + seq, 0,
+            JSON_OBJECT('title', CONCAT('t', LPAD((seq * 7919) % ${N}, 6, '0')), 'obj', JSON_OBJECT('k', seq % 5))
+     FROM seq_1_to_${N}`,
+  );
+  await srv.query(`UPDATE revisions SET last_modified = ${Number(lm) + N} WHERE parent_id = '${parent}' AND resource_name = '${resource}'`);
+  await srv.query(`DELETE FROM list_counts WHERE parent_id = '${parent}' AND resource_name = '${resource}'`);
+  const base = await sorts(() => must(req(srv, 'GET', `${R}?_limit=10`, { auth: ALICE }), 200));
+
+  let page;
+  const big = await sorts(async () => {
+    page = await must(req(srv, 'GET', `${R}?_sort=title&_limit=10000`, { auth: ALICE, timeout: 120000 }), 200);
+  });
+  assert.equal(page.json.data.length, 10000);
+  assert.equal(page.json.data[9999].title, 't009999');
+  assert.equal(big - base, 1, 'one statement for the whole page plus one');
+
+  // Objects tie in MariaDB's order: after a first statement whose rows all tie, one pass in
+  // last_modified order (no sort) instead of statements of growing size, each sorting again.
+  const tied = await sorts(async () => {
+    page = await must(req(srv, 'GET', `${R}?_sort=-obj,title&_limit=10`, { auth: ALICE, timeout: 120000 }), 200);
+  });
+  assert.deepEqual(page.json.data.map((o) => o.obj.k), Array(10).fill(4));
+  const titles = page.json.data.map((o) => o.title);
+  assert.deepEqual(titles, [...titles].sort());
+  let least = Infinity;
+  for (let seq = 4; seq <= N; seq += 5) least = Math.min(least, (seq * 7919) % N);
+  assert.equal(titles[0], `t${String(least).padStart(6, '0')}`, 'the smallest title among obj.k = 4');
+  assert.equal(tied - base, 1, 'one sorted statement, then an unsorted pass');
+});
