@@ -1448,11 +1448,12 @@ static size_t conds_params(const cinto_list_query *q)
 }
 
 /* The rows of indexed_values that one planner condition on a declared
- * field accepts: a range of indexed_values_by_value. */
-static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
-                                param *ps, size_t n)
+ * field accepts: a range of indexed_values_by_value (unqualified column
+ * names: objects has no ix_ column, so a subquery's own table is meant). */
+static size_t put_index_match(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                              param *ps, size_t n)
 {
-    cinto_buf_puts(sql, " WHERE ix_parent = ? AND ix_field = ? AND ix_kind = ? AND (");
+    cinto_buf_puts(sql, "ix_parent = ? AND ix_field = ? AND ix_kind = ? AND (");
     ps[n++] = (param)P_S(q->parent);
     ps[n++] = (param)P_S(c->indexed);
     ps[n++] = (param)P_I(c->elements ? 1 : 0);
@@ -1462,6 +1463,13 @@ static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const
     }
     cinto_buf_puts(sql, ")");
     return n;
+}
+
+static size_t build_index_where(cinto_buf *sql, const cinto_list_query *q, const cinto_sql_cond *c,
+                                param *ps, size_t n)
+{
+    cinto_buf_puts(sql, " WHERE ");
+    return put_index_match(sql, q, c, ps, n);
 }
 
 /* One planner condition on a declared field, as a test of each row read:
@@ -1475,16 +1483,9 @@ static size_t build_index_cond(cinto_buf *sql, const cinto_list_query *q, const 
 {
     if (probe) {
         cinto_buf_puts(sql, "(SELECT COUNT(*) FROM `indexed_values` AS ixc"
-                            " WHERE ixc.ix_parent = ? AND ixc.ix_id = `objects`.id"
-                            " AND ixc.ix_field = ? AND ixc.ix_kind = ? AND (");
-        ps[n++] = (param)P_S(q->parent);
-        ps[n++] = (param)P_S(c->indexed);
-        ps[n++] = (param)P_I(c->elements ? 1 : 0);
-        for (size_t k = 0; k < c->nterms; k++) {
-            cinto_buf_puts(sql, k ? " OR " : "");
-            n = put_index_term(sql, &c->terms[k], ps, n);
-        }
-        cinto_buf_puts(sql, ")) > 0");
+                            " WHERE ixc.ix_id = `objects`.id AND ");
+        n = put_index_match(sql, q, c, ps, n);
+        cinto_buf_puts(sql, ") > 0");
         return n;
     }
     cinto_buf_puts(sql, "id IN (SELECT ix_id FROM `indexed_values`");
