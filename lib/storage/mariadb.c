@@ -1929,6 +1929,15 @@ static size_t build_sort_after(cinto_buf *sql, const cinto_list_query *q, param 
 /* List reads and counts evaluate JSON on every candidate row: MariaDB
  * stops them after the configured time, and the answer names the setting
  * instead of a worker waiting for the read timeout. */
+/* MariaDB's own bound on one statement (ms; 0: none), a decimal number
+ * of seconds in the statement's text. */
+static void put_statement_time(cinto_buf *sql, unsigned ms)
+{
+    if (ms)
+        cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
+                         ms % 1000);
+}
+
 static void put_time_limit(const mdb *db, const cinto_list_query *q, cinto_buf *sql)
 {
     unsigned ms = db->opt.list_time_limit_ms;
@@ -1936,9 +1945,7 @@ static void put_time_limit(const mdb *db, const cinto_list_query *q, cinto_buf *
      * statement is slow anyway: a new text, prepared anew, costs little). */
     if (q->time_left_ms && (!ms || q->time_left_ms < ms))
         ms = q->time_left_ms;
-    if (ms)
-        cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
-                         ms % 1000);
+    put_statement_time(sql, ms);
 }
 
 static int list_failed(mdb *db, const cinto_list_query *q, int rc)
@@ -3315,10 +3322,7 @@ static int pe_names(const char *bits, cinto_buf *out)
  * answer names the setting instead of a worker waiting on the read. */
 static void pe_time_limit(const mdb *db, cinto_buf *sql)
 {
-    unsigned ms = db->opt.list_time_limit_ms;
-    if (ms)
-        cinto_buf_printf(sql, "SET STATEMENT max_statement_time = %u.%03u FOR ", ms / 1000,
-                         ms % 1000);
+    put_statement_time(sql, db->opt.list_time_limit_ms);
 }
 
 typedef struct pe_stream {
