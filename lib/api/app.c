@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/codec.h"
 #include "util/json.h"
 
@@ -1001,15 +1002,6 @@ static unsigned jitter_next(void)
     return (unsigned)(state >> 16);
 }
 
-/* Milliseconds on a clock that only moves forward, for the retry budget
- * (the wall clock may be stepped while a request is replayed). */
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 #define BACKOFF_BASE_MS 4u
 #define BACKOFF_CAP_MS 500u
 
@@ -1053,7 +1045,7 @@ static int should_replay(const cinto_ctx *c, int replays, long long started_ms, 
     if (c->no_replay || (c->route.def && (c->route.def->needs & CINTO_ROUTE_STREAM_BODY)))
         return 0;
     long long budget_ms = c->cfg->storage_retry_budget_s * 1000;
-    long long left_ms = budget_ms - (mono_ms() - started_ms);
+    long long left_ms = budget_ms - (cinto_monotonic_ms() - started_ms);
     if (replays >= c->cfg->storage_max_retries || (budget_ms > 0 && left_ms <= 0)) {
         replay_stats.gave_up++;
         return 0;
@@ -1097,7 +1089,7 @@ static void prepare_replay(cinto_ctx *c)
 static void run_request(cinto_ctx *c, int *cors_ok, int *star)
 {
     int replays = 0;
-    long long started_ms = mono_ms();
+    long long started_ms = cinto_monotonic_ms();
     for (;;) {
         if (c->st) {
             c->st->conflict = 0;

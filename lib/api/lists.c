@@ -10,6 +10,7 @@
 #include "api/resource_internal.h"
 #include "query/plan.h"
 #include "query/query.h"
+#include "util/clock.h"
 #include "util/codec.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -396,13 +397,6 @@ static int scan_row(void *ctx, cinto_object *row)
     return s->full;
 }
 
-static long long monotonic_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* A read of several statements is bounded by
  * kinto.storage_list_time_limit_seconds as a whole: the next statement
  * gets what remains (in tens of ms, so that its text repeats), and a read
@@ -410,7 +404,7 @@ static long long monotonic_ms(void)
 static int scan_too_long(cinto_rctx *r, const scan_state *s, long long started, cinto_list_query *q)
 {
     unsigned ms = s->limit_ms;
-    long long left = ms ? (long long)ms - (monotonic_ms() - started) : 0;
+    long long left = ms ? (long long)ms - (cinto_monotonic_ms() - started) : 0;
     if (!ms)
         return 0;
     if (left >= 10) {
@@ -521,7 +515,7 @@ static int scan_filtered(cinto_rctx *r, list_params *lp, cinto_list_query q, int
     s.sql_order = s.topk && lp->sql_order;
     s.first = lp->spec.nsort ? &lp->spec.sort[0] : NULL;
     scan_bound(r, &s, &q);
-    long long started = monotonic_ms();
+    long long started = cinto_monotonic_ms();
     /* The first statement asks for the page plus one row to see past it
      * and later ones for four
      * times more: when SQL narrows the filters MariaDB stops after the

@@ -21,6 +21,7 @@
 #include "api/resource.h"
 #include "api/router.h"
 #include "query/query.h"
+#include "util/clock.h"
 #include "util/codec.h"
 #include "util/json.h"
 
@@ -433,13 +434,6 @@ typedef struct perm_scan {
     int too_long, nomem;
 } perm_scan;
 
-static long long monotonic_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Heap order: the entry that comes last in the list's order is at the
  * root, so that it is the one a better entry replaces. */
 static int heap_later(const perm_scan *s, size_t a, size_t b)
@@ -529,7 +523,7 @@ static int scan_too_long(perm_scan *s)
     unsigned ms = s->c->cfg->list_time_limit_ms;
     if (!ms || ++s->nseen % 1024)
         return 0;
-    return monotonic_ms() - s->started > (long long)ms;
+    return cinto_monotonic_ms() - s->started > (long long)ms;
 }
 
 /* One streamed entry: built, filtered, then kept, counted or dropped at
@@ -605,7 +599,7 @@ static int read_entries(cinto_ctx *c, perm_list *pl, int count_only, json_object
         q.limit = pl->limit + 1;
     q.on_entry = scan_entry;
     q.entry_ctx = &s;
-    s.started = monotonic_ms();
+    s.started = cinto_monotonic_ms();
     int rc = c->st->ops->permission_entries(c->st, &q, NULL, NULL);
     if (rc == CINTO_ST_OK && s.too_long) {
         cinto_perm_time_message(c->st->message, sizeof c->st->message, c->cfg->list_time_limit_ms);

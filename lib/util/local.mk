@@ -1,5 +1,5 @@
 lib_libcinto_la_SOURCES += lib/util/buf.c lib/util/buf.h lib/util/json.c lib/util/json.h \
-	lib/util/log.c lib/util/log.h
+	lib/util/log.c lib/util/log.h lib/util/clock.h
 include $(srcdir)/lib/util/pure.mk
 
 if HAVE_CRITERION
